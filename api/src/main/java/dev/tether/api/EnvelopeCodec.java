@@ -1,0 +1,237 @@
+package dev.tether.api;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Reads and writes the JSON text frames of the Tether IM protocol (see PROTOCOL.md) with Jackson.
+ *
+ * <p>Encoding writes fields in a fixed order ({@code type, id, room, from, seq, ts, body} for
+ * envelopes) and leaves out fields that are unset. Decoding is strict about what the protocol
+ * requires and lenient about the rest: unknown fields are ignored so that newer peers can add some.
+ * Every decode problem is a {@link MalformedEnvelopeException} whose message names the field and
+ * what was wrong, for example {@code "missing field 'room' in chat"}; no other exception escapes.
+ *
+ * <p>Instances are immutable and thread-safe; share one. {@link #shared()} is such an instance.
+ */
+public final class EnvelopeCodec {
+  private static final EnvelopeCodec SHARED = new EnvelopeCodec();
+  private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+
+  private final ObjectMapper mapper = new ObjectMapper();
+  private final JsonFactory factory = mapper.getFactory();
+
+  /** A codec; prefer {@link #shared()}. */
+  public EnvelopeCodec() {}
+
+  /** A process-wide codec instance. */
+  public static EnvelopeCodec shared() {
+    return SHARED;
+  }
+
+  /** Encodes {@code message} as one JSON object. */
+  public String encode(Wire message) {
+    Objects.requireNonNull(message, "message == null");
+    StringWriter out = new StringWriter(128);
+    try (JsonGenerator g = factory.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("type", message.wireType());
+      if (message instanceof Envelope e) {
+        writeEnvelope(g, e);
+      } else if (message instanceof Ack a) {
+        g.writeStringField("id", a.id());
+        g.writeNumberField("seq", a.seq());
+      } else if (message instanceof ErrorReply r) {
+        if (r.id() != null) {
+          g.writeStringField("id", r.id());
+        }
+        g.writeStringField("code", r.code());
+        g.writeStringField("message", r.message());
+      }
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode " + message.wireType(), e);
+    }
+    return out.toString();
+  }
+
+  private void writeEnvelope(JsonGenerator g, Envelope e) throws IOException {
+    g.writeStringField("id", e.id());
+    g.writeStringField("room", e.room());
+    if (e.from() != null) {
+      g.writeStringField("from", e.from());
+    }
+    if (e.seq() != 0) {
+      g.writeNumberField("seq", e.seq());
+    }
+    if (e.ts() != 0) {
+      g.writeNumberField("ts", e.ts());
+    }
+    if (!e.body().isEmpty()) {
+      g.writeFieldName("body");
+      mapper.writeValue(g, e.body());
+    }
+  }
+
+  /**
+   * Decodes one frame.
+   *
+   * @throws MalformedEnvelopeException if {@code json} is not a protocol frame; the message says why
+   */
+  public Wire decode(String json) {
+    Objects.requireNonNull(json, "json == null");
+    JsonNode node;
+    try {
+      node = mapper.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new MalformedEnvelopeException("malformed JSON: " + e.getOriginalMessage(), e);
+    } catch (RuntimeException e) {
+      // Jackson's number and nesting constraints surface as runtime exceptions in some paths.
+      throw new MalformedEnvelopeException("malformed JSON: " + e.getMessage(), e);
+    }
+    if (node == null || node.isMissingNode()) {
+      throw new MalformedEnvelopeException("malformed JSON: empty frame");
+    }
+    if (!node.isObject()) {
+      throw new MalformedEnvelopeException("expected a JSON object, got " + describe(node));
+    }
+    JsonNode typeNode = node.get("type");
+    if (typeNode == null || typeNode.isNull()) {
+      throw new MalformedEnvelopeException("missing field 'type'");
+    }
+    if (!typeNode.isTextual()) {
+      throw new MalformedEnvelopeException("field 'type' must be a string, was " + describe(typeNode));
+    }
+    String type = typeNode.textValue();
+    switch (type) {
+      case "ack":
+        return new Ack(requiredString(node, "id", type), requiredCount(node, "seq", type));
+      case "error":
+        return new ErrorReply(
+            optionalString(node, "id", type),
+            requiredString(node, "code", type),
+            requiredString(node, "message", type));
+      default:
+        Envelope.Type envelopeType = Envelope.Type.fromWireName(type);
+        if (envelopeType == null) {
+          throw new MalformedEnvelopeException("unknown type '" + truncate(type) + "'");
+        }
+        return decodeEnvelope(envelopeType, node);
+    }
+  }
+
+  private Envelope decodeEnvelope(Envelope.Type type, JsonNode node) {
+    String t = type.wireName();
+    String id = requiredString(node, "id", t);
+    String room = requiredString(node, "room", t);
+    String from = optionalString(node, "from", t);
+    long seq = optionalCount(node, "seq", t);
+    long ts = optionalCount(node, "ts", t);
+    Map<String, Object> body = Map.of();
+    JsonNode bodyNode = node.get("body");
+    if (bodyNode != null && !bodyNode.isNull()) {
+      if (!bodyNode.isObject()) {
+        throw new MalformedEnvelopeException(
+            "field 'body' in " + t + " must be an object, was " + describe(bodyNode));
+      }
+      body = mapper.convertValue(bodyNode, MAP);
+    }
+    if (type == Envelope.Type.CHAT) {
+      JsonNode text = bodyNode == null ? null : bodyNode.get("text");
+      if (text == null || text.isNull()) {
+        throw new MalformedEnvelopeException("missing field 'body.text' in chat");
+      }
+      if (!text.isTextual()) {
+        throw new MalformedEnvelopeException(
+            "field 'body.text' in chat must be a string, was " + describe(text));
+      }
+    }
+    if (id.isEmpty()) {
+      throw new MalformedEnvelopeException("field 'id' in " + t + " is empty");
+    }
+    if (room.isEmpty()) {
+      throw new MalformedEnvelopeException("field 'room' in " + t + " is empty");
+    }
+    return new Envelope(type, id, room, from, seq, ts, body);
+  }
+
+  private static String requiredString(JsonNode node, String field, String type) {
+    String value = optionalString(node, field, type);
+    if (value == null) {
+      throw new MalformedEnvelopeException("missing field '" + field + "' in " + type);
+    }
+    return value;
+  }
+
+  private static String optionalString(JsonNode node, String field, String type) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (!value.isTextual()) {
+      throw new MalformedEnvelopeException(
+          "field '" + field + "' in " + type + " must be a string, was " + describe(value));
+    }
+    return value.textValue();
+  }
+
+  private static long requiredCount(JsonNode node, String field, String type) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      throw new MalformedEnvelopeException("missing field '" + field + "' in " + type);
+    }
+    return count(value, field, type);
+  }
+
+  private static long optionalCount(JsonNode node, String field, String type) {
+    JsonNode value = node.get(field);
+    return value == null || value.isNull() ? 0 : count(value, field, type);
+  }
+
+  private static long count(JsonNode value, String field, String type) {
+    if (!value.isIntegralNumber()) {
+      throw new MalformedEnvelopeException(
+          "field '" + field + "' in " + type + " must be an integer, was " + describe(value));
+    }
+    if (!value.canConvertToLong() || value.longValue() < 0) {
+      throw new MalformedEnvelopeException(
+          "field '" + field + "' in " + type + " must be between 0 and 2^63-1, was "
+              + truncate(value.asText()));
+    }
+    return value.longValue();
+  }
+
+  private static String describe(JsonNode node) {
+    JsonNodeType t = node.getNodeType();
+    switch (t) {
+      case ARRAY:
+        return "an array";
+      case OBJECT:
+        return "an object";
+      case STRING:
+        return "a string";
+      case NUMBER:
+        return "a number";
+      case BOOLEAN:
+        return "a boolean";
+      case NULL:
+        return "null";
+      default:
+        return t.name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  private static String truncate(String s) {
+    return s.length() <= 64 ? s : s.substring(0, 64) + "...";
+  }
+}

@@ -1,0 +1,68 @@
+package dev.tether.api;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+
+/**
+ * Hears what happens on a {@link TetherSocket}; SocketRocket's {@code SRWebSocketDelegate}. Every
+ * method is a no-op by default, so implement only what you need.
+ *
+ * <h2>Threads and order</h2>
+ * Callbacks for one socket run one at a time, in the order the events happened, on the socket's
+ * callback executor (by default a serial executor on a shared pool of daemon threads named
+ * {@code tether-callback-N}). They never run while the socket holds its own lock, so a callback may
+ * call any socket method. A callback that throws is logged and does not disturb the socket or later
+ * callbacks. A slow callback delays later callbacks of the same socket, but not its heartbeat or other
+ * sockets.
+ *
+ * <h2>Lifecycle of one connection</h2>
+ * <ul>
+ *   <li>A connection that opens produces {@link #onOpen}, then messages, then exactly one
+ *       {@link #onClose}. If it ended because of an error rather than a close frame (I/O error, lost
+ *       TCP connection, heartbeat timeout), {@link #onFailure} with the cause comes first and
+ *       {@code onClose} follows with {@code wasClean=false}.
+ *   <li>An attempt that never opens (refused, handshake failed or timed out) produces exactly one
+ *       {@link #onFailure} and no {@code onClose}.
+ *   <li>With reconnect on, {@link #onReconnecting} comes before each wait for the next attempt. When
+ *       the socket gives up, one final {@code onFailure} says so.
+ * </ul>
+ * Failures that do not end the connection are also reported to {@link #onFailure}: an envelope the
+ * codec could not decode, or a server {@code error} that names no envelope of ours.
+ */
+public interface SocketDelegate {
+
+  /** The handshake completed and the socket is {@link ReadyState#OPEN}; queued messages are sent. */
+  default void onOpen(TetherSocket socket) {}
+
+  /** A text frame arrived that is not an envelope (it does not start with <code>{</code>). */
+  default void onMessage(TetherSocket socket, String text) {}
+
+  /** A binary frame arrived. The buffer is yours. */
+  default void onMessage(TetherSocket socket, ByteBuffer bytes) {}
+
+  /** An envelope arrived, for example a chat fanned out to a room we joined. */
+  default void onEnvelope(TetherSocket socket, Envelope envelope) {}
+
+  /** A pong arrived in answer to {@link TetherSocket#sendPing}; the heartbeat's own pongs are not reported. */
+  default void onPong(TetherSocket socket, ByteBuffer payload) {}
+
+  /** Something failed; see the class documentation for when the connection ends with it. */
+  default void onFailure(TetherSocket socket, Throwable error) {}
+
+  /**
+   * The connection ended.
+   *
+   * @param code the close code the peer sent, or the one we sent if the peer's never came; 1006
+   *     when the connection was lost without a close frame
+   * @param reason the close reason, possibly empty
+   * @param wasClean true if both close frames were exchanged
+   */
+  default void onClose(TetherSocket socket, int code, String reason, boolean wasClean) {}
+
+  /**
+   * The socket will try to connect again after {@code delay}.
+   *
+   * @param attempt 1 for the first retry after a connection was lost, counting up until one opens
+   */
+  default void onReconnecting(TetherSocket socket, int attempt, Duration delay) {}
+}

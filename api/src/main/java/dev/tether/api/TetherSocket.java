@@ -1,0 +1,101 @@
+package dev.tether.api;
+
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A WebSocket connection for instant messaging, modelled on SocketRocket's {@code SRWebSocket}: you
+ * {@link #open()} it, send text, binary or {@linkplain Envelope envelopes}, and a
+ * {@link SocketDelegate} hears what happens.
+ *
+ * <h2>States</h2>
+ * A new socket is {@link ReadyState#CLOSED} until {@link #open()}; then {@link ReadyState#CONNECTING},
+ * {@link ReadyState#OPEN} once the handshake completes, and {@link ReadyState#CLOSING} /
+ * {@link ReadyState#CLOSED} after {@link #close()}. An implementation that reconnects goes back to
+ * {@code CONNECTING} after an abnormal disconnect.
+ *
+ * <h2>Sending</h2>
+ * Every {@code send} returns at once and never blocks on the network. Messages sent while the socket
+ * is not {@code OPEN} (before {@code open()}, while connecting or reconnecting) wait in an outbox and
+ * are written in order, before anything sent later, as soon as a connection opens. After the user's
+ * {@link #close()} every send is refused: the boolean sends return {@code false} and the envelope
+ * future fails. Network failures are never thrown at the caller; they go to the delegate.
+ *
+ * <h2>Threads</h2>
+ * All methods are thread-safe and may be called from any thread, including from delegate callbacks.
+ * Messages sent from one thread are written in the order of the calls.
+ */
+public interface TetherSocket extends AutoCloseable {
+
+  /** The URI this socket connects to. */
+  URI uri();
+
+  /** The current state; it may change as soon as this method returns. */
+  ReadyState readyState();
+
+  /**
+   * Starts connecting and returns at once; the delegate's {@code onOpen} or {@code onFailure} tells
+   * the outcome. A no-op while {@code CONNECTING} or {@code OPEN}, so calling it twice never opens
+   * two connections.
+   *
+   * @throws IllegalStateException if {@link #close()} was called: a closed socket cannot be reused
+   */
+  void open();
+
+  /**
+   * Sends a text frame, or queues it in the outbox while not open.
+   *
+   * @return true if the message was written or queued; false if the socket was closed by
+   *     {@link #close()} or the outbox is full
+   * @throws NullPointerException if {@code text} is null
+   */
+  boolean send(String text);
+
+  /**
+   * Sends a binary frame with the bytes remaining in {@code bytes}, or queues a copy of them while
+   * not open. The buffer's position is not changed.
+   *
+   * @return true if the message was written or queued; false if the socket was closed by
+   *     {@link #close()} or the outbox is full
+   * @throws NullPointerException if {@code bytes} is null
+   */
+  boolean send(ByteBuffer bytes);
+
+  /**
+   * Sends an envelope and returns a future that completes with the server's {@link Ack}. The future
+   * fails with a {@link RejectedException} if the server refuses the envelope, and with a
+   * {@link TetherException} if it cannot be delivered (the socket was closed, the outbox was full,
+   * reconnecting gave up). It never fails silently and never completes twice.
+   *
+   * @throws NullPointerException if {@code envelope} is null
+   */
+  CompletableFuture<Ack> send(Envelope envelope);
+
+  /**
+   * Sends a ping frame; the peer's pong arrives at {@link SocketDelegate#onPong}. Does nothing unless
+   * {@code OPEN}.
+   *
+   * @param payload at most 125 bytes (RFC 6455 control frame limit); the buffer is not changed
+   * @throws IllegalArgumentException if {@code payload} has more than 125 bytes remaining
+   * @throws NullPointerException if {@code payload} is null
+   */
+  void sendPing(ByteBuffer payload);
+
+  /**
+   * Closes with code 1000 (normal closure). Idempotent. Ends with {@link SocketDelegate#onClose}
+   * unless the socket was already closed; no reconnect happens after it.
+   */
+  @Override
+  void close();
+
+  /**
+   * Closes with the given code and reason. Idempotent: only the first close sends a close frame.
+   *
+   * @param code 1000, 1001, 1003, 1007-1014, or 3000-4999; RFC 6455 forbids sending the others
+   * @param reason at most 123 UTF-8 bytes; may be empty
+   * @throws IllegalArgumentException for a forbidden code or a reason over 123 bytes
+   * @throws NullPointerException if {@code reason} is null
+   */
+  void close(int code, String reason);
+}
