@@ -92,7 +92,7 @@ public interface TetherSocket extends AutoCloseable {
   /**
    * Closes with the given code and reason. Idempotent: only the first close sends a close frame.
    *
-   * @param code 1000, 1001, 1003, 1007-1014, or 3000-4999; RFC 6455 forbids sending the others
+   * @param code 1000-1003, 1007-1014, or 3000-4999; RFC 6455 forbids sending the others
    * @param reason at most 123 UTF-8 bytes; may be empty
    * @throws IllegalArgumentException for a forbidden code or a reason over 123 bytes
    * @throws NullPointerException if {@code reason} is null

@@ -1,0 +1,403 @@
+package dev.tether.client;
+
+import dev.tether.api.Ack;
+import dev.tether.api.Envelope;
+import dev.tether.api.ReadyState;
+import dev.tether.api.SocketDelegate;
+import dev.tether.api.TetherSocket;
+import dev.tether.client.internal.ClientConfig;
+import dev.tether.client.internal.RealTetherSocket;
+import dev.tether.client.internal.Scheduler;
+import dev.tether.client.internal.TetherThreads;
+import jakarta.websocket.WebSocketContainer;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.IntPredicate;
+import java.util.random.RandomGenerator;
+
+/**
+ * The Tether IM client: a {@link TetherSocket} on any Jakarta WebSocket (JSR-356) container, Tyrus
+ * by default, that stays connected.
+ *
+ * <pre>{@code
+ * TetherClient client = TetherClient.builder(URI.create("ws://127.0.0.1:8025/im?user=alice"))
+ *     .delegate(new SocketDelegate() {
+ *       public void onEnvelope(TetherSocket socket, Envelope e) { System.out.println(e.text()); }
+ *     })
+ *     .build();
+ * client.open();
+ * client.send(Envelope.join("lobby"));
+ * client.send(Envelope.chat("lobby", "hello")).thenAccept(ack -> ...);
+ * }</pre>
+ *
+ * <h2>Staying connected</h2>
+ * <ul>
+ *   <li><b>Heartbeat</b>: a ping every 10 s; no pong within 10 s means the link is dead: the
+ *       connection is aborted, {@code onFailure} gets a {@link java.util.concurrent.TimeoutException}
+ *       and reconnecting starts. See {@link Builder#heartbeat}.
+ *   <li><b>Reconnect</b>: after an abnormal end (1001, 1006, 1011-1014, heartbeat timeout, failed
+ *       handshake, I/O error) with exponential backoff and jitter; never after your own
+ *       {@link #close()} or a close code that says retrying is pointless. See
+ *       {@link Builder#reconnect} and {@link Builder#reconnectOn}.
+ *   <li><b>Outbox</b>: what you send while not open waits, bounded, and is written in order as
+ *       soon as a connection opens. Envelopes stay until the server acks them and are written again
+ *       on a new connection if the old one ended first. Rooms you joined are joined again first.
+ * </ul>
+ *
+ * <h2>Threads and cost</h2>
+ * No thread is created per client: connection attempts, timers and delegate callbacks use
+ * {@linkplain TetherThreads shared daemon pools} named {@code tether-...}, and the default Tyrus
+ * container shares one transport among all clients. All methods are thread-safe and return without
+ * waiting on the network. {@link #close()} releases everything the client holds.
+ */
+public final class TetherClient implements TetherSocket {
+  private final URI uri;
+  private final RealTetherSocket socket;
+
+  private TetherClient(ClientConfig config) {
+    this.uri = config.uri();
+    this.socket = new RealTetherSocket(config, this);
+  }
+
+  /**
+   * A builder for a client of {@code uri}.
+   *
+   * @param uri a {@code ws://} or {@code wss://} URI with a host
+   * @throws IllegalArgumentException if {@code uri} is not a ws/wss URI with a host
+   */
+  public static Builder builder(URI uri) {
+    return new Builder(uri);
+  }
+
+  /**
+   * The default close-code policy: true (reconnect) for 1001 going away, 1006 abnormal closure
+   * (lost connection, failed handshake, heartbeat timeout), 1011 server error, 1012 service restart,
+   * 1013 try again later and 1014 bad gateway; false for everything else, notably 1000 normal,
+   * 1002 protocol error, 1003, 1007-1010 and the application codes 4000-4999.
+   */
+  public static boolean isReconnectable(int closeCode) {
+    switch (closeCode) {
+      case 1001, 1006, 1011, 1012, 1013, 1014:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  @Override
+  public URI uri() {
+    return uri;
+  }
+
+  @Override
+  public ReadyState readyState() {
+    return socket.readyState();
+  }
+
+  /**
+   * How many messages wait in the outbox: queued frames not yet written plus envelopes not yet
+   * acknowledged.
+   */
+  public int outboxSize() {
+    return socket.outboxSize();
+  }
+
+  @Override
+  public void open() {
+    socket.open();
+  }
+
+  @Override
+  public boolean send(String text) {
+    Objects.requireNonNull(text, "text == null");
+    return socket.send(text);
+  }
+
+  @Override
+  public boolean send(ByteBuffer bytes) {
+    Objects.requireNonNull(bytes, "bytes == null");
+    return socket.send(bytes);
+  }
+
+  @Override
+  public CompletableFuture<Ack> send(Envelope envelope) {
+    Objects.requireNonNull(envelope, "envelope == null");
+    return socket.send(envelope);
+  }
+
+  @Override
+  public void sendPing(ByteBuffer payload) {
+    Objects.requireNonNull(payload, "payload == null");
+    if (payload.remaining() > 125) {
+      throw new IllegalArgumentException("payload > 125 bytes: " + payload.remaining());
+    }
+    socket.sendPing(payload);
+  }
+
+  @Override
+  public void close() {
+    socket.close(1000, "");
+  }
+
+  @Override
+  public void close(int code, String reason) {
+    Objects.requireNonNull(reason, "reason == null");
+    if (!isSendableCloseCode(code)) {
+      throw new IllegalArgumentException(
+          "close code must be 1000-1003, 1007-1014 or 3000-4999: " + code);
+    }
+    int length = reason.getBytes(StandardCharsets.UTF_8).length;
+    if (length > 123) {
+      throw new IllegalArgumentException("reason > 123 UTF-8 bytes: " + length);
+    }
+    socket.close(code, reason);
+  }
+
+  private static boolean isSendableCloseCode(int code) {
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014)
+        || (code >= 3000 && code <= 4999);
+  }
+
+  @Override
+  public String toString() {
+    return socket.toString();
+  }
+
+  /**
+   * Configures a {@link TetherClient}. Every argument is checked when it is given; {@link #build()}
+   * copies the configuration, so a builder can be reused. Not thread-safe.
+   */
+  public static final class Builder {
+    private final URI uri;
+    private SocketDelegate delegate = new SocketDelegate() {};
+    private final Map<String, String> headers = new LinkedHashMap<>();
+    private List<String> subprotocols = List.of();
+    private Duration connectTimeout = Duration.ofSeconds(10);
+    private Duration closeTimeout = Duration.ofSeconds(5);
+    private Executor callbackExecutor;
+    private WebSocketContainer container;
+    private Duration heartbeatInterval = Duration.ofSeconds(10);
+    private Duration pongTimeout = Duration.ofSeconds(10);
+    private ReconnectPolicy reconnect = ReconnectPolicy.defaults();
+    private IntPredicate reconnectOn = TetherClient::isReconnectable;
+    private NetworkMonitor networkMonitor;
+    private boolean networkMonitorSet;
+    private int outboxMaxMessages = 10_000;
+    private long outboxMaxBytes = 16L * 1024 * 1024;
+    private Scheduler scheduler = TetherThreads.scheduler();
+    private RandomGenerator random;
+
+    private Builder(URI uri) {
+      Objects.requireNonNull(uri, "uri == null");
+      String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
+      if (!"ws".equals(scheme) && !"wss".equals(scheme)) {
+        throw new IllegalArgumentException("expected a ws:// or wss:// URI, was " + uri);
+      }
+      if (uri.getHost() == null || uri.getHost().isEmpty()) {
+        throw new IllegalArgumentException("URI has no host: " + uri);
+      }
+      this.uri = uri;
+    }
+
+    /** Who hears events. Default: a delegate that ignores everything. */
+    public Builder delegate(SocketDelegate delegate) {
+      this.delegate = Objects.requireNonNull(delegate, "delegate == null");
+      return this;
+    }
+
+    /**
+     * Adds a header to every opening handshake, replacing an earlier one of the same name.
+     *
+     * @throws IllegalArgumentException if the name is not an HTTP token or the value has CR or LF
+     */
+    public Builder header(String name, String value) {
+      Objects.requireNonNull(name, "name == null");
+      Objects.requireNonNull(value, "value == null");
+      if (name.isEmpty() || !name.chars().allMatch(Builder::isTokenChar)) {
+        throw new IllegalArgumentException("header name is not an HTTP token: '" + name + "'");
+      }
+      if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
+        throw new IllegalArgumentException("header value of " + name + " contains CR or LF");
+      }
+      headers.put(name, value);
+      return this;
+    }
+
+    private static boolean isTokenChar(int c) {
+      return c > 32 && c < 127 && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0;
+    }
+
+    /** Subprotocols to offer in the handshake, most preferred first. Default: none. */
+    public Builder subprotocols(String... subprotocols) {
+      Objects.requireNonNull(subprotocols, "subprotocols == null");
+      List<String> list = new ArrayList<>(Arrays.asList(subprotocols));
+      for (String p : list) {
+        Objects.requireNonNull(p, "subprotocol == null");
+        if (p.isEmpty() || !p.chars().allMatch(Builder::isTokenChar)) {
+          throw new IllegalArgumentException("subprotocol is not an HTTP token: '" + p + "'");
+        }
+      }
+      this.subprotocols = List.copyOf(list);
+      return this;
+    }
+
+    /**
+     * How long one attempt may take, TCP connect and opening handshake together, before it counts
+     * as failed. Default 10 s.
+     */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = positive(timeout, "connectTimeout");
+      return this;
+    }
+
+    /**
+     * How long to wait for the peer's close frame after {@link #close()} before aborting the
+     * connection; {@code onClose} then says {@code wasClean=false}. Default 5 s.
+     */
+    public Builder closeTimeout(Duration timeout) {
+      this.closeTimeout = positive(timeout, "closeTimeout");
+      return this;
+    }
+
+    /**
+     * Where delegate callbacks run. They still run one at a time and in order: the client wraps
+     * the executor in its own serial queue. Default: a shared pool of daemon threads.
+     */
+    public Builder callbackExecutor(Executor executor) {
+      this.callbackExecutor = Objects.requireNonNull(executor, "executor == null");
+      return this;
+    }
+
+    /**
+     * The JSR-356 container to connect with, for example the one your app server provides.
+     * Default: one from {@code ContainerProvider}, shared by all clients (Tyrus unless another
+     * implementation is on the class path).
+     */
+    public Builder container(WebSocketContainer container) {
+      this.container = Objects.requireNonNull(container, "container == null");
+      return this;
+    }
+
+    /**
+     * Liveness check: a ping every {@code interval} from the toolkit's scheduler; if no pong
+     * arrives within {@code pongTimeout} of a ping, the connection is declared dead and aborted,
+     * {@code onFailure} gets a {@link java.util.concurrent.TimeoutException} and reconnecting starts.
+     * Works with any RFC 6455 server, since servers must answer pings. Default 10 s / 10 s.
+     *
+     * @param interval time between pings; {@link Duration#ZERO} turns the heartbeat off
+     * @param pongTimeout how long a ping may go unanswered; positive
+     */
+    public Builder heartbeat(Duration interval, Duration pongTimeout) {
+      Objects.requireNonNull(interval, "interval == null");
+      if (interval.isNegative()) {
+        throw new IllegalArgumentException("interval must be >= 0: " + interval);
+      }
+      this.pongTimeout = positive(pongTimeout, "pongTimeout");
+      this.heartbeatInterval = interval;
+      return this;
+    }
+
+    /** When to retry after a connection is lost. Default {@link ReconnectPolicy#defaults()}. */
+    public Builder reconnect(ReconnectPolicy policy) {
+      this.reconnect = Objects.requireNonNull(policy, "policy == null");
+      return this;
+    }
+
+    /**
+     * Which close codes are worth reconnecting after. Lost connections, failed handshakes and
+     * heartbeat timeouts are tested as 1006. Default {@link TetherClient#isReconnectable}. The
+     * user's own {@code close()} never reconnects.
+     */
+    public Builder reconnectOn(IntPredicate closeCodes) {
+      this.reconnectOn = Objects.requireNonNull(closeCodes, "closeCodes == null");
+      return this;
+    }
+
+    /**
+     * What tells the client whether the network is usable; no attempts are made while it is not.
+     * Default {@link NetworkMonitor#interfaces()}, ignored for loopback targets.
+     */
+    public Builder networkMonitor(NetworkMonitor monitor) {
+      this.networkMonitor = Objects.requireNonNull(monitor, "monitor == null");
+      this.networkMonitorSet = true;
+      return this;
+    }
+
+    /**
+     * Bounds of the outbox: messages waiting to be written or acknowledged. A send that would go
+     * over is refused ({@code false}, or a future failed with
+     * {@link dev.tether.api.OutboxFullException}); the connection is not affected. Default 10,000
+     * messages / 16 MiB.
+     */
+    public Builder outbox(int maxMessages, long maxBytes) {
+      if (maxMessages < 1) {
+        throw new IllegalArgumentException("maxMessages must be >= 1: " + maxMessages);
+      }
+      if (maxBytes < 1) {
+        throw new IllegalArgumentException("maxBytes must be >= 1: " + maxBytes);
+      }
+      this.outboxMaxMessages = maxMessages;
+      this.outboxMaxBytes = maxBytes;
+      return this;
+    }
+
+    /** Test seam: time for heartbeat, reconnect waits and timeouts. */
+    Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler == null");
+      return this;
+    }
+
+    /** Test seam: randomness for jitter. */
+    Builder random(RandomGenerator random) {
+      this.random = Objects.requireNonNull(random, "random == null");
+      return this;
+    }
+
+    /** A new client in state {@link ReadyState#CLOSED}; call {@link TetherClient#open()}. */
+    public TetherClient build() {
+      NetworkMonitor monitor = networkMonitorSet ? networkMonitor
+          : isLoopback(uri) ? null : NetworkMonitor.interfaces();
+      return new TetherClient(new ClientConfig(
+          uri, delegate, Map.copyOf(headers), subprotocols, connectTimeout, closeTimeout,
+          callbackExecutor != null ? callbackExecutor : TetherThreads.callbacks(), container,
+          heartbeatInterval, pongTimeout, reconnect, reconnectOn, monitor, outboxMaxMessages,
+          outboxMaxBytes, scheduler, random != null ? random : RandomGenerator.of("L64X128MixRandom")));
+    }
+
+    private static boolean isLoopback(URI uri) {
+      String host = uri.getHost();
+      if ("localhost".equalsIgnoreCase(host)) {
+        return true;
+      }
+      if (!Character.isDigit(host.charAt(0)) && host.charAt(0) != '[') {
+        return false; // a name: don't resolve it here
+      }
+      try {
+        return InetAddress.getByName(host).isLoopbackAddress();
+      } catch (UnknownHostException e) {
+        return false;
+      }
+    }
+
+    private static Duration positive(Duration d, String name) {
+      Objects.requireNonNull(d, name + " == null");
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be > 0: " + d);
+      }
+      return d;
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package dev.tether.client.internal;
+
+import dev.tether.api.SocketDelegate;
+import dev.tether.client.NetworkMonitor;
+import dev.tether.client.ReconnectPolicy;
+import jakarta.websocket.WebSocketContainer;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.function.IntPredicate;
+import java.util.random.RandomGenerator;
+
+/**
+ * Everything a {@link RealTetherSocket} is configured with, validated and copied by the builder.
+ *
+ * @param container null for the default container
+ * @param networkMonitor null for none (every attempt goes ahead)
+ */
+public record ClientConfig(
+    URI uri,
+    SocketDelegate delegate,
+    Map<String, String> headers,
+    List<String> subprotocols,
+    Duration connectTimeout,
+    Duration closeTimeout,
+    Executor callbackExecutor,
+    WebSocketContainer container,
+    Duration heartbeatInterval,
+    Duration pongTimeout,
+    ReconnectPolicy reconnect,
+    IntPredicate reconnectOn,
+    NetworkMonitor networkMonitor,
+    int outboxMaxMessages,
+    long outboxMaxBytes,
+    Scheduler scheduler,
+    RandomGenerator random) {}

@@ -1,0 +1,73 @@
+package dev.tether.client.internal;
+
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Endpoint;
+import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.PongMessage;
+import jakarta.websocket.Session;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One connection attempt and, if it opens, the connection: the JSR-356 endpoint the container calls,
+ * plus the per-connection timers and heartbeat counters. The container's callbacks are forwarded to
+ * the owning {@link RealTetherSocket}, which ignores them once this is no longer its current
+ * connection. Fields are guarded by the socket's lock, except where noted.
+ */
+final class Connection extends Endpoint {
+  private final RealTetherSocket socket;
+  final long number;
+
+  /** Set when the handshake completes; null before. */
+  Session session;
+  /** An error the container reported before its close callback. */
+  Throwable failure;
+  Scheduler.Cancellable connectTimer = Scheduler.Cancellable.DONE;
+  Scheduler.Cancellable closeTimer = Scheduler.Cancellable.DONE;
+  Scheduler.Cancellable heartbeatTimer = Scheduler.Cancellable.DONE;
+  final List<Scheduler.Cancellable> pongTimers = new ArrayList<>();
+  long pingsSent;
+  long pongsReceived;
+
+  Connection(RealTetherSocket socket, long number) {
+    this.socket = socket;
+    this.number = number;
+  }
+
+  void cancelHeartbeat() {
+    heartbeatTimer.cancel();
+    pongTimers.forEach(Scheduler.Cancellable::cancel);
+    pongTimers.clear();
+  }
+
+  void cancelTimers() {
+    connectTimer.cancel();
+    closeTimer.cancel();
+    cancelHeartbeat();
+  }
+
+  @Override
+  public void onOpen(Session session, EndpointConfig config) {
+    ContainerSupport.configure(session);
+    session.addMessageHandler(String.class, text -> socket.text(this, text));
+    session.addMessageHandler(ByteBuffer.class, bytes -> socket.binary(this, bytes));
+    session.addMessageHandler(PongMessage.class, pong -> socket.pong(this, pong.getApplicationData()));
+    socket.opened(this, session);
+  }
+
+  @Override
+  public void onClose(Session session, CloseReason reason) {
+    socket.closed(this, reason.getCloseCode().getCode(), reason.getReasonPhrase());
+  }
+
+  @Override
+  public void onError(Session session, Throwable error) {
+    socket.failed(this, error);
+  }
+
+  @Override
+  public String toString() {
+    return "Connection#" + number;
+  }
+}

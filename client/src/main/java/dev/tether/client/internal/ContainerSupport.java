@@ -1,0 +1,137 @@
+package dev.tether.client.internal;
+
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.ContainerProvider;
+import jakarta.websocket.Session;
+import jakarta.websocket.WebSocketContainer;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the client needs from a JSR-356 container beyond the standard API. Everything works on any
+ * container; when the container is Tyrus, a few Tyrus-only settings make it lighter and faster:
+ * <ul>
+ *   <li>the shared Grizzly transport ({@code sharedContainer}): without it Tyrus starts 3 threads per
+ *       connection;
+ *   <li>a handshake timeout equal to our connect timeout, so a blocked connect frees its thread;
+ *   <li>{@code maxIdleTimeout -1}: Tyrus 2.2.2 otherwise schedules an idle-timeout task per frame;
+ *   <li>a real TCP abort of a dead connection, where the standard API can only send a close frame.
+ * </ul>
+ */
+final class ContainerSupport {
+  private static final Logger log = LoggerFactory.getLogger(ContainerSupport.class);
+  private static final String TYRUS_SHARED_CONTAINER = "org.glassfish.tyrus.client.sharedContainer";
+  private static final String TYRUS_HANDSHAKE_TIMEOUT =
+      "org.glassfish.tyrus.client.ClientManager.ContainerTimeout";
+  private static final String TYRUS_SHARED_IDLE_TIMEOUT =
+      "org.glassfish.tyrus.client.sharedContainerIdleTimeout";
+
+  /** Default containers by connect timeout in ms; Tyrus containers sharing one transport are cheap. */
+  private static final Map<Long, WebSocketContainer> DEFAULTS = new ConcurrentHashMap<>();
+
+  private ContainerSupport() {}
+
+  /** The container used when the builder was given none. */
+  static WebSocketContainer defaultContainer(Duration connectTimeout) {
+    return DEFAULTS.computeIfAbsent(connectTimeout.toMillis(), ContainerSupport::newDefault);
+  }
+
+  private static WebSocketContainer newDefault(long connectTimeoutMillis) {
+    WebSocketContainer container = ContainerProvider.getWebSocketContainer();
+    Map<String, Object> properties = tyrusProperties(container);
+    if (properties != null) {
+      properties.put(TYRUS_SHARED_CONTAINER, Boolean.TRUE);
+      properties.put(TYRUS_SHARED_IDLE_TIMEOUT, 10);
+      // Tyrus insists on an Integer here.
+      properties.put(TYRUS_HANDSHAKE_TIMEOUT, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
+    }
+    return container;
+  }
+
+  static boolean isTyrus(WebSocketContainer container) {
+    return container.getClass().getName().startsWith("org.glassfish.tyrus.");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> tyrusProperties(WebSocketContainer container) {
+    if (!isTyrus(container)) {
+      return null;
+    }
+    try {
+      Method getProperties = container.getClass().getMethod("getProperties");
+      return (Map<String, Object>) getProperties.invoke(container);
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      log.debug("cannot configure Tyrus container {}", container.getClass().getName(), e);
+      return null;
+    }
+  }
+
+  /** Per-session settings, applied when a session opens. */
+  static void configure(Session session) {
+    try {
+      session.setMaxIdleTimeout(isTyrusSession(session) ? -1 : 0);
+    } catch (RuntimeException e) {
+      log.debug("cannot set maxIdleTimeout", e);
+    }
+  }
+
+  private static boolean isTyrusSession(Session session) {
+    return session.getClass().getName().startsWith("org.glassfish.tyrus.");
+  }
+
+  /**
+   * Ends a connection we consider dead without waiting for the peer: on Tyrus the TCP connection is
+   * closed at once; elsewhere a close frame is sent, which is all the standard API offers. Blocking;
+   * call it on an I/O thread.
+   */
+  static void abort(Session session, CloseReason reason) {
+    if (isTyrusSession(session) && closeTyrusTransport(session)) {
+      return;
+    }
+    closeQuietly(session, reason);
+  }
+
+  /** Sends a close frame; failures are expected on a broken connection and only logged. */
+  static void closeQuietly(Session session, CloseReason reason) {
+    try {
+      session.close(reason);
+    } catch (IOException | RuntimeException e) {
+      log.debug("close failed on {}", session.getId(), e);
+    }
+  }
+
+  private static boolean closeTyrusTransport(Session session) {
+    try {
+      Object remote = session.getAsyncRemote();
+      Object webSocket = field(remote, "webSocket");
+      Object protocolHandler = field(webSocket, "protocolHandler");
+      Object writer = field(protocolHandler, "writer");
+      if (writer instanceof AutoCloseable closeable) {
+        closeable.close();
+        return true;
+      }
+    } catch (Exception e) {
+      log.debug("cannot abort the Tyrus transport; sending a close frame instead", e);
+    }
+    return false;
+  }
+
+  private static Object field(Object target, String name) throws ReflectiveOperationException {
+    for (Class<?> c = target.getClass(); c != null; c = c.getSuperclass()) {
+      try {
+        Field f = c.getDeclaredField(name);
+        f.setAccessible(true);
+        return f.get(target);
+      } catch (NoSuchFieldException e) {
+        // look in the superclass
+      }
+    }
+    throw new NoSuchFieldException(target.getClass().getName() + "." + name);
+  }
+}

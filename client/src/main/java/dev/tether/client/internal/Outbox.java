@@ -1,0 +1,129 @@
+package dev.tether.client.internal;
+
+import dev.tether.api.Ack;
+import dev.tether.api.Envelope;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Messages waiting to go, in send order: text and binary frames until they are written, envelopes
+ * until the server acknowledges them (so that they can be written again on the next connection).
+ * Bounded by a message count and a byte count. Not thread-safe: guarded by the socket's lock.
+ */
+final class Outbox {
+
+  /** One waiting message. Exactly one of text, bytes, envelope is set. */
+  static final class Entry {
+    final String text;
+    final ByteBuffer bytes;
+    final Envelope envelope;
+    /** For envelopes, the encoded frame, written on every connection until acked. */
+    final String encoded;
+    final CompletableFuture<Ack> future;
+    final long size;
+    /** True once written on the current connection. */
+    boolean written;
+
+    private Entry(String text, ByteBuffer bytes, Envelope envelope, String encoded,
+        CompletableFuture<Ack> future, long size) {
+      this.text = text;
+      this.bytes = bytes;
+      this.envelope = envelope;
+      this.encoded = encoded;
+      this.future = future;
+      this.size = size;
+    }
+
+    static Entry text(String text) {
+      return new Entry(text, null, null, null, null, Utf8.length(text));
+    }
+
+    static Entry binary(ByteBuffer copy) {
+      return new Entry(null, copy, null, null, null, copy.remaining());
+    }
+
+    static Entry envelope(Envelope envelope, String encoded, CompletableFuture<Ack> future) {
+      return new Entry(null, null, envelope, encoded, future, Utf8.length(encoded));
+    }
+  }
+
+  private final int maxMessages;
+  private final long maxBytes;
+  /** Keyed by envelope id for envelopes, by a unique Object for other frames; insertion-ordered. */
+  private final LinkedHashMap<Object, Entry> entries = new LinkedHashMap<>();
+  private long bytes;
+
+  Outbox(int maxMessages, long maxBytes) {
+    this.maxMessages = maxMessages;
+    this.maxBytes = maxBytes;
+  }
+
+  /** Why {@code entry} does not fit, or null if it does. */
+  String refusal(Entry entry) {
+    if (entries.size() >= maxMessages) {
+      return "outbox full: " + entries.size() + " messages waiting (max " + maxMessages + ")";
+    }
+    if (bytes + entry.size > maxBytes) {
+      return "outbox full: " + bytes + " bytes waiting + " + entry.size + " > max " + maxBytes;
+    }
+    return null;
+  }
+
+  boolean containsEnvelope(String id) {
+    return entries.containsKey(id);
+  }
+
+  /** Adds {@code entry} at the end; the caller checked {@link #refusal}. */
+  void add(Entry entry) {
+    entries.put(entry.envelope != null ? entry.envelope.id() : new Object(), entry);
+    bytes += entry.size;
+  }
+
+  /** Removes and returns the envelope with {@code id}, or null. */
+  Entry removeEnvelope(String id) {
+    Entry e = entries.remove(id);
+    if (e != null) {
+      bytes -= e.size;
+    }
+    return e;
+  }
+
+  /** Visits every entry in order; the visitor returns true to remove the entry. */
+  void forEach(java.util.function.Predicate<Entry> visitor) {
+    Iterator<Entry> it = entries.values().iterator();
+    while (it.hasNext()) {
+      Entry e = it.next();
+      if (visitor.test(e)) {
+        it.remove();
+        bytes -= e.size;
+      }
+    }
+  }
+
+  /** Marks every envelope as not written: a new connection must write it again. */
+  void markAllUnwritten() {
+    for (Entry e : entries.values()) {
+      e.written = false;
+    }
+  }
+
+  /** Removes and returns everything, in order. */
+  List<Entry> drain() {
+    List<Entry> all = new ArrayList<>(entries.values());
+    entries.clear();
+    bytes = 0;
+    return all;
+  }
+
+  int size() {
+    return entries.size();
+  }
+
+  long bytes() {
+    return bytes;
+  }
+}

@@ -1,0 +1,633 @@
+package dev.tether.client.internal;
+
+import dev.tether.api.Ack;
+import dev.tether.api.Envelope;
+import dev.tether.api.EnvelopeCodec;
+import dev.tether.api.ErrorReply;
+import dev.tether.api.MalformedEnvelopeException;
+import dev.tether.api.OutboxFullException;
+import dev.tether.api.ReadyState;
+import dev.tether.api.RejectedException;
+import dev.tether.api.SocketDelegate;
+import dev.tether.api.TetherException;
+import dev.tether.api.TetherSocket;
+import dev.tether.api.Wire;
+import dev.tether.client.NetworkMonitor;
+import jakarta.websocket.ClientEndpointConfig;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Session;
+import jakarta.websocket.WebSocketContainer;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state machine behind {@code TetherClient}: connection attempts, the outbox, acks, heartbeat,
+ * reconnect and close.
+ *
+ * <p>Locking: every mutable field is guarded by {@link #lock}. Delegate callbacks are enqueued on
+ * {@link #events} while holding the lock (which fixes their order) and run after it is released.
+ * Frames are written while holding the lock, so that the outbox flush and later sends keep their
+ * order; JSR-356 async sends only queue the frame and do not block. Blocking container calls
+ * (connect, close) run on {@link TetherThreads#io()}.
+ *
+ * <p>Every {@link Connection} is one attempt. Callbacks from an attempt that is no longer
+ * {@link #conn} are stale and ignored, which is how timeouts, aborts and late handshakes stay safe.
+ */
+public final class RealTetherSocket {
+  private static final Logger log = LoggerFactory.getLogger(RealTetherSocket.class);
+  private static final EnvelopeCodec CODEC = EnvelopeCodec.shared();
+
+  private final ClientConfig config;
+  private final SocketDelegate delegate;
+  private final TetherSocket facade;
+  private final SerialExecutor events;
+  private final Scheduler scheduler;
+  private final WebSocketContainer container;
+  private final ClientEndpointConfig endpointConfig;
+  private final NetworkMonitor monitor;
+
+  private final Object lock = new Object();
+  /** Guarded by lock. */
+  private ReadyState state = ReadyState.CLOSED;
+  /** Guarded by lock. Set by the user's close(); final. */
+  private boolean userClosed;
+  /** Guarded by lock. The current attempt or open connection; null when there is none. */
+  private Connection conn;
+  /** Guarded by lock. */
+  private final Outbox outbox;
+  /** Guarded by lock. Attempts made since the last connection opened. */
+  private int attempt;
+  /** Guarded by lock. Pending reconnect wait. */
+  private Scheduler.Cancellable reconnectWait = Scheduler.Cancellable.DONE;
+  /** Guarded by lock. True while an attempt is due but the network is unavailable. */
+  private boolean waitingForNetwork;
+  /** Guarded by lock. Rooms joined (acked), rejoined on every new connection. */
+  private final Set<String> rooms = new LinkedHashSet<>();
+  /** Guarded by lock. */
+  private NetworkMonitor.Subscription networkSubscription;
+  /** Guarded by lock. Numbers the attempts, for logs. */
+  private long connectionCount;
+
+  public RealTetherSocket(ClientConfig config, TetherSocket facade) {
+    this.config = config;
+    this.delegate = config.delegate();
+    this.facade = facade;
+    this.events = new SerialExecutor(config.callbackExecutor());
+    this.scheduler = config.scheduler();
+    this.container = config.container() != null
+        ? config.container()
+        : ContainerSupport.defaultContainer(config.connectTimeout());
+    this.endpointConfig = EndpointConfigs.create(config.headers(), config.subprotocols());
+    this.monitor = config.networkMonitor();
+    this.outbox = new Outbox(config.outboxMaxMessages(), config.outboxMaxBytes());
+  }
+
+  // ---------------------------------------------------------------------------------- public API
+
+  public ReadyState readyState() {
+    synchronized (lock) {
+      return state;
+    }
+  }
+
+  public int outboxSize() {
+    synchronized (lock) {
+      return outbox.size();
+    }
+  }
+
+  public void open() {
+    synchronized (lock) {
+      if (userClosed) {
+        throw new IllegalStateException("open() after close(): a closed socket cannot be reused");
+      }
+      if (state != ReadyState.CLOSED) {
+        return;
+      }
+      if (monitor != null && networkSubscription == null) {
+        networkSubscription = monitor.subscribe(this::networkChanged);
+      }
+      attempt = 0;
+      startAttempt();
+    }
+    events.start();
+  }
+
+  public boolean send(String text) {
+    synchronized (lock) {
+      if (userClosed) {
+        return false;
+      }
+      if (state == ReadyState.OPEN) {
+        // While open the outbox holds only envelopes already written and waiting for acks.
+        writeText(conn.session, text);
+        return true;
+      }
+      return enqueue(Outbox.Entry.text(text)) == null;
+    }
+  }
+
+  public boolean send(ByteBuffer bytes) {
+    synchronized (lock) {
+      if (userClosed) {
+        return false;
+      }
+      if (state == ReadyState.OPEN) {
+        writeBinary(conn.session, bytes.duplicate());
+        return true;
+      }
+      ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).put(bytes.duplicate()).flip();
+      return enqueue(Outbox.Entry.binary(copy)) == null;
+    }
+  }
+
+  public CompletableFuture<Ack> send(Envelope envelope) {
+    CompletableFuture<Ack> future = new CompletableFuture<>();
+    String encoded = CODEC.encode(envelope);
+    synchronized (lock) {
+      if (userClosed) {
+        future.completeExceptionally(
+            new TetherException("not sent: the socket was closed by close(): " + envelope.id()));
+        return future;
+      }
+      if (outbox.containsEnvelope(envelope.id())) {
+        throw new IllegalArgumentException("an envelope with this id is already waiting: " + envelope.id());
+      }
+      Outbox.Entry entry = Outbox.Entry.envelope(envelope, encoded, future);
+      String refusal = enqueue(entry);
+      if (refusal != null) {
+        future.completeExceptionally(new OutboxFullException(refusal));
+        return future;
+      }
+      if (state == ReadyState.OPEN) {
+        writeText(conn.session, encoded);
+        entry.written = true;
+      }
+    }
+    return future;
+  }
+
+  public void sendPing(ByteBuffer payload) {
+    synchronized (lock) {
+      if (state == ReadyState.OPEN) {
+        writePing(conn.session, payload.duplicate());
+      }
+    }
+  }
+
+  public void close(int code, String reason) {
+    Session toClose = null;
+    List<Outbox.Entry> dropped;
+    synchronized (lock) {
+      if (userClosed) {
+        return;
+      }
+      userClosed = true;
+      reconnectWait.cancel();
+      waitingForNetwork = false;
+      if (networkSubscription != null) {
+        networkSubscription.close();
+        networkSubscription = null;
+      }
+      dropped = outbox.drain();
+      Connection c = conn;
+      if (state == ReadyState.OPEN) {
+        state = ReadyState.CLOSING;
+        c.cancelHeartbeat();
+        c.closeTimer = scheduler.schedule(() -> closeTimedOut(c, code), config.closeTimeout());
+        toClose = c.session;
+      } else if (state != ReadyState.CLOSED) {
+        // Connecting or waiting to reconnect: nothing to close on the wire. A handshake still
+        // under way finds itself stale when it completes and closes its session.
+        if (c != null) {
+          c.cancelTimers();
+          conn = null;
+        }
+        state = ReadyState.CLOSED;
+        events.enqueue(() -> delegate.onClose(facade, code, reason, true));
+      }
+      failAll(dropped, new TetherException("not delivered: the socket was closed by close()"));
+    }
+    if (toClose != null) {
+      Session session = toClose;
+      CloseReason closeReason = new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason);
+      TetherThreads.io().execute(() -> ContainerSupport.closeQuietly(session, closeReason));
+    }
+    events.start();
+  }
+
+  // ---------------------------------------------------------------------------- outbox and writes
+
+  /** Adds to the outbox; returns why it was refused, or null. Guarded by lock. */
+  private String enqueue(Outbox.Entry entry) {
+    String refusal = outbox.refusal(entry);
+    if (refusal != null) {
+      log.debug("{}: refused: {}", config.uri(), refusal);
+      return refusal;
+    }
+    outbox.add(entry);
+    return null;
+  }
+
+  private static void writeText(Session session, String text) {
+    try {
+      session.getAsyncRemote().sendText(text, SendResults.HANDLER);
+    } catch (RuntimeException e) {
+      // The connection is going away; its close callback follows and queued envelopes are resent.
+      log.debug("text write failed", e);
+    }
+  }
+
+  private static void writeBinary(Session session, ByteBuffer bytes) {
+    try {
+      session.getAsyncRemote().sendBinary(bytes, SendResults.HANDLER);
+    } catch (RuntimeException e) {
+      log.debug("binary write failed", e);
+    }
+  }
+
+  private static void writePing(Session session, ByteBuffer payload) {
+    try {
+      session.getAsyncRemote().sendPing(payload);
+    } catch (Exception e) {
+      log.debug("ping write failed", e);
+    }
+  }
+
+  /** Fails envelope futures and reports dropped frames. Guarded by lock. */
+  private void failAll(List<Outbox.Entry> entries, TetherException cause) {
+    int frames = 0;
+    for (Outbox.Entry e : entries) {
+      if (e.future != null) {
+        events.enqueue(() -> e.future.completeExceptionally(cause));
+      } else {
+        frames++;
+      }
+    }
+    if (frames > 0) {
+      log.warn("{}: {} queued text/binary messages not sent: {}", config.uri(), frames, cause.getMessage());
+    }
+  }
+
+  // ----------------------------------------------------------------------------------- attempts
+
+  /** Starts one connection attempt, unless the network is down. Guarded by lock. */
+  private void startAttempt() {
+    state = ReadyState.CONNECTING;
+    if (monitor != null && !monitor.isAvailable()) {
+      waitingForNetwork = true;
+      log.debug("{}: network unavailable; waiting before connecting", config.uri());
+      return;
+    }
+    waitingForNetwork = false;
+    Connection c = new Connection(this, ++connectionCount);
+    conn = c;
+    c.connectTimer = scheduler.schedule(() -> connectTimedOut(c), config.connectTimeout());
+    TetherThreads.io().execute(() -> connect(c));
+  }
+
+  private void connect(Connection c) {
+    try {
+      container.connectToServer(c, endpointConfig, config.uri());
+    } catch (Exception e) {
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      attemptFailed(c, new TetherException("cannot connect to " + config.uri() + ": " + root, e));
+    }
+  }
+
+  private void connectTimedOut(Connection c) {
+    attemptFailed(c, new TimeoutException(
+        "no handshake response within " + config.connectTimeout().toMillis() + " ms from " + config.uri()));
+  }
+
+  private void attemptFailed(Connection c, Throwable cause) {
+    synchronized (lock) {
+      if (conn != c || c.session != null) {
+        return;
+      }
+      ended(c, CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode(), cause.getMessage(), false, cause);
+    }
+    events.start();
+  }
+
+  /** The handshake completed; called by the connection's endpoint on a container thread. */
+  void opened(Connection c, Session session) {
+    boolean stale;
+    synchronized (lock) {
+      stale = conn != c || userClosed;
+      if (!stale) {
+        c.session = session;
+        c.connectTimer.cancel();
+        attempt = 0;
+        for (String room : rooms) {
+          writeText(session, CODEC.encode(Envelope.join(room)));
+        }
+        outbox.forEach(e -> {
+          write(session, e);
+          e.written = true;
+          return e.envelope == null;
+        });
+        state = ReadyState.OPEN;
+        startHeartbeat(c);
+        events.enqueue(() -> delegate.onOpen(facade));
+      }
+    }
+    if (stale) {
+      CloseReason reason = new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "attempt abandoned");
+      TetherThreads.io().execute(() -> ContainerSupport.closeQuietly(session, reason));
+    }
+    events.start();
+  }
+
+  private static void write(Session session, Outbox.Entry e) {
+    if (e.encoded != null) {
+      writeText(session, e.encoded);
+    } else if (e.text != null) {
+      writeText(session, e.text);
+    } else {
+      writeBinary(session, e.bytes.duplicate());
+    }
+  }
+
+  /** The container reports the connection closed. */
+  void closed(Connection c, int code, String reason) {
+    synchronized (lock) {
+      if (conn != c) {
+        return;
+      }
+      boolean clean = code != CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode();
+      ended(c, code, reason, clean, clean ? null : c.failure);
+    }
+    events.start();
+  }
+
+  /** The container reports an error; a close callback usually follows. */
+  void failed(Connection c, Throwable error) {
+    synchronized (lock) {
+      if (conn != c) {
+        return;
+      }
+      if (c.session == null) {
+        ended(c, CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode(), String.valueOf(error), false, error);
+      } else if (c.failure == null) {
+        c.failure = error;
+      }
+    }
+    events.start();
+  }
+
+  /**
+   * Ends connection {@code c}: reports it, then reconnects, gives up or stays closed. Guarded by lock;
+   * {@code c} is {@link #conn}.
+   */
+  private void ended(Connection c, int code, String reason, boolean clean, Throwable failure) {
+    conn = null;
+    c.cancelTimers();
+    outbox.markAllUnwritten();
+    String why = reason == null ? "" : reason;
+    if (failure != null) {
+      events.enqueue(() -> delegate.onFailure(facade, failure));
+    }
+    if (c.session != null) {
+      events.enqueue(() -> delegate.onClose(facade, code, why, clean));
+    }
+    if (userClosed) {
+      state = ReadyState.CLOSED;
+      return;
+    }
+    if (config.reconnect().isEnabled() && config.reconnectOn().test(code)) {
+      scheduleReconnect(failure);
+    } else {
+      state = ReadyState.CLOSED;
+      attempt = 0;
+      failAll(outbox.drain(), new TetherException(
+          "not delivered: connection closed with " + code + (why.isEmpty() ? "" : " " + why)
+              + (config.reconnect().isEnabled() ? "; the close code does not allow reconnecting"
+                  : "; reconnect is off"), failure));
+    }
+  }
+
+  /** Waits for the next attempt, or gives up. Guarded by lock. */
+  private void scheduleReconnect(Throwable cause) {
+    int next = attempt + 1;
+    if (!config.reconnect().allowsAttempt(next)) {
+      state = ReadyState.CLOSED;
+      TetherException gaveUp = new TetherException(
+          "gave up reconnecting to " + config.uri() + " after " + attempt + " attempts", cause);
+      attempt = 0;
+      events.enqueue(() -> delegate.onFailure(facade, gaveUp));
+      failAll(outbox.drain(), gaveUp);
+      return;
+    }
+    state = ReadyState.CONNECTING;
+    if (monitor != null && !monitor.isAvailable()) {
+      waitingForNetwork = true;
+      return;
+    }
+    attempt = next;
+    Duration delay = config.reconnect().delay(next, config.random());
+    events.enqueue(() -> delegate.onReconnecting(facade, next, delay));
+    Scheduler.Cancellable[] self = new Scheduler.Cancellable[1];
+    self[0] = scheduler.schedule(() -> reconnectDue(self[0]), delay);
+    reconnectWait = self[0];
+  }
+
+  private void reconnectDue(Scheduler.Cancellable wait) {
+    synchronized (lock) {
+      if (reconnectWait != wait || userClosed || conn != null || state != ReadyState.CONNECTING) {
+        return;
+      }
+      reconnectWait = Scheduler.Cancellable.DONE;
+      startAttempt();
+    }
+    events.start();
+  }
+
+  private void networkChanged(boolean available) {
+    synchronized (lock) {
+      if (userClosed || state != ReadyState.CONNECTING || conn != null) {
+        return;
+      }
+      reconnectWait.cancel();
+      reconnectWait = Scheduler.Cancellable.DONE;
+      if (available) {
+        log.debug("{}: network available; connecting now", config.uri());
+        attempt = 0;
+        startAttempt();
+      } else {
+        waitingForNetwork = true;
+      }
+    }
+    events.start();
+  }
+
+  private void closeTimedOut(Connection c, int code) {
+    Session session;
+    synchronized (lock) {
+      if (conn != c) {
+        return;
+      }
+      session = c.session;
+      ended(c, code, "no close frame from the peer within " + config.closeTimeout().toMillis() + " ms",
+          false, null);
+    }
+    TetherThreads.io().execute(() -> ContainerSupport.abort(session, null));
+    events.start();
+  }
+
+  // ---------------------------------------------------------------------------------- heartbeat
+
+  /** Guarded by lock. */
+  private void startHeartbeat(Connection c) {
+    if (!config.heartbeatInterval().isZero()) {
+      c.heartbeatTimer = scheduler.schedule(() -> heartbeatDue(c), config.heartbeatInterval());
+    }
+  }
+
+  private void heartbeatDue(Connection c) {
+    synchronized (lock) {
+      if (conn != c || state != ReadyState.OPEN) {
+        return;
+      }
+      long n = ++c.pingsSent;
+      writePing(c.session, Heartbeat.payload(n));
+      c.pongTimers.add(scheduler.schedule(() -> pongDue(c, n), config.pongTimeout()));
+      c.heartbeatTimer = scheduler.schedule(() -> heartbeatDue(c), config.heartbeatInterval());
+    }
+  }
+
+  private void pongDue(Connection c, long ping) {
+    Session session;
+    synchronized (lock) {
+      if (conn != c || c.pongsReceived >= ping) {
+        return;
+      }
+      session = c.session;
+      TimeoutException timeout = new TimeoutException("no pong within " + config.pongTimeout().toMillis()
+          + " ms (" + c.pongsReceived + " pongs before)");
+      log.info("{}: {}; aborting the connection", config.uri(), timeout.getMessage());
+      ended(c, CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode(), "heartbeat timeout", false, timeout);
+    }
+    CloseReason reason = new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "heartbeat timeout");
+    TetherThreads.io().execute(() -> ContainerSupport.abort(session, reason));
+    events.start();
+  }
+
+  // ------------------------------------------------------------------------------------ inbound
+
+  void pong(Connection c, ByteBuffer payload) {
+    long n = Heartbeat.sequence(payload);
+    synchronized (lock) {
+      if (conn != c) {
+        return;
+      }
+      if (n > 0) {
+        c.pongsReceived = Math.max(c.pongsReceived, n);
+        return;
+      }
+      events.enqueue(() -> delegate.onPong(facade, payload));
+    }
+    events.start();
+  }
+
+  void binary(Connection c, ByteBuffer bytes) {
+    synchronized (lock) {
+      if (conn != c) {
+        return;
+      }
+      events.enqueue(() -> delegate.onMessage(facade, bytes));
+    }
+    events.start();
+  }
+
+  void text(Connection c, String text) {
+    if (!looksLikeEnvelope(text)) {
+      synchronized (lock) {
+        if (conn != c) {
+          return;
+        }
+        events.enqueue(() -> delegate.onMessage(facade, text));
+      }
+      events.start();
+      return;
+    }
+    Wire wire;
+    try {
+      wire = CODEC.decode(text);
+    } catch (MalformedEnvelopeException e) {
+      synchronized (lock) {
+        if (conn != c) {
+          return;
+        }
+        events.enqueue(() -> delegate.onFailure(facade, e));
+      }
+      events.start();
+      return;
+    }
+    synchronized (lock) {
+      if (conn != c) {
+        return;
+      }
+      if (wire instanceof Envelope envelope) {
+        events.enqueue(() -> delegate.onEnvelope(facade, envelope));
+      } else if (wire instanceof Ack ack) {
+        acked(ack);
+      } else if (wire instanceof ErrorReply error) {
+        rejected(error);
+      }
+    }
+    events.start();
+  }
+
+  /** Guarded by lock. */
+  private void acked(Ack ack) {
+    Outbox.Entry entry = outbox.removeEnvelope(ack.id());
+    if (entry == null) {
+      // A rejoin we sent on reconnect, or a duplicate ack.
+      return;
+    }
+    Envelope e = entry.envelope;
+    if (e.type() == Envelope.Type.JOIN) {
+      rooms.add(e.room());
+    } else if (e.type() == Envelope.Type.LEAVE) {
+      rooms.remove(e.room());
+    }
+    events.enqueue(() -> entry.future.complete(ack));
+  }
+
+  /** Guarded by lock. */
+  private void rejected(ErrorReply error) {
+    RejectedException rejection = new RejectedException(error);
+    Outbox.Entry entry = error.id() == null ? null : outbox.removeEnvelope(error.id());
+    if (entry != null) {
+      events.enqueue(() -> entry.future.completeExceptionally(rejection));
+    } else {
+      events.enqueue(() -> delegate.onFailure(facade, rejection));
+    }
+  }
+
+  private static boolean looksLikeEnvelope(String text) {
+    for (int i = 0, n = text.length(); i < n; i++) {
+      char ch = text.charAt(i);
+      if (!Character.isWhitespace(ch)) {
+        return ch == '{';
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public String toString() {
+    return "TetherClient{" + config.uri() + ", " + readyState() + "}";
+  }
+}

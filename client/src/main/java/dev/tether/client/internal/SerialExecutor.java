@@ -1,0 +1,69 @@
+package dev.tether.client.internal;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs tasks one at a time, in the order they were enqueued, on a shared executor: a client's
+ * delegate callbacks never overlap and never need a thread of their own.
+ *
+ * <p>Enqueueing and starting are split so that a caller can enqueue while holding its lock (which
+ * fixes the order) and start the drain after releasing it (so that even a direct executor never runs
+ * a callback under the lock). A task that throws is logged and the next one runs.
+ */
+final class SerialExecutor {
+  private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
+  /** Tasks run per turn before yielding the pool thread to other clients. */
+  private static final int BATCH = 256;
+
+  private final Executor executor;
+  private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
+  /** True while a drain is submitted or running; at most one at a time. */
+  private final AtomicBoolean draining = new AtomicBoolean();
+  private final Runnable drain = this::drain;
+
+  SerialExecutor(Executor executor) {
+    this.executor = executor;
+  }
+
+  /** Adds a task; it runs after every task enqueued before it, once {@link #start()} is called. */
+  void enqueue(Runnable task) {
+    queue.add(task);
+  }
+
+  /** Makes sure enqueued tasks will run. Call it without holding locks. */
+  void start() {
+    if (!queue.isEmpty() && draining.compareAndSet(false, true)) {
+      try {
+        executor.execute(drain);
+      } catch (RejectedExecutionException e) {
+        draining.set(false);
+        log.error("callback executor rejected delegate callbacks; {} are waiting", queue.size(), e);
+      }
+    }
+  }
+
+  private void drain() {
+    try {
+      for (int i = 0; i < BATCH; i++) {
+        Runnable task = queue.poll();
+        if (task == null) {
+          break;
+        }
+        try {
+          task.run();
+        } catch (Throwable t) {
+          log.warn("delegate callback threw; continuing", t);
+        }
+      }
+    } finally {
+      draining.set(false);
+    }
+    start();
+  }
+}
