@@ -1,0 +1,244 @@
+package dev.tether.server;
+
+import dev.tether.server.internal.Hub;
+import jakarta.websocket.DeploymentException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeoutException;
+import org.glassfish.tyrus.container.grizzly.server.GrizzlyServerContainer;
+import org.glassfish.tyrus.server.TyrusServerContainer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real WebSocket server (Tyrus on Grizzly) that speaks the Tether IM protocol of PROTOCOL.md at
+ * {@code ws://127.0.0.1:PORT/im}, with tools to break connections on purpose. Use it to test clients:
+ * <pre>{@code
+ * try (StubServer server = StubServer.start()) {
+ *   URI uri = server.uri();                  // ws://127.0.0.1:54321/im
+ *   ... connect with ?user=alice ...
+ *   Received r = server.takeReceived(Duration.ofSeconds(5));
+ *   server.dropAllConnections();             // clients see 1006
+ * }
+ * }</pre>
+ *
+ * <h2>What it does</h2>
+ * It echoes plain text and binary frames; text frames starting with <code>{</code> are envelopes:
+ * {@code join}, {@code leave} and {@code chat} are acked, chats are stamped with gap-free per-room
+ * seqs and fanned out to the room's members, duplicates (same user and id) are acked again and not
+ * fanned out, everything else gets an {@code error}.
+ *
+ * <h2>States</h2>
+ * Running after {@link #start}; {@link #stop()} makes it stopped (the port is released, open
+ * connections end abnormally); {@link #restart()} makes it running again on the same port, keeping
+ * rooms, seqs, history, dedup memory, counters and received frames; {@link #close()} ends it for
+ * good: after that {@link #restart()} throws. The frame log and counters work in every state.
+ *
+ * <h2>Threads and cost</h2>
+ * All methods are thread-safe. Each running server owns a Grizzly transport (a selector thread per
+ * core plus a small worker pool) and listens on all interfaces (Tyrus's Grizzly container gives no
+ * choice of address), though {@link #uri()} names loopback. Memory is bounded: at most 100,000
+ * received frames, 100,000 remembered chat ids and 10,000 history chats per room.
+ */
+public final class StubServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(StubServer.class);
+
+  private final Hub hub = new Hub();
+  /** Guarded by this; the port of the first start, reused by restarts. 0 until then. */
+  private int port;
+  /** Guarded by this; null while stopped. */
+  private TyrusServerContainer container;
+  /** Guarded by this. */
+  private boolean closed;
+
+  private StubServer() {}
+
+  /** Starts a server on an ephemeral loopback port. */
+  public static StubServer start() {
+    return start(0);
+  }
+
+  /**
+   * Starts a server on {@code port}; 0 picks an ephemeral port.
+   *
+   * @throws UncheckedIOException if the port cannot be bound
+   */
+  public static StubServer start(int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port not in [0, 65535]: " + port);
+    }
+    StubServer server = new StubServer();
+    synchronized (server) {
+      server.port = port;
+      server.startContainer();
+    }
+    return server;
+  }
+
+  /** Requires the monitor. */
+  private void startContainer() {
+    TyrusServerContainer c =
+        (TyrusServerContainer) new GrizzlyServerContainer().createContainer(null);
+    try {
+      c.addEndpoint(hub.endpointConfig());
+      // The container binds the port as given (0: ephemeral); only Tyrus's Server maps 0 to 8025.
+      c.start("/", port);
+    } catch (IOException | DeploymentException e) {
+      try {
+        c.stop();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw new UncheckedIOException("cannot start stub server on port " + port,
+          e instanceof IOException io ? io : new IOException(e));
+    }
+    container = c;
+    port = c.getPort();
+    log.debug("stub server listening at {}", uri());
+  }
+
+  /** {@code ws://127.0.0.1:PORT/im}; add {@code ?user=NAME} to connect as a user. */
+  public URI uri() {
+    return URI.create("ws://127.0.0.1:" + port() + "/im");
+  }
+
+  /** The port; the same across restarts. */
+  public synchronized int port() {
+    return port;
+  }
+
+  /** Whether the server is running (started or restarted, and not stopped or closed since). */
+  public synchronized boolean isRunning() {
+    return container != null;
+  }
+
+  /** The number of WebSocket sessions currently open. */
+  public int connectionCount() {
+    return hub.connectionCount();
+  }
+
+  /**
+   * Stops listening and ends every connection without a close frame (clients see 1006). The port is
+   * released; {@link #restart()} takes it again. A no-op while stopped. Blocks until Tyrus has shut
+   * down.
+   */
+  public synchronized void stop() {
+    if (container == null) {
+      return;
+    }
+    TyrusServerContainer c = container;
+    container = null;
+    c.stop();
+    hub.closedAll();
+    log.debug("stub server on port {} stopped", port);
+  }
+
+  /**
+   * Stops the server if running, then starts it again on the same port. Rooms, seqs, history, dedup
+   * memory, counters and the received frames are kept; memberships ended with their connections.
+   *
+   * @throws IllegalStateException if the server was closed
+   * @throws UncheckedIOException if the port cannot be bound again
+   */
+  public synchronized void restart() {
+    if (closed) {
+      throw new IllegalStateException("closed");
+    }
+    stop();
+    startContainer();
+  }
+
+  /** Stops the server for good. Idempotent. */
+  @Override
+  public synchronized void close() {
+    closed = true;
+    stop();
+  }
+
+  /**
+   * Ends every open connection at the TCP level without a close frame, as a lost network would:
+   * clients see an abnormal closure (1006). The server keeps running and accepts new connections.
+   */
+  public void dropAllConnections() {
+    hub.dropAll();
+  }
+
+  /**
+   * Sends a close frame with {@code code} and {@code reason} to every open connection.
+   *
+   * @param code 1000-1003, 1007-1014 or 3000-4999
+   * @param reason at most 123 UTF-8 bytes
+   */
+  public void closeAll(int code, String reason) {
+    Objects.requireNonNull(reason, "reason == null");
+    boolean allowed = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014)
+        || (code >= 3000 && code <= 4999);
+    if (!allowed) {
+      throw new IllegalArgumentException("close code not sendable: " + code);
+    }
+    int bytes = reason.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (bytes > 123) {
+      throw new IllegalArgumentException("reason > 123 bytes: " + bytes);
+    }
+    hub.closeAll(code, reason);
+  }
+
+  /**
+   * While {@code reject} is true, every new handshake is answered with HTTP 503 and no session
+   * opens; open connections are not affected. Refused handshakes still count in
+   * {@link #handshakeCount()}.
+   */
+  public void rejectNewConnections(boolean reject) {
+    hub.rejectNewConnections(reject);
+  }
+
+  /** Handshakes attempted since start, refused ones included, across restarts. */
+  public int handshakeCount() {
+    return hub.handshakeCount();
+  }
+
+  /**
+   * Removes and returns the oldest frame received from any client, waiting up to {@code timeout}.
+   * Frames are kept in arrival order; only the newest 100,000 are kept.
+   *
+   * @throws TimeoutException if no frame arrives in time
+   */
+  public Received takeReceived(Duration timeout) throws InterruptedException, TimeoutException {
+    Objects.requireNonNull(timeout, "timeout == null");
+    return hub.takeReceived(timeout);
+  }
+
+  /** Frames received from clients since start, across restarts, including those dropped or taken. */
+  public int receivedCount() {
+    return (int) Math.min(Integer.MAX_VALUE, hub.receivedCount());
+  }
+
+  @Override
+  public String toString() {
+    return "StubServer{" + uri() + (isRunning() ? "" : ", stopped") + "}";
+  }
+
+  /**
+   * Runs a stub server until the process is killed. Arguments: {@code [--port N]}, default 8025.
+   */
+  public static void main(String[] args) throws InterruptedException {
+    int port = 8025;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--port") && i + 1 < args.length) {
+        port = Integer.parseInt(args[++i]);
+      } else {
+        System.err.println("usage: StubServer [--port N]");
+        System.exit(2);
+      }
+    }
+    StubServer server = start(port);
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "tether-stub-shutdown"));
+    log.info("Tether stub server listening at {}", server.uri());
+    System.err.println("Tether stub server listening at " + server.uri() + "?user=NAME");
+    new CountDownLatch(1).await();
+  }
+}

@@ -1,0 +1,262 @@
+package dev.tether.server.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.api.Ack;
+import dev.tether.api.Envelope;
+import dev.tether.api.EnvelopeCodec;
+import dev.tether.api.ErrorReply;
+import dev.tether.api.MalformedEnvelopeException;
+import dev.tether.api.Wire;
+import dev.tether.server.Received;
+import jakarta.websocket.Session;
+import jakarta.websocket.server.ServerEndpointConfig;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The state of one stub server that outlives restarts: rooms with their seq counters and history,
+ * the dedup memory, the received-frames log and the counters; plus the open connections. All
+ * methods are thread-safe and are called on Tyrus worker threads (frames) or the user's thread
+ * (fault tooling). Chats of one room are handled under that room's lock; sends are asynchronous,
+ * so no lock is held while waiting on the network.
+ */
+public final class Hub {
+  static final int RECEIVED_CAPACITY = 100_000;
+  static final int DEDUP_CAPACITY = 100_000;
+  static final int HISTORY_LIMIT = 10_000;
+
+  private static final EnvelopeCodec CODEC = EnvelopeCodec.shared();
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final Clock clock;
+  private final int historyLimit;
+  private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
+  private final Dedup dedup = new Dedup(DEDUP_CAPACITY);
+  private final ReceivedLog received = new ReceivedLog(RECEIVED_CAPACITY);
+  private final Set<Peer> peers = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger handshakes = new AtomicInteger();
+  private final AtomicInteger anonymous = new AtomicInteger();
+  private final AtomicBoolean rejecting = new AtomicBoolean();
+
+  public Hub(Clock clock, int historyLimit) {
+    if (historyLimit < 1) {
+      throw new IllegalArgumentException("historyLimit < 1: " + historyLimit);
+    }
+    this.clock = clock;
+    this.historyLimit = historyLimit;
+  }
+
+  public Hub() {
+    this(Clock.systemUTC(), HISTORY_LIMIT);
+  }
+
+  /** The config of this hub's endpoint at {@code /im}, to deploy on a Tyrus server container. */
+  public ServerEndpointConfig endpointConfig() {
+    return ServerEndpointConfig.Builder.create(ImEndpoint.class, "/im")
+        .configurator(new ImConfigurator(this))
+        .build();
+  }
+
+  /** Counts a handshake and says whether it may go on. */
+  boolean admitHandshake() {
+    handshakes.incrementAndGet();
+    return !rejecting.get();
+  }
+
+  public void rejectNewConnections(boolean reject) {
+    rejecting.set(reject);
+  }
+
+  public int handshakeCount() {
+    return handshakes.get();
+  }
+
+  public int connectionCount() {
+    return peers.size();
+  }
+
+  public long receivedCount() {
+    return received.total();
+  }
+
+  public Received takeReceived(Duration timeout) throws InterruptedException, TimeoutException {
+    return received.take(timeout);
+  }
+
+  /** The newest accepted chats of {@code room}, oldest first; empty for an unknown room. */
+  public List<Envelope> history(String room) {
+    Room r = rooms.get(room);
+    return r == null ? List.of() : r.history();
+  }
+
+  Peer open(Session session, String user) {
+    Peer peer = new Peer(session, user == null || user.isEmpty() ? nextAnonymous() : user);
+    peers.add(peer);
+    return peer;
+  }
+
+  private String nextAnonymous() {
+    return "anon-" + anonymous.incrementAndGet();
+  }
+
+  void closed(Peer peer) {
+    if (!peers.remove(peer)) {
+      return;
+    }
+    for (Room room : peer.rooms()) {
+      synchronized (room) {
+        room.members().remove(peer);
+      }
+    }
+    peer.rooms().clear();
+  }
+
+  /** Forgets every connection, for a server that stopped: their memberships end with them. */
+  public void closedAll() {
+    for (Peer peer : List.copyOf(peers)) {
+      closed(peer);
+    }
+  }
+
+  public void dropAll() {
+    for (Peer peer : List.copyOf(peers)) {
+      peer.abort();
+    }
+  }
+
+  public void closeAll(int code, String reason) {
+    for (Peer peer : List.copyOf(peers)) {
+      peer.close(code, reason);
+    }
+  }
+
+  void onBinary(Peer peer, ByteBuffer bytes) {
+    ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).put(bytes.duplicate()).flip();
+    received.add(new Received(peer.user(), null, copy, null));
+    peer.send(copy.duplicate());
+  }
+
+  void onText(Peer peer, String text) {
+    if (!looksLikeEnvelope(text)) {
+      received.add(new Received(peer.user(), text, null, null));
+      peer.send(text);
+      return;
+    }
+    Wire wire;
+    try {
+      wire = CODEC.decode(text);
+    } catch (MalformedEnvelopeException e) {
+      received.add(new Received(peer.user(), text, null, null));
+      String code = e.getMessage().startsWith("unknown type ") ? "unknown_type" : "malformed";
+      reply(peer, new ErrorReply(idOf(text), code, e.getMessage()));
+      return;
+    }
+    received.add(new Received(peer.user(), text, null, wire instanceof Envelope e ? e : null));
+    if (wire instanceof Envelope envelope) {
+      switch (envelope.type()) {
+        case CHAT -> chat(peer, envelope);
+        case JOIN -> join(peer, envelope);
+        case LEAVE -> leave(peer, envelope);
+      }
+    } else if (wire instanceof Ack ack) {
+      reply(peer, unexpected(ack.id(), ack.wireType()));
+    } else if (wire instanceof ErrorReply error) {
+      reply(peer, unexpected(error.id(), error.wireType()));
+    }
+  }
+
+  private static ErrorReply unexpected(String id, String type) {
+    return new ErrorReply(id, "unexpected_type", "clients may not send '" + type + "'");
+  }
+
+  private void chat(Peer peer, Envelope chat) {
+    Room room = rooms.get(chat.room());
+    if (room == null) {
+      reply(peer, notMember(chat));
+      return;
+    }
+    synchronized (room) {
+      Long seq = dedup.seqOf(peer.user(), chat.id());
+      if (seq != null) {
+        reply(peer, new Ack(chat.id(), seq));
+        return;
+      }
+      if (!room.members().contains(peer)) {
+        reply(peer, notMember(chat));
+        return;
+      }
+      Envelope stamped = chat.accepted(peer.user(), room.lastSeq() + 1, clock.millis());
+      room.append(stamped);
+      dedup.remember(peer.user(), chat.id(), stamped.seq());
+      reply(peer, new Ack(chat.id(), stamped.seq()));
+      String json = CODEC.encode(stamped);
+      for (Peer member : room.members()) {
+        member.send(json);
+      }
+    }
+  }
+
+  private static ErrorReply notMember(Envelope chat) {
+    return new ErrorReply(
+        chat.id(), "not_member", "not a member of room '" + chat.room() + "': join it first");
+  }
+
+  private void join(Peer peer, Envelope join) {
+    Room room = rooms.computeIfAbsent(join.room(), name -> new Room(name, historyLimit));
+    synchronized (room) {
+      room.members().add(peer);
+      peer.rooms().add(room);
+      if (!peers.contains(peer)) {
+        // The connection closed while we were joining: don't leave a dead member behind.
+        room.members().remove(peer);
+        return;
+      }
+      reply(peer, new Ack(join.id(), room.lastSeq()));
+    }
+  }
+
+  private void leave(Peer peer, Envelope leave) {
+    Room room = rooms.get(leave.room());
+    if (room == null) {
+      reply(peer, new Ack(leave.id(), 0));
+      return;
+    }
+    synchronized (room) {
+      room.members().remove(peer);
+      peer.rooms().remove(room);
+      reply(peer, new Ack(leave.id(), room.lastSeq()));
+    }
+  }
+
+  private static void reply(Peer peer, Wire wire) {
+    peer.send(CODEC.encode(wire));
+  }
+
+  private static boolean looksLikeEnvelope(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (!Character.isWhitespace(c)) {
+        return c == '{';
+      }
+    }
+    return false;
+  }
+
+  /** The string {@code id} of a JSON object, or null if the text is not one or has none. */
+  private static String idOf(String text) {
+    try {
+      JsonNode id = MAPPER.readTree(text).get("id");
+      return id != null && id.isTextual() && !id.textValue().isEmpty() ? id.textValue() : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.tether.server.internal;
+
+import jakarta.websocket.HandshakeResponse;
+import jakarta.websocket.server.HandshakeRequest;
+import jakarta.websocket.server.ServerEndpointConfig;
+import org.glassfish.tyrus.core.HandshakeException;
+
+/**
+ * Binds the endpoint of one server to its {@link Hub}, counts handshakes and refuses them while the
+ * hub rejects new connections.
+ *
+ * <p>Refusal throws Tyrus's {@link HandshakeException} with status 503 out of
+ * {@link #modifyHandshake}. The method cannot declare it, so it is thrown unchecked; Tyrus's engine
+ * catches exactly this exception around the handshake, answers with its status and opens no
+ * session. Setting status 503 on the response instead would not do: Tyrus treats a 503 response as
+ * a successful upgrade and opens a session anyway.
+ */
+final class ImConfigurator extends ServerEndpointConfig.Configurator {
+  private final Hub hub;
+
+  ImConfigurator(Hub hub) {
+    this.hub = hub;
+  }
+
+  @Override
+  public void modifyHandshake(
+      ServerEndpointConfig config, HandshakeRequest request, HandshakeResponse response) {
+    if (!hub.admitHandshake()) {
+      throw Sneaky.<RuntimeException>raise(
+          new HandshakeException(503, "stub server is rejecting new connections"));
+    }
+  }
+
+  @Override
+  public <T> T getEndpointInstance(Class<T> endpointClass) {
+    return endpointClass.cast(new ImEndpoint(hub));
+  }
+
+  private static final class Sneaky {
+    @SuppressWarnings("unchecked")
+    static <E extends Throwable> RuntimeException raise(Throwable t) throws E {
+      throw (E) t;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package dev.tether.server.internal;
+
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Session;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One open WebSocket connection of the stub server and the user it belongs to. Sends are
+ * asynchronous and never throw: a failed send means the connection is going away, which the
+ * endpoint's close callback handles.
+ */
+public final class Peer {
+  private static final Logger log = LoggerFactory.getLogger(Peer.class);
+
+  private final Session session;
+  private final String user;
+  /** Rooms this connection joined; updated under the room's lock, read on close. */
+  private final Set<Room> rooms = ConcurrentHashMap.newKeySet();
+
+  Peer(Session session, String user) {
+    this.session = session;
+    this.user = user;
+  }
+
+  public String user() {
+    return user;
+  }
+
+  Set<Room> rooms() {
+    return rooms;
+  }
+
+  void send(String text) {
+    try {
+      session.getAsyncRemote().sendText(text, result -> {
+        if (!result.isOK()) {
+          log.debug("send to {} failed", user, result.getException());
+        }
+      });
+    } catch (RuntimeException e) {
+      log.debug("send to {} failed", user, e);
+    }
+  }
+
+  void send(ByteBuffer bytes) {
+    try {
+      session.getAsyncRemote().sendBinary(bytes, result -> {
+        if (!result.isOK()) {
+          log.debug("send to {} failed", user, result.getException());
+        }
+      });
+    } catch (RuntimeException e) {
+      log.debug("send to {} failed", user, e);
+    }
+  }
+
+  /** Sends a close frame with {@code code} and {@code reason}. */
+  void close(int code, String reason) {
+    try {
+      session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason));
+    } catch (IOException | RuntimeException e) {
+      log.debug("close of {} failed", user, e);
+    }
+  }
+
+  /** Ends the TCP connection without a close frame. */
+  void abort() {
+    TransportAbort.abort(session);
+  }
+
+  @Override
+  public String toString() {
+    return "Peer{" + user + ", " + session.getId() + "}";
+  }
+}
