@@ -20,6 +20,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.glassfish.tyrus.client.ClientManager;
+import org.glassfish.tyrus.client.ClientProperties;
 
 /**
  * A plain Tyrus client connection that queues every callback; tests take them in order with a
@@ -28,6 +29,11 @@ import org.glassfish.tyrus.client.ClientManager;
 final class WsRecorder extends Endpoint {
   static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final ClientManager CLIENT = ClientManager.createClient();
+
+  static {
+    // One Grizzly transport for every test connection instead of one each.
+    CLIENT.getProperties().put(ClientProperties.SHARED_CONTAINER, true);
+  }
 
   sealed interface Event permits Text, Binary, Closed, Failure {}
 

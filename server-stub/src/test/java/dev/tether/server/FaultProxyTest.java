@@ -1,0 +1,151 @@
+package dev.tether.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import jakarta.websocket.DeploymentException;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class FaultProxyTest {
+  private static final Duration TIMEOUT = WsRecorder.TIMEOUT;
+
+  private StubServer server;
+  private FaultProxy proxy;
+  private final List<WsRecorder> clients = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    server = StubServer.start();
+    proxy = FaultProxy.start(server.uri());
+  }
+
+  @AfterEach
+  void tearDown() {
+    clients.forEach(WsRecorder::close);
+    proxy.close();
+    server.close();
+  }
+
+  private WsRecorder connect(String user) throws Exception {
+    WsRecorder client = WsRecorder.connect(proxy.uri(), user);
+    clients.add(client);
+    return client;
+  }
+
+  @Test
+  void uriKeepsPathAndQueryOfTheTarget() {
+    FaultProxy other = FaultProxy.start(URI.create(server.uri() + "?user=zed"));
+    try {
+      assertThat(other.uri())
+          .hasToString("ws://127.0.0.1:" + other.port() + "/im?user=zed");
+    } finally {
+      other.close();
+    }
+  }
+
+  @Test
+  void forwardsFramesBothWays() throws Exception {
+    WsRecorder alice = connect("alice");
+    alice.send("hello through the proxy");
+    assertThat(alice.nextText()).isEqualTo("hello through the proxy");
+    assertThat(server.takeReceived(TIMEOUT).user()).isEqualTo("alice");
+    assertThat(proxy.connectionCount()).isEqualTo(1);
+  }
+
+  @Test
+  void blackholeStopsTrafficAndHealResumesIt() throws Exception {
+    WsRecorder alice = connect("alice");
+    proxy.blackhole();
+    alice.send("lost");
+    alice.assertNothingWithin(Duration.ofMillis(300));
+    assertThat(server.receivedCount()).isZero();
+    assertThat(proxy.connectionCount()).isEqualTo(1);
+
+    proxy.heal();
+    alice.send("found");
+    assertThat(alice.nextText()).isEqualTo("found");
+  }
+
+  @Test
+  void cutAllResetsConnectionsAndClientsSeeAbnormalClose() throws Exception {
+    WsRecorder alice = connect("alice");
+    WsRecorder bob = connect("bob");
+    proxy.cutAll();
+    assertThat(alice.nextClose().code()).isEqualTo(1006);
+    assertThat(bob.nextClose().code()).isEqualTo(1006);
+    assertThat(proxy.connectionCount()).isZero();
+    await().atMost(TIMEOUT).until(() -> server.connectionCount() == 0);
+
+    WsRecorder carol = connect("carol");
+    carol.send("new ones work");
+    assertThat(carol.nextText()).isEqualTo("new ones work");
+  }
+
+  @Test
+  void rejectNewRefusesConnectionsButKeepsOpenOnes() throws Exception {
+    WsRecorder alice = connect("alice");
+    proxy.rejectNew(true);
+    assertThatThrownBy(() -> connect("bob"))
+        .isInstanceOfAny(DeploymentException.class, IOException.class);
+    alice.send("still here");
+    assertThat(alice.nextText()).isEqualTo("still here");
+    assertThat(server.handshakeCount()).isEqualTo(1);
+
+    proxy.rejectNew(false);
+    connect("bob");
+  }
+
+  @Test
+  void latencyDelaysEachDirectionByAtLeastTheConfiguredTime() throws Exception {
+    WsRecorder alice = connect("alice");
+    proxy.latency(Duration.ofMillis(150));
+    long start = System.nanoTime();
+    alice.send("slow");
+    assertThat(alice.nextText()).isEqualTo("slow");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+
+    proxy.latency(Duration.ZERO);
+    alice.send("fast again");
+    assertThat(alice.nextText()).isEqualTo("fast again");
+  }
+
+  @Test
+  void serverStopBehindTheProxyReachesClientsAsAbnormalClose() throws Exception {
+    WsRecorder alice = connect("alice");
+    server.stop();
+    assertThat(alice.nextClose().code()).isEqualTo(1006);
+    await().atMost(TIMEOUT).until(() -> proxy.connectionCount() == 0);
+  }
+
+  @Test
+  void handlesFiftyConcurrentConnections() throws Exception {
+    List<WsRecorder> many = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      many.add(connect("user" + i));
+    }
+    for (int i = 0; i < many.size(); i++) {
+      many.get(i).send("echo " + i);
+    }
+    for (int i = 0; i < many.size(); i++) {
+      assertThat(many.get(i).nextText()).isEqualTo("echo " + i);
+    }
+    assertThat(proxy.connectionCount()).isEqualTo(50);
+    assertThat(server.connectionCount()).isEqualTo(50);
+  }
+
+  @Test
+  void closeResetsConnectionsAndIsIdempotent() throws Exception {
+    WsRecorder alice = connect("alice");
+    proxy.close();
+    proxy.close();
+    assertThat(alice.nextClose().code()).isEqualTo(1006);
+  }
+}
