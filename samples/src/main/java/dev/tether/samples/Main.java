@@ -1,0 +1,24 @@
+package dev.tether.samples;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the samples jar: {@code demo}, {@code chat} and {@code server}. */
+@Command(
+    name = "tether-samples",
+    mixinStandardHelpOptions = true,
+    version = "Tether samples 0.1.0-SNAPSHOT",
+    description = "Runnable Tether samples.",
+    subcommands = {DemoCommand.class, ChatCommand.class, ServerCommand.class})
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+}
