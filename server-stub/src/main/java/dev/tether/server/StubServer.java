@@ -116,7 +116,12 @@ public final class StubServer implements AutoCloseable {
     return container != null;
   }
 
-  /** The number of WebSocket sessions currently open. */
+  /**
+   * The number of WebSocket sessions currently open. A client may see its handshake complete a
+   * moment before the server has registered the session; a test that then acts on every connection
+   * ({@link #closeAll}, {@link #dropAllConnections}, {@link #sendToAll}) should first wait until this
+   * count includes it. Connections dropped by {@link #dropAllConnections()} stop counting at once.
+   */
   public int connectionCount() {
     return hub.connectionCount();
   }
@@ -162,13 +167,26 @@ public final class StubServer implements AutoCloseable {
   /**
    * Ends every open connection at the TCP level without a close frame, as a lost network would:
    * clients see an abnormal closure (1006). The server keeps running and accepts new connections.
+   * Affects the sessions counted by {@link #connectionCount()}: a client's handshake completes a
+   * moment before the server opens its session, so wait for the count if that matters.
    */
   public void dropAllConnections() {
     hub.dropAll();
   }
 
   /**
-   * Sends a close frame with {@code code} and {@code reason} to every open connection.
+   * Sends {@code text} as one text frame to every open connection, exactly as given: nothing checks
+   * that it is a valid envelope. Use it to test how a client handles what a server may send,
+   * including malformed frames.
+   */
+  public void sendToAll(String text) {
+    Objects.requireNonNull(text, "text == null");
+    hub.sendAll(text);
+  }
+
+  /**
+   * Sends a close frame with {@code code} and {@code reason} to every open connection (those
+   * counted by {@link #connectionCount()}). The server keeps running.
    *
    * @param code 1000-1003, 1007-1014 or 3000-4999
    * @param reason at most 123 UTF-8 bytes

@@ -251,6 +251,8 @@ class StubServerTest {
   void dropAllConnectionsEndsConnectionsAbnormallyAndKeepsServing() throws Exception {
     WsRecorder alice = connect("alice");
     WsRecorder bob = connect("bob");
+    // The client's handshake completes just before the server opens its session.
+    await().atMost(TIMEOUT).until(() -> server.connectionCount() == 2);
     server.dropAllConnections();
     assertThat(alice.nextClose().code()).isEqualTo(1006);
     assertThat(bob.nextClose().code()).isEqualTo(1006);
@@ -264,6 +266,7 @@ class StubServerTest {
   @Test
   void closeAllSendsCloseFrameWithCodeAndReason() throws Exception {
     WsRecorder alice = connect("alice");
+    await().atMost(TIMEOUT).until(() -> server.connectionCount() == 1);
     server.closeAll(4000, "bye");
     WsRecorder.Closed closed = alice.nextClose();
     assertThat(closed.code()).isEqualTo(4000);

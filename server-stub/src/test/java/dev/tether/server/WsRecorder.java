@@ -33,6 +33,9 @@ final class WsRecorder extends Endpoint {
   static {
     // One Grizzly transport for every test connection instead of one each.
     CLIENT.getProperties().put(ClientProperties.SHARED_CONTAINER, true);
+    // Tyrus's client ignores a connection that closes before the handshake response and waits for
+    // this timeout (30 s by default); keep such a wait short should a test ever hit it.
+    CLIENT.getProperties().put(ClientProperties.HANDSHAKE_TIMEOUT, 5_000);
   }
 
   sealed interface Event permits Text, Binary, Closed, Failure {}

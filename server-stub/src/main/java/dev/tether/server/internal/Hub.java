@@ -126,9 +126,17 @@ public final class Hub {
     }
   }
 
+  /** Aborts every connection; they stop counting as open at once, not when Tyrus notices. */
   public void dropAll() {
     for (Peer peer : List.copyOf(peers)) {
       peer.abort();
+      closed(peer);
+    }
+  }
+
+  public void sendAll(String text) {
+    for (Peer peer : List.copyOf(peers)) {
+      peer.send(text);
     }
   }
 
