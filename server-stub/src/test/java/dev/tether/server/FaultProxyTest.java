@@ -79,6 +79,22 @@ class FaultProxyTest {
   }
 
   @Test
+  void handshakeThroughABlackholedProxyNeverCompletes() throws Exception {
+    proxy.blackhole();
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
+      socket.setSoTimeout(300);
+      socket.getOutputStream().write(
+          ("GET /im HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      assertThatThrownBy(() -> socket.getInputStream().read())
+          .isInstanceOf(SocketTimeoutException.class);
+      assertThat(proxy.connectionCount()).isEqualTo(1);
+      assertThat(server.handshakeCount()).isZero();
+    }
+  }
+
+  @Test
   void cutAllResetsConnectionsAndClientsSeeAbnormalClose() throws Exception {
     WsRecorder alice = connect("alice");
     WsRecorder bob = connect("bob");
