@@ -5,6 +5,7 @@ import jakarta.websocket.DeploymentException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -198,7 +199,7 @@ public final class StubServer implements AutoCloseable {
     if (!allowed) {
       throw new IllegalArgumentException("close code not sendable: " + code);
     }
-    int bytes = reason.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    int bytes = reason.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > 123) {
       throw new IllegalArgumentException("reason > 123 bytes: " + bytes);
     }

@@ -58,6 +58,21 @@ class StubServerTest {
   }
 
   @Test
+  void startRefusesPortsOutOfRange() {
+    assertThatThrownBy(() -> StubServer.start(70000))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("port not in [0, 65535]: 70000");
+  }
+
+  @Test
+  void restartAfterCloseFails() {
+    server.close();
+    server.close();
+    assertThat(server.isRunning()).isFalse();
+    assertThatThrownBy(server::restart).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
   void echoesTextFrames() throws Exception {
     WsRecorder client = connect("alice");
     client.send("hello");

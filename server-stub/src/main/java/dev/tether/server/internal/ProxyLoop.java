@@ -105,7 +105,7 @@ public final class ProxyLoop implements Runnable {
   }
 
   /** Resets every connection, stops listening and ends the thread. Idempotent. */
-  public void close() {
+  public synchronized void close() {
     if (!running) {
       return;
     }
@@ -113,6 +113,9 @@ public final class ProxyLoop implements Runnable {
       new ArrayList<>(links).forEach(Link::abort);
       running = false;
     });
+    if (Thread.currentThread() == thread) {
+      return;
+    }
     try {
       thread.join(TimeUnit.SECONDS.toMillis(5));
     } catch (InterruptedException e) {
@@ -121,6 +124,9 @@ public final class ProxyLoop implements Runnable {
   }
 
   private void runOnLoop(Runnable task) {
+    if (!thread.isAlive()) {
+      return; // the loop ended and closed every connection
+    }
     if (Thread.currentThread() == thread) {
       task.run();
       return;
@@ -179,6 +185,11 @@ public final class ProxyLoop implements Runnable {
     } catch (IOException | RuntimeException e) {
       log.warn("proxy loop failed", e);
     } finally {
+      running = false;
+      // Let callers waiting on tasks go; with every socket closed there is nothing left to do.
+      for (Runnable task; (task = tasks.poll()) != null; ) {
+        task.run();
+      }
       new ArrayList<>(links).forEach(Link::abort);
       closeQuietly(listener);
       try {

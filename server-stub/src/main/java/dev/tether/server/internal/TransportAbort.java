@@ -1,7 +1,9 @@
 package dev.tether.server.internal;
 
 import jakarta.websocket.Session;
+import java.io.IOException;
 import java.lang.reflect.Field;
+import org.glassfish.tyrus.core.ProtocolHandler;
 import org.glassfish.tyrus.core.TyrusRemoteEndpoint;
 import org.glassfish.tyrus.core.TyrusWebSocket;
 import org.glassfish.tyrus.spi.Writer;
@@ -18,8 +20,7 @@ import org.glassfish.tyrus.spi.Writer;
 final class TransportAbort {
   private static final Field WEB_SOCKET = field(TyrusRemoteEndpoint.class, "webSocket");
   private static final Field PROTOCOL_HANDLER = field(TyrusWebSocket.class, "protocolHandler");
-  private static final Field WRITER =
-      field(org.glassfish.tyrus.core.ProtocolHandler.class, "writer");
+  private static final Field WRITER = field(ProtocolHandler.class, "writer");
 
   private TransportAbort() {}
 
@@ -29,7 +30,7 @@ final class TransportAbort {
       Object handler = PROTOCOL_HANDLER.get(webSocket);
       Writer writer = (Writer) WRITER.get(handler);
       writer.close();
-    } catch (IllegalAccessException | java.io.IOException e) {
+    } catch (IllegalAccessException | IOException e) {
       throw new IllegalStateException("cannot abort " + session.getId() + ": " + e, e);
     }
   }
