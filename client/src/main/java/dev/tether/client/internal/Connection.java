@@ -4,6 +4,7 @@ import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.PongMessage;
+import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -21,6 +22,10 @@ final class Connection extends Endpoint {
 
   /** Set when the handshake completes; null before. */
   Session session;
+  /** The session's async remote, taken at open: some containers refuse to hand it out once closed. */
+  RemoteEndpoint.Async remote;
+  /** True once the user's close() sent our close frame on this connection. */
+  boolean closeRequested;
   /** An error the container reported before its close callback. */
   Throwable failure;
   Scheduler.Cancellable connectTimer = Scheduler.Cancellable.DONE;

@@ -2,6 +2,7 @@ package dev.tether.client.internal;
 
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.ContainerProvider;
+import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.Session;
 import jakarta.websocket.WebSocketContainer;
 import java.io.IOException;
@@ -48,8 +49,8 @@ final class ContainerSupport {
     if (properties != null) {
       properties.put(TYRUS_SHARED_CONTAINER, Boolean.TRUE);
       properties.put(TYRUS_SHARED_IDLE_TIMEOUT, 10);
-      // Tyrus insists on an Integer here.
-      properties.put(TYRUS_HANDSHAKE_TIMEOUT, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
+      // Tyrus insists on an Integer. Ours fires first with a clear message; Tyrus's frees the thread.
+      properties.put(TYRUS_HANDSHAKE_TIMEOUT, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis + 2000));
     }
     return container;
   }
@@ -90,11 +91,12 @@ final class ContainerSupport {
    * closed at once; elsewhere a close frame is sent, which is all the standard API offers. Blocking;
    * call it on an I/O thread.
    */
-  static void abort(Session session, CloseReason reason) {
-    if (isTyrusSession(session) && closeTyrusTransport(session)) {
+  static void abort(Session session, RemoteEndpoint.Async remote, CloseReason reason) {
+    if (isTyrusSession(session) && closeTyrusTransport(remote)) {
       return;
     }
-    closeQuietly(session, reason);
+    closeQuietly(session, reason != null ? reason
+        : new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "aborted"));
   }
 
   /** Sends a close frame; failures are expected on a broken connection and only logged. */
@@ -106,9 +108,8 @@ final class ContainerSupport {
     }
   }
 
-  private static boolean closeTyrusTransport(Session session) {
+  private static boolean closeTyrusTransport(RemoteEndpoint.Async remote) {
     try {
-      Object remote = session.getAsyncRemote();
       Object webSocket = field(remote, "webSocket");
       Object protocolHandler = field(webSocket, "protocolHandler");
       Object writer = field(protocolHandler, "writer");

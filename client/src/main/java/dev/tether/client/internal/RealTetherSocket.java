@@ -15,6 +15,7 @@ import dev.tether.api.Wire;
 import dev.tether.client.NetworkMonitor;
 import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.CloseReason;
+import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.Session;
 import jakarta.websocket.WebSocketContainer;
 import java.nio.ByteBuffer;
@@ -66,6 +67,11 @@ public final class RealTetherSocket {
   private int attempt;
   /** Guarded by lock. Pending reconnect wait. */
   private Scheduler.Cancellable reconnectWait = Scheduler.Cancellable.DONE;
+  /**
+   * Guarded by lock. Identifies the pending reconnect wait; a wait that fires after it was cancelled
+   * or replaced finds a different token and does nothing.
+   */
+  private Object reconnectToken;
   /** Guarded by lock. True while an attempt is due but the network is unavailable. */
   private boolean waitingForNetwork;
   /** Guarded by lock. Rooms joined (acked), rejoined on every new connection. */
@@ -127,7 +133,7 @@ public final class RealTetherSocket {
       }
       if (state == ReadyState.OPEN) {
         // While open the outbox holds only envelopes already written and waiting for acks.
-        writeText(conn.session, text);
+        writeText(conn.remote, text);
         return true;
       }
       return enqueue(Outbox.Entry.text(text)) == null;
@@ -140,7 +146,7 @@ public final class RealTetherSocket {
         return false;
       }
       if (state == ReadyState.OPEN) {
-        writeBinary(conn.session, bytes.duplicate());
+        writeBinary(conn.remote, bytes.duplicate());
         return true;
       }
       ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).put(bytes.duplicate()).flip();
@@ -167,7 +173,7 @@ public final class RealTetherSocket {
         return future;
       }
       if (state == ReadyState.OPEN) {
-        writeText(conn.session, encoded);
+        writeText(conn.remote, encoded);
         entry.written = true;
       }
     }
@@ -177,7 +183,7 @@ public final class RealTetherSocket {
   public void sendPing(ByteBuffer payload) {
     synchronized (lock) {
       if (state == ReadyState.OPEN) {
-        writePing(conn.session, payload.duplicate());
+        writePing(conn.remote, payload.duplicate());
       }
     }
   }
@@ -191,6 +197,7 @@ public final class RealTetherSocket {
       }
       userClosed = true;
       reconnectWait.cancel();
+      reconnectToken = null;
       waitingForNetwork = false;
       if (networkSubscription != null) {
         networkSubscription.close();
@@ -201,7 +208,9 @@ public final class RealTetherSocket {
       if (state == ReadyState.OPEN) {
         state = ReadyState.CLOSING;
         c.cancelHeartbeat();
-        c.closeTimer = scheduler.schedule(() -> closeTimedOut(c, code), config.closeTimeout());
+        c.closeRequested = true;
+        c.closeTimer = scheduler.schedule(() -> TetherThreads.io().execute(() -> closeTimedOut(c, code)),
+            config.closeTimeout());
         toClose = c.session;
       } else if (state != ReadyState.CLOSED) {
         // Connecting or waiting to reconnect: nothing to close on the wire. A handshake still
@@ -236,26 +245,26 @@ public final class RealTetherSocket {
     return null;
   }
 
-  private static void writeText(Session session, String text) {
+  private static void writeText(RemoteEndpoint.Async remote, String text) {
     try {
-      session.getAsyncRemote().sendText(text, SendResults.HANDLER);
+      remote.sendText(text, SendResults.HANDLER);
     } catch (RuntimeException e) {
       // The connection is going away; its close callback follows and queued envelopes are resent.
       log.debug("text write failed", e);
     }
   }
 
-  private static void writeBinary(Session session, ByteBuffer bytes) {
+  private static void writeBinary(RemoteEndpoint.Async remote, ByteBuffer bytes) {
     try {
-      session.getAsyncRemote().sendBinary(bytes, SendResults.HANDLER);
+      remote.sendBinary(bytes, SendResults.HANDLER);
     } catch (RuntimeException e) {
       log.debug("binary write failed", e);
     }
   }
 
-  private static void writePing(Session session, ByteBuffer payload) {
+  private static void writePing(RemoteEndpoint.Async remote, ByteBuffer payload) {
     try {
-      session.getAsyncRemote().sendPing(payload);
+      remote.sendPing(payload);
     } catch (Exception e) {
       log.debug("ping write failed", e);
     }
@@ -327,13 +336,14 @@ public final class RealTetherSocket {
       stale = conn != c || userClosed;
       if (!stale) {
         c.session = session;
+        c.remote = session.getAsyncRemote();
         c.connectTimer.cancel();
         attempt = 0;
         for (String room : rooms) {
-          writeText(session, CODEC.encode(Envelope.join(room)));
+          writeText(c.remote, CODEC.encode(Envelope.join(room)));
         }
         outbox.forEach(e -> {
-          write(session, e);
+          write(c.remote, e);
           e.written = true;
           return e.envelope == null;
         });
@@ -349,13 +359,13 @@ public final class RealTetherSocket {
     events.start();
   }
 
-  private static void write(Session session, Outbox.Entry e) {
+  private static void write(RemoteEndpoint.Async remote, Outbox.Entry e) {
     if (e.encoded != null) {
-      writeText(session, e.encoded);
+      writeText(remote, e.encoded);
     } else if (e.text != null) {
-      writeText(session, e.text);
+      writeText(remote, e.text);
     } else {
-      writeBinary(session, e.bytes.duplicate());
+      writeBinary(remote, e.bytes.duplicate());
     }
   }
 
@@ -392,7 +402,11 @@ public final class RealTetherSocket {
    */
   private void ended(Connection c, int code, String reason, boolean clean, Throwable failure) {
     conn = null;
-    c.cancelTimers();
+    if (c.closeRequested) {
+      c.cancelHeartbeat(); // the close timer still runs, to release the transport
+    } else {
+      c.cancelTimers();
+    }
     outbox.markAllUnwritten();
     String why = reason == null ? "" : reason;
     if (failure != null) {
@@ -437,16 +451,17 @@ public final class RealTetherSocket {
     attempt = next;
     Duration delay = config.reconnect().delay(next, config.random());
     events.enqueue(() -> delegate.onReconnecting(facade, next, delay));
-    Scheduler.Cancellable[] self = new Scheduler.Cancellable[1];
-    self[0] = scheduler.schedule(() -> reconnectDue(self[0]), delay);
-    reconnectWait = self[0];
+    Object token = new Object();
+    reconnectToken = token;
+    reconnectWait = scheduler.schedule(() -> reconnectDue(token), delay);
   }
 
-  private void reconnectDue(Scheduler.Cancellable wait) {
+  private void reconnectDue(Object token) {
     synchronized (lock) {
-      if (reconnectWait != wait || userClosed || conn != null || state != ReadyState.CONNECTING) {
+      if (reconnectToken != token || userClosed || conn != null || state != ReadyState.CONNECTING) {
         return;
       }
+      reconnectToken = null;
       reconnectWait = Scheduler.Cancellable.DONE;
       startAttempt();
     }
@@ -460,6 +475,7 @@ public final class RealTetherSocket {
       }
       reconnectWait.cancel();
       reconnectWait = Scheduler.Cancellable.DONE;
+      reconnectToken = null;
       if (available) {
         log.debug("{}: network available; connecting now", config.uri());
         attempt = 0;
@@ -471,17 +487,20 @@ public final class RealTetherSocket {
     events.start();
   }
 
+  /**
+   * The close timeout after the user's close(). If the container has not reported the close yet,
+   * the peer never answered: report an unclean close. Either way, abort the transport: Tyrus reports
+   * the close as soon as our close frame is written and then keeps the TCP connection open until
+   * the peer closes it, which a dead peer never does.
+   */
   private void closeTimedOut(Connection c, int code) {
-    Session session;
     synchronized (lock) {
-      if (conn != c) {
-        return;
+      if (conn == c) {
+        ended(c, code, "no close frame from the peer within " + config.closeTimeout().toMillis() + " ms",
+            false, null);
       }
-      session = c.session;
-      ended(c, code, "no close frame from the peer within " + config.closeTimeout().toMillis() + " ms",
-          false, null);
     }
-    TetherThreads.io().execute(() -> ContainerSupport.abort(session, null));
+    ContainerSupport.abort(c.session, c.remote, null);
     events.start();
   }
 
@@ -500,26 +519,24 @@ public final class RealTetherSocket {
         return;
       }
       long n = ++c.pingsSent;
-      writePing(c.session, Heartbeat.payload(n));
+      writePing(c.remote, Heartbeat.payload(n));
       c.pongTimers.add(scheduler.schedule(() -> pongDue(c, n), config.pongTimeout()));
       c.heartbeatTimer = scheduler.schedule(() -> heartbeatDue(c), config.heartbeatInterval());
     }
   }
 
   private void pongDue(Connection c, long ping) {
-    Session session;
     synchronized (lock) {
       if (conn != c || c.pongsReceived >= ping) {
         return;
       }
-      session = c.session;
       TimeoutException timeout = new TimeoutException("no pong within " + config.pongTimeout().toMillis()
           + " ms (" + c.pongsReceived + " pongs before)");
       log.info("{}: {}; aborting the connection", config.uri(), timeout.getMessage());
       ended(c, CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode(), "heartbeat timeout", false, timeout);
     }
     CloseReason reason = new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "heartbeat timeout");
-    TetherThreads.io().execute(() -> ContainerSupport.abort(session, reason));
+    TetherThreads.io().execute(() -> ContainerSupport.abort(c.session, c.remote, reason));
     events.start();
   }
 
