@@ -269,6 +269,7 @@ class StubServerTest {
     // The client's handshake completes just before the server opens its session.
     await().atMost(TIMEOUT).until(() -> server.connectionCount() == 2);
     server.dropAllConnections();
+    assertThat(server.connectionCount()).isZero();
     assertThat(alice.nextClose().code()).isEqualTo(1006);
     assertThat(bob.nextClose().code()).isEqualTo(1006);
     await().atMost(TIMEOUT).until(() -> server.connectionCount() == 0);
@@ -286,6 +287,16 @@ class StubServerTest {
     WsRecorder.Closed closed = alice.nextClose();
     assertThat(closed.code()).isEqualTo(4000);
     assertThat(closed.reason()).isEqualTo("bye");
+  }
+
+  @Test
+  void sendToAllSendsTheTextVerbatimToEveryConnection() throws Exception {
+    WsRecorder alice = connect("alice");
+    WsRecorder bob = connect("bob");
+    await().atMost(TIMEOUT).until(() -> server.connectionCount() == 2);
+    server.sendToAll("{not json");
+    assertThat(alice.nextText()).isEqualTo("{not json");
+    assertThat(bob.nextText()).isEqualTo("{not json");
   }
 
   @Test
