@@ -53,6 +53,7 @@ final class DemoCommand implements Callable<Integer> {
     final String name;
     final Set<String> received = ConcurrentHashMap.newKeySet();
     final Semaphore opens = new Semaphore(0);
+    final Semaphore closes = new Semaphore(0);
     final NetworkMonitor.Manual network = NetworkMonitor.manual(true);
     TetherClient client;
 
@@ -82,6 +83,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public void onClose(TetherSocket socket, int code, String reason, boolean wasClean) {
       out.println("  " + name + ": disconnected (" + code + (wasClean ? ", clean" : ", connection lost") + ")");
+      closes.release();
     }
 
     @Override
@@ -93,6 +95,12 @@ final class DemoCommand implements Callable<Integer> {
       if (!opens.tryAcquire(WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
         throw new IllegalStateException(name + " did not connect within " + WAIT);
       }
+    }
+
+    void closeAndAwait() throws InterruptedException {
+      closes.drainPermits();
+      client.close();
+      closes.tryAcquire(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     void join() throws Exception {
@@ -148,6 +156,8 @@ final class DemoCommand implements Callable<Integer> {
           (sent % 2 == 0 ? bob : alice).say("message " + (sent + 1));
         }
         int delivered = awaitDelivered(alice, bob, messages);
+        alice.closeAndAwait();
+        bob.closeAndAwait();
         out.println("demo: " + delivered + "/" + messages + " delivered");
         return delivered == messages ? 0 : 1;
       } finally {

@@ -18,7 +18,12 @@ public final class Main implements Runnable {
     spec.commandLine().usage(System.out);
   }
 
+  /** Held so that the level sticks: JUL keeps loggers weakly. */
+  private static final java.util.logging.Logger GLASSFISH = java.util.logging.Logger.getLogger("org.glassfish");
+
   public static void main(String[] args) {
+    // Tyrus and Grizzly log through java.util.logging; their INFO lines (listener started...) are noise here.
+    GLASSFISH.setLevel(java.util.logging.Level.WARNING);
     System.exit(new CommandLine(new Main()).execute(args));
   }
 }
