@@ -19,7 +19,8 @@ import java.util.Objects;
  * @param id unique id chosen by the sender; acks and errors refer to it
  * @param room the room the envelope belongs to
  * @param from the sending user, as the server saw it; null on envelopes not yet accepted
- * @param seq the room's sequence number the server gave a chat: gap-free, starting at 1; 0 if unset
+ * @param seq the room's sequence number the server gave a chat: gap-free, starting at 1; 0 if unset.
+ *     For {@link Type#RESUME}, the seq to resume after (wire field {@code "after"}).
  * @param ts server time of acceptance in epoch milliseconds; 0 if unset
  * @param body the payload, for a chat {@code {"text": ...}}; empty for join and leave. Unmodifiable.
  */
@@ -34,7 +35,12 @@ public record Envelope(
     /** Become a member of a room: receive its chats. */
     JOIN,
     /** Stop being a member of a room. */
-    LEAVE;
+    LEAVE,
+    /**
+     * Join a room (if not a member) and get every chat after a given seq replayed, then live
+     * traffic. The seq to resume after travels in {@link #seq()}, on the wire as {@code "after"}.
+     */
+    RESUME;
 
     private final String wireName = name().toLowerCase(Locale.ROOT);
 
@@ -91,6 +97,25 @@ public record Envelope(
   public static Envelope leave(String room) {
     Objects.requireNonNull(room, "room == null");
     return new Envelope(Type.LEAVE, EnvelopeIds.next(), room, null, 0, 0, Map.of());
+  }
+
+  /**
+   * A request to join {@code room} and replay every chat with a seq above {@code after}, with a
+   * fresh id. See PROTOCOL.md.
+   *
+   * @param after the last seq the client has of this room; 0 for everything the server still holds
+   */
+  public static Envelope resume(String room, long after) {
+    Objects.requireNonNull(room, "room == null");
+    if (after < 0) {
+      throw new IllegalArgumentException("after < 0: " + after);
+    }
+    return new Envelope(Type.RESUME, EnvelopeIds.next(), room, null, after, 0, Map.of());
+  }
+
+  /** An envelope with a caller-chosen id, for example one derived from the app's own message key. */
+  public Envelope withId(String id) {
+    return new Envelope(type, id, room, from, seq, ts, body);
   }
 
   /** The chat text ({@code body.text}), or null if the body has no string {@code text}. */

@@ -57,6 +57,11 @@ public final class EnvelopeCodec {
         }
         g.writeStringField("code", r.code());
         g.writeStringField("message", r.message());
+        if (r.room() != null) {
+          g.writeStringField("room", r.room());
+          g.writeNumberField("first", r.first());
+          g.writeNumberField("last", r.last());
+        }
       }
       g.writeEndObject();
     } catch (IOException e) {
@@ -71,7 +76,9 @@ public final class EnvelopeCodec {
     if (e.from() != null) {
       g.writeStringField("from", e.from());
     }
-    if (e.seq() != 0) {
+    if (e.type() == Envelope.Type.RESUME) {
+      g.writeNumberField("after", e.seq());
+    } else if (e.seq() != 0) {
       g.writeNumberField("seq", e.seq());
     }
     if (e.ts() != 0) {
@@ -117,10 +124,7 @@ public final class EnvelopeCodec {
       case "ack":
         return new Ack(requiredString(node, "id", type), requiredCount(node, "seq", type));
       case "error":
-        return new ErrorReply(
-            optionalString(node, "id", type),
-            requiredString(node, "code", type),
-            requiredString(node, "message", type));
+        return decodeError(node);
       default:
         Envelope.Type envelopeType = Envelope.Type.fromWireName(type);
         if (envelopeType == null) {
@@ -130,12 +134,28 @@ public final class EnvelopeCodec {
     }
   }
 
+  private static ErrorReply decodeError(JsonNode node) {
+    String id = optionalString(node, "id", "error");
+    String code = requiredString(node, "code", "error");
+    String message = requiredString(node, "message", "error");
+    String room = optionalString(node, "room", "error");
+    if (room == null) {
+      return new ErrorReply(id, code, message);
+    }
+    long first = requiredCount(node, "first", "error");
+    long last = requiredCount(node, "last", "error");
+    if (last < first) {
+      throw new MalformedEnvelopeException("range in error is empty: first " + first + " > last " + last);
+    }
+    return new ErrorReply(id, code, message, room, first, last);
+  }
+
   private Envelope decodeEnvelope(Envelope.Type type, JsonNode node) {
     String t = type.wireName();
     String id = requiredString(node, "id", t);
     String room = requiredString(node, "room", t);
     String from = optionalString(node, "from", t);
-    long seq = optionalCount(node, "seq", t);
+    long seq = type == Envelope.Type.RESUME ? requiredCount(node, "after", t) : optionalCount(node, "seq", t);
     long ts = optionalCount(node, "ts", t);
     Map<String, Object> body = Map.of();
     JsonNode bodyNode = node.get("body");

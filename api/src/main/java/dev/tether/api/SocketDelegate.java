@@ -60,6 +60,20 @@ public interface SocketDelegate {
   default void onClose(TetherSocket socket, int code, String reason, boolean wasClean) {}
 
   /**
+   * Chats {@code fromSeq..toSeq} of {@code room} were missed and can no longer be replayed: the
+   * server's history does not reach back that far (for example after a long time offline). Chats
+   * after {@code toSeq} are delivered as usual. Nothing is skipped without this call.
+   */
+  default void onGap(TetherSocket socket, String room, long fromSeq, long toSeq) {}
+
+  /**
+   * An envelope we sent changed {@linkplain DeliveryState delivery state}. Only called if the
+   * delegate overrides it, so that clients that do not watch pay nothing. Envelopes recovered from a
+   * durable outbox after a restart are reported too, though their futures are gone.
+   */
+  default void onDeliveryState(TetherSocket socket, Envelope envelope, DeliveryState state) {}
+
+  /**
    * The socket will try to connect again after {@code delay}.
    *
    * @param attempt 1 for the first retry after a connection was lost, counting up until one opens

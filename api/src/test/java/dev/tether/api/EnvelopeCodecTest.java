@@ -24,6 +24,8 @@ class EnvelopeCodecTest {
       "{\"type\":\"ack\",\"id\":\"m1\",\"seq\":7}",
       "{\"type\":\"error\",\"id\":\"m1\",\"code\":\"not_member\",\"message\":\"not a member of room 'lobby'\"}",
       "{\"type\":\"error\",\"code\":\"malformed\",\"message\":\"malformed JSON: x\"}",
+      "{\"type\":\"resume\",\"id\":\"r1\",\"room\":\"lobby\",\"after\":41}",
+      "{\"type\":\"error\",\"id\":\"r1\",\"code\":\"history_gap\",\"message\":\"gone\",\"room\":\"lobby\",\"first\":42,\"last\":4999}",
   })
   void goldenFramesRoundTripByteForByte(String golden) {
     Wire decoded = codec.decode(golden);
@@ -49,7 +51,8 @@ class EnvelopeCodecTest {
   @Test
   void factoriesMakeEnvelopesThatRoundTrip() {
     for (Envelope e : new Envelope[] {
-        Envelope.chat("r", "text with \"quotes\" and ünïcödé"), Envelope.join("r"), Envelope.leave("r")}) {
+        Envelope.chat("r", "text with \"quotes\" and ünïcödé"), Envelope.join("r"), Envelope.leave("r"),
+        Envelope.resume("r", 0), Envelope.resume("r", 17)}) {
       assertThat(codec.decode(codec.encode(e))).isEqualTo(e);
     }
   }
@@ -81,6 +84,8 @@ class EnvelopeCodecTest {
       "{\"type\":\"error\",\"message\":\"m\"}|missing field 'code' in error",
       "{\"type\":\"wave\",\"id\":\"x\"}|unknown type 'wave'",
       "{\"id\":\"x\"}|missing field 'type'",
+      "{\"type\":\"resume\",\"id\":\"r\",\"room\":\"lobby\"}|missing field 'after' in resume",
+      "{\"type\":\"error\",\"code\":\"history_gap\",\"message\":\"m\",\"room\":\"r\",\"first\":5}|missing field 'last' in error",
       "{\"type\":1}|field 'type' must be a string, was a number",
       "[1,2]|expected a JSON object, got an array",
       "{\"type\":\"chat\"|malformed JSON",
