@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -29,9 +30,11 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>What it does</h2>
  * It echoes plain text and binary frames; text frames starting with <code>{</code> are envelopes:
- * {@code join}, {@code leave} and {@code chat} are acked, chats are stamped with gap-free per-room
- * seqs and fanned out to the room's members, duplicates (same user and id) are acked again and not
- * fanned out, everything else gets an {@code error}.
+ * {@code join}, {@code leave}, {@code resume} and {@code chat} are acked, chats are stamped with
+ * gap-free per-room seqs and fanned out to the room's members, duplicates (same user and id) are
+ * acked again and not fanned out, a {@code resume} replays the room's history after a seq (with a
+ * {@code history_gap} error first when the history no longer reaches back that far), everything
+ * else gets an {@code error}. {@link #builder()} sets the port and how much history is kept.
  *
  * <h2>States</h2>
  * Running after {@link #start}; {@link #stop()} makes it stopped (the port is released, open
@@ -43,12 +46,13 @@ import org.slf4j.LoggerFactory;
  * All methods are thread-safe. Each running server owns a Grizzly transport (a selector thread per
  * core plus a small worker pool) and listens on all interfaces (Tyrus's Grizzly container gives no
  * choice of address), though {@link #uri()} names loopback. Memory is bounded: at most 100,000
- * received frames, 100,000 remembered chat ids and 10,000 history chats per room.
+ * received frames, 100,000 remembered chat ids and {@link Builder#historyPerRoom} history chats per
+ * room (10,000 by default).
  */
 public final class StubServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StubServer.class);
 
-  private final Hub hub = new Hub();
+  private final Hub hub;
   /** Guarded by this; the port of the first start, reused by restarts. 0 until then. */
   private int port;
   /** Guarded by this; null while stopped. */
@@ -56,28 +60,93 @@ public final class StubServer implements AutoCloseable {
   /** Guarded by this. */
   private boolean closed;
 
-  private StubServer() {}
+  private StubServer(Hub hub) {
+    this.hub = hub;
+  }
 
-  /** Starts a server on an ephemeral loopback port. */
+  /** Starts a server on an ephemeral loopback port with the default settings of {@link #builder()}. */
   public static StubServer start() {
-    return start(0);
+    return builder().start();
   }
 
   /**
-   * Starts a server on {@code port}; 0 picks an ephemeral port.
+   * Starts a server on {@code port}; 0 picks an ephemeral port. Otherwise the settings of
+   * {@link #builder()}.
    *
+   * @throws IllegalArgumentException if {@code port} is not in [0, 65535]
    * @throws UncheckedIOException if the port cannot be bound
    */
   public static StubServer start(int port) {
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("port not in [0, 65535]: " + port);
+    return builder().port(port).start();
+  }
+
+  /** Settings for a server: port 0 (ephemeral) and 10,000 history chats per room, until changed. */
+  public static Builder builder() {
+    return Builder.DEFAULTS;
+  }
+
+  /**
+   * The settings of a server to start. Immutable: each setter validates its argument at once and
+   * returns a new builder, so one builder can serve as the template of many servers:
+   * <pre>{@code
+   * StubServer server = StubServer.builder().historyPerRoom(5).start();
+   * }</pre>
+   */
+  public static final class Builder {
+    static final Builder DEFAULTS = new Builder(0, Hub.HISTORY_LIMIT);
+
+    private final int port;
+    private final int historyPerRoom;
+
+    private Builder(int port, int historyPerRoom) {
+      this.port = port;
+      this.historyPerRoom = historyPerRoom;
     }
-    StubServer server = new StubServer();
-    synchronized (server) {
-      server.port = port;
-      server.startContainer();
+
+    /**
+     * The port to listen on, kept across restarts; 0 (the default) picks an ephemeral port.
+     *
+     * @throws IllegalArgumentException if {@code port} is not in [0, 65535]
+     */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port not in [0, 65535]: " + port);
+      }
+      return new Builder(port, historyPerRoom);
     }
-    return server;
+
+    /**
+     * How many of each room's newest chats the server keeps to replay on {@code resume}; default
+     * 10,000. A resume from further back is answered with a {@code history_gap} error first (see
+     * PROTOCOL.md). Memory grows with what is held, not with this bound.
+     *
+     * @throws IllegalArgumentException if {@code historyPerRoom} is less than 1
+     */
+    public Builder historyPerRoom(int historyPerRoom) {
+      if (historyPerRoom < 1) {
+        throw new IllegalArgumentException("historyPerRoom < 1: " + historyPerRoom);
+      }
+      return new Builder(port, historyPerRoom);
+    }
+
+    /**
+     * Starts a server with these settings.
+     *
+     * @throws UncheckedIOException if the port cannot be bound
+     */
+    public StubServer start() {
+      StubServer server = new StubServer(new Hub(Clock.systemUTC(), historyPerRoom));
+      synchronized (server) {
+        server.port = port;
+        server.startContainer();
+      }
+      return server;
+    }
+
+    @Override
+    public String toString() {
+      return "StubServer.Builder{port=" + port + ", historyPerRoom=" + historyPerRoom + "}";
+    }
   }
 
   /** Requires the monitor. */
@@ -242,19 +311,22 @@ public final class StubServer implements AutoCloseable {
   }
 
   /**
-   * Runs a stub server until the process is killed. Arguments: {@code [--port N]}, default 8025.
+   * Runs a stub server until the process is killed. Arguments: {@code [--port N] [--history N]},
+   * defaults 8025 and 10,000 chats per room.
    */
   public static void main(String[] args) throws InterruptedException {
-    int port = 8025;
+    Builder builder = builder().port(8025);
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--port") && i + 1 < args.length) {
-        port = Integer.parseInt(args[++i]);
+        builder = builder.port(Integer.parseInt(args[++i]));
+      } else if (args[i].equals("--history") && i + 1 < args.length) {
+        builder = builder.historyPerRoom(Integer.parseInt(args[++i]));
       } else {
-        System.err.println("usage: StubServer [--port N]");
+        System.err.println("usage: StubServer [--port N] [--history N]");
         System.exit(2);
       }
     }
-    StubServer server = start(port);
+    StubServer server = builder.start();
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "tether-stub-shutdown"));
     log.info("Tether stub server listening at {}", server.uri());
     System.err.println("Tether stub server listening at " + server.uri() + "?user=NAME");

@@ -65,6 +65,24 @@ class StubServerTest {
   }
 
   @Test
+  void builderRefusesBadArgumentsAtOnce() {
+    assertThatThrownBy(() -> StubServer.builder().port(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("port not in [0, 65535]: -1");
+    assertThatThrownBy(() -> StubServer.builder().historyPerRoom(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("historyPerRoom < 1: 0");
+  }
+
+  @Test
+  void builderIsImmutable() {
+    StubServer.Builder defaults = StubServer.builder();
+    StubServer.Builder small = defaults.historyPerRoom(5).port(9000);
+    assertThat(defaults).hasToString("StubServer.Builder{port=0, historyPerRoom=10000}");
+    assertThat(small).hasToString("StubServer.Builder{port=9000, historyPerRoom=5}");
+  }
+
+  @Test
   void restartAfterCloseFails() {
     server.close();
     server.close();

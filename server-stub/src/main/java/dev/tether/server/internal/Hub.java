@@ -25,13 +25,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The state of one stub server that outlives restarts: rooms with their seq counters and history,
  * the dedup memory, the received-frames log and the counters; plus the open connections. All
  * methods are thread-safe and are called on Tyrus worker threads (frames) or the user's thread
- * (fault tooling). Chats of one room are handled under that room's lock; sends are asynchronous,
- * so no lock is held while waiting on the network.
+ * (fault tooling). Chats, joins and resumes of one room are handled under that room's lock; sends
+ * are asynchronous, so no lock is held while waiting on the network.
  */
 public final class Hub {
   static final int RECEIVED_CAPACITY = 100_000;
   static final int DEDUP_CAPACITY = 100_000;
-  static final int HISTORY_LIMIT = 10_000;
+  /** Chats of history kept per room unless configured otherwise. */
+  public static final int HISTORY_LIMIT = 10_000;
 
   private static final EnvelopeCodec CODEC = EnvelopeCodec.shared();
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -173,6 +174,7 @@ public final class Hub {
         case CHAT -> chat(peer, envelope);
         case JOIN -> join(peer, envelope);
         case LEAVE -> leave(peer, envelope);
+        case RESUME -> resume(peer, envelope);
       }
     } else if (wire instanceof Ack ack) {
       reply(peer, unexpected(ack.id(), ack.wireType()));
@@ -220,15 +222,50 @@ public final class Hub {
   private void join(Peer peer, Envelope join) {
     Room room = rooms.computeIfAbsent(join.room(), name -> new Room(name, historyLimit));
     synchronized (room) {
-      room.members().add(peer);
-      peer.rooms().add(room);
-      if (!peers.contains(peer)) {
-        // The connection closed while we were joining: don't leave a dead member behind.
-        room.members().remove(peer);
+      if (!enter(peer, room)) {
         return;
       }
       reply(peer, new Ack(join.id(), room.lastSeq()));
     }
+  }
+
+  /**
+   * Joins, replays the held chats above {@code after} and acks, all under the room's lock: a live
+   * chat fans out either before the replay starts (and is then part of it, or was already
+   * delivered to a member) or after the ack, never in between.
+   */
+  private void resume(Peer peer, Envelope resume) {
+    Room room = rooms.computeIfAbsent(resume.room(), name -> new Room(name, historyLimit));
+    synchronized (room) {
+      if (!enter(peer, room)) {
+        return;
+      }
+      long after = resume.seq();
+      long oldest = room.oldestSeq();
+      // Not "oldest > after + 1": after may be Long.MAX_VALUE.
+      if (after < oldest - 1) {
+        reply(peer, ErrorReply.historyGap(resume.id(), room.name(), after + 1, oldest - 1));
+      }
+      for (Envelope chat : room.since(after)) {
+        reply(peer, chat);
+      }
+      reply(peer, new Ack(resume.id(), room.lastSeq()));
+    }
+  }
+
+  /**
+   * Requires the room's monitor. Makes {@code peer} a member of {@code room}; false if the
+   * connection has closed meanwhile, in which case it is left no member.
+   */
+  private boolean enter(Peer peer, Room room) {
+    room.members().add(peer);
+    peer.rooms().add(room);
+    if (!peers.contains(peer)) {
+      // The connection closed while we were joining: don't leave a dead member behind.
+      room.members().remove(peer);
+      return false;
+    }
+    return true;
   }
 
   private void leave(Peer peer, Envelope leave) {

@@ -2,6 +2,9 @@ package dev.tether.server.internal;
 
 import dev.tether.api.Envelope;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -47,6 +50,25 @@ final class Room {
     }
     history.addLast(chat);
     return lastSeq = chat.seq();
+  }
+
+  /** Requires the monitor. Seq of the oldest chat the history holds, 0 while it holds none. */
+  long oldestSeq() {
+    Envelope oldest = history.peekFirst();
+    return oldest == null ? 0 : oldest.seq();
+  }
+
+  /** Requires the monitor. The held chats with a seq above {@code after}, oldest first. */
+  List<Envelope> since(long after) {
+    // Seqs in the history are consecutive, so the chats wanted are exactly the newest few.
+    long wanted = Math.min(history.size(), Math.max(0, lastSeq - after));
+    List<Envelope> chats = new ArrayList<>((int) wanted);
+    Iterator<Envelope> newestFirst = history.descendingIterator();
+    for (long i = 0; i < wanted; i++) {
+      chats.add(newestFirst.next());
+    }
+    Collections.reverse(chats);
+    return chats;
   }
 
   synchronized List<Envelope> history() {
