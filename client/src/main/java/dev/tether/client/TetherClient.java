@@ -135,7 +135,28 @@ public final class TetherClient implements TetherSocket {
   @Override
   public CompletableFuture<Ack> send(Envelope envelope) {
     Objects.requireNonNull(envelope, "envelope == null");
-    return socket.send(envelope);
+    return socket.send(envelope, null);
+  }
+
+  /**
+   * As {@link #send(Envelope)}, but the future fails with a {@link dev.tether.api.TetherException}
+   * if no ack arrives within {@code expiresAfter}: the envelope leaves the outbox and is not written
+   * again (one already written may still reach the server).
+   *
+   * @throws IllegalArgumentException if {@code expiresAfter} is not positive
+   */
+  public CompletableFuture<Ack> send(Envelope envelope, Duration expiresAfter) {
+    Objects.requireNonNull(envelope, "envelope == null");
+    Objects.requireNonNull(expiresAfter, "expiresAfter == null");
+    if (expiresAfter.isNegative() || expiresAfter.isZero()) {
+      throw new IllegalArgumentException("expiresAfter must be > 0: " + expiresAfter);
+    }
+    return socket.send(envelope, expiresAfter);
+  }
+
+  /** The client's counters: reconnects, resends, duplicates dropped, acks, outbox depth, last RTT. */
+  public ClientStats stats() {
+    return socket.stats();
   }
 
   @Override
@@ -197,6 +218,8 @@ public final class TetherClient implements TetherSocket {
     private boolean networkMonitorSet;
     private int outboxMaxMessages = 10_000;
     private long outboxMaxBytes = 16L * 1024 * 1024;
+    private OutboxStore outboxStore;
+    private Duration ackTimeout = Duration.ofSeconds(10);
     private Scheduler scheduler = TetherThreads.scheduler();
     private RandomGenerator random;
 
@@ -354,6 +377,27 @@ public final class TetherClient implements TetherSocket {
       return this;
     }
 
+    /**
+     * Where unacknowledged envelopes and room positions are kept, so that a restarted process can
+     * send and resume them. Default: a new {@link OutboxStore#inMemory()} per client. The client
+     * does not close the store; you do, after closing the client.
+     */
+    public Builder outboxStore(OutboxStore store) {
+      this.outboxStore = Objects.requireNonNull(store, "store == null");
+      return this;
+    }
+
+    /**
+     * How long an envelope written on an open connection may wait for its ack. When it is over, the
+     * connection is presumed broken: it is aborted ({@code onFailure} gets a
+     * {@link java.util.concurrent.TimeoutException}) and the envelope is written again on the next
+     * connection. Default 10 s.
+     */
+    public Builder ackTimeout(Duration timeout) {
+      this.ackTimeout = positive(timeout, "ackTimeout");
+      return this;
+    }
+
     /** Test seam: time for heartbeat, reconnect waits and timeouts. */
     Builder scheduler(Scheduler scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler == null");
@@ -374,7 +418,7 @@ public final class TetherClient implements TetherSocket {
           uri, delegate, Map.copyOf(headers), subprotocols, connectTimeout, closeTimeout,
           callbackExecutor != null ? callbackExecutor : TetherThreads.callbacks(), container,
           heartbeatInterval, pongTimeout, reconnect, reconnectOn, monitor, outboxMaxMessages,
-          outboxMaxBytes, scheduler, random != null ? random : RandomGenerator.of("L64X128MixRandom")));
+          outboxMaxBytes, outboxStore != null ? outboxStore : OutboxStore.inMemory(), ackTimeout, scheduler, random != null ? random : RandomGenerator.of("L64X128MixRandom")));
     }
 
     private static boolean isLoopback(URI uri) {

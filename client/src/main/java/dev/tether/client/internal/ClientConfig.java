@@ -2,6 +2,7 @@ package dev.tether.client.internal;
 
 import dev.tether.api.SocketDelegate;
 import dev.tether.client.NetworkMonitor;
+import dev.tether.client.OutboxStore;
 import dev.tether.client.ReconnectPolicy;
 import jakarta.websocket.WebSocketContainer;
 import java.net.URI;
@@ -34,5 +35,7 @@ public record ClientConfig(
     NetworkMonitor networkMonitor,
     int outboxMaxMessages,
     long outboxMaxBytes,
+    OutboxStore outboxStore,
+    Duration ackTimeout,
     Scheduler scheduler,
     RandomGenerator random) {}

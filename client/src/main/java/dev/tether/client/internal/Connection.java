@@ -33,6 +33,8 @@ final class Connection extends Endpoint {
   Scheduler.Cancellable heartbeatTimer = Scheduler.Cancellable.DONE;
   final List<Scheduler.Cancellable> pongTimers = new ArrayList<>();
   long pingsSent;
+  /** When the last heartbeat ping went out, in scheduler nanos. */
+  long lastPingAt;
   long pongsReceived;
 
   Connection(RealTetherSocket socket, long number) {

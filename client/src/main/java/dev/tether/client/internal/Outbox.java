@@ -27,6 +27,12 @@ final class Outbox {
     final long size;
     /** True once written on the current connection. */
     boolean written;
+    /** True once written on any connection: writing it again is a resend. */
+    boolean everWritten;
+    /** When it was last written, in scheduler nanos; for the ack timeout and RTT. */
+    long writtenAt;
+    /** When it expires, in scheduler nanos; {@code Long.MAX_VALUE} for never. */
+    long expiresAt = Long.MAX_VALUE;
 
     private Entry(String text, ByteBuffer bytes, Envelope envelope, String encoded,
         CompletableFuture<Ack> future, long size) {
@@ -73,8 +79,19 @@ final class Outbox {
     return null;
   }
 
-  boolean containsEnvelope(String id) {
-    return entries.containsKey(id);
+  /** The waiting envelope with {@code id}, or null. */
+  Entry envelope(String id) {
+    return entries.get(id);
+  }
+
+  /** The oldest entry written on the current connection, or null. */
+  Entry firstWritten() {
+    for (Entry e : entries.values()) {
+      if (e.written) {
+        return e;
+      }
+    }
+    return null;
   }
 
   /** Adds {@code entry} at the end; the caller checked {@link #refusal}. */

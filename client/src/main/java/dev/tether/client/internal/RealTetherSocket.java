@@ -1,6 +1,7 @@
 package dev.tether.client.internal;
 
 import dev.tether.api.Ack;
+import dev.tether.api.DeliveryState;
 import dev.tether.api.Envelope;
 import dev.tether.api.EnvelopeCodec;
 import dev.tether.api.ErrorReply;
@@ -12,7 +13,9 @@ import dev.tether.api.SocketDelegate;
 import dev.tether.api.TetherException;
 import dev.tether.api.TetherSocket;
 import dev.tether.api.Wire;
+import dev.tether.client.ClientStats;
 import dev.tether.client.NetworkMonitor;
+import dev.tether.client.OutboxStore;
 import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.RemoteEndpoint;
@@ -20,9 +23,9 @@ import jakarta.websocket.Session;
 import jakarta.websocket.WebSocketContainer;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.LinkedHashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -74,8 +77,23 @@ public final class RealTetherSocket {
   private Object reconnectToken;
   /** Guarded by lock. True while an attempt is due but the network is unavailable. */
   private boolean waitingForNetwork;
-  /** Guarded by lock. Rooms joined (acked), rejoined on every new connection. */
-  private final Set<String> rooms = new LinkedHashSet<>();
+  /** Guarded by lock. Rooms joined and the last seq delivered in each; resumed on reconnect. */
+  private final RoomTracker rooms = new RoomTracker(1024);
+  /** Guarded by lock. Ids of resumes we sent on the current connection, and their rooms. */
+  private final Map<String, String> resumes = new HashMap<>();
+  /** Guarded by lock. True while a maintenance tick (ack timeout, expiry) is scheduled. */
+  private boolean maintenanceScheduled;
+  /** Guarded by lock. Counters for {@link #stats()}. */
+  private long connectionsOpened;
+  private long resends;
+  private long duplicatesDropped;
+  private long acks;
+  private long lastRttNanos = -1;
+  /** Persists unacked envelopes and room positions; calls other than add run on {@link #storeOps}. */
+  private final OutboxStore store;
+  private final SerialExecutor storeOps = new SerialExecutor(TetherThreads.io());
+  /** True if the delegate overrides onDeliveryState; otherwise states are not dispatched. */
+  private final boolean watchDelivery;
   /** Guarded by lock. */
   private NetworkMonitor.Subscription networkSubscription;
   /** Guarded by lock. Numbers the attempts, for logs. */
@@ -93,6 +111,28 @@ public final class RealTetherSocket {
     this.endpointConfig = EndpointConfigs.create(config.headers(), config.subprotocols());
     this.monitor = config.networkMonitor();
     this.outbox = new Outbox(config.outboxMaxMessages(), config.outboxMaxBytes());
+    this.store = config.outboxStore();
+    this.watchDelivery = overrides(delegate, "onDeliveryState",
+        TetherSocket.class, Envelope.class, DeliveryState.class);
+    rooms.restore(store.rooms());
+    for (Envelope e : store.pending()) {
+      outbox.add(Outbox.Entry.envelope(e, CODEC.encode(e), new CompletableFuture<>()));
+    }
+  }
+
+  private static boolean overrides(Object target, String name, Class<?>... parameters) {
+    try {
+      return target.getClass().getMethod(name, parameters).getDeclaringClass() != SocketDelegate.class;
+    } catch (NoSuchMethodException e) {
+      return false;
+    }
+  }
+
+  public ClientStats stats() {
+    synchronized (lock) {
+      return new ClientStats(Math.max(0, connectionsOpened - 1), resends, duplicatesDropped, acks,
+          outbox.size(), lastRttNanos < 0 ? null : Duration.ofNanos(lastRttNanos));
+    }
   }
 
   // ---------------------------------------------------------------------------------- public API
@@ -123,7 +163,7 @@ public final class RealTetherSocket {
       attempt = 0;
       startAttempt();
     }
-    events.start();
+    afterUnlock();
   }
 
   public boolean send(String text) {
@@ -154,17 +194,21 @@ public final class RealTetherSocket {
     }
   }
 
-  public CompletableFuture<Ack> send(Envelope envelope) {
-    CompletableFuture<Ack> future = new CompletableFuture<>();
+  /**
+   * Sends an envelope; {@code expiresAfter} (null for never) fails it if no ack came in time. An
+   * envelope whose id is already waiting is not sent twice: its existing future is returned.
+   */
+  public CompletableFuture<Ack> send(Envelope envelope, Duration expiresAfter) {
     String encoded = CODEC.encode(envelope);
+    CompletableFuture<Ack> future = new CompletableFuture<>();
     synchronized (lock) {
       if (userClosed) {
-        future.completeExceptionally(
+        return CompletableFuture.failedFuture(
             new TetherException("not sent: the socket was closed by close(): " + envelope.id()));
-        return future;
       }
-      if (outbox.containsEnvelope(envelope.id())) {
-        throw new IllegalArgumentException("an envelope with this id is already waiting: " + envelope.id());
+      Outbox.Entry existing = outbox.envelope(envelope.id());
+      if (existing != null) {
+        return existing.future;
       }
       Outbox.Entry entry = Outbox.Entry.envelope(envelope, encoded, future);
       String refusal = enqueue(entry);
@@ -172,11 +216,25 @@ public final class RealTetherSocket {
         future.completeExceptionally(new OutboxFullException(refusal));
         return future;
       }
-      if (state == ReadyState.OPEN) {
-        writeText(conn.remote, encoded);
-        entry.written = true;
+      try {
+        // Durable before send returns; under the lock so the store keeps the outbox's order.
+        store.add(envelope, encoded);
+      } catch (RuntimeException e) {
+        outbox.removeEnvelope(envelope.id());
+        future.completeExceptionally(e);
+        return future;
       }
+      if (expiresAfter != null) {
+        entry.expiresAt = scheduler.nanoTime() + expiresAfter.toNanos();
+      }
+      if (state == ReadyState.OPEN) {
+        writeEntry(entry);
+      } else {
+        deliveryState(entry, DeliveryState.QUEUED);
+      }
+      scheduleMaintenance();
     }
+    afterUnlock();
     return future;
   }
 
@@ -222,14 +280,21 @@ public final class RealTetherSocket {
         state = ReadyState.CLOSED;
         events.enqueue(() -> delegate.onClose(facade, code, reason, true));
       }
-      failAll(dropped, new TetherException("not delivered: the socket was closed by close()"));
+      // The store keeps them: a client built on it later sends them.
+      failAll(dropped, new TetherException("not delivered: the socket was closed by close()"), false);
     }
     if (toClose != null) {
       Session session = toClose;
       CloseReason closeReason = new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason);
       TetherThreads.io().execute(() -> ContainerSupport.closeQuietly(session, closeReason));
     }
+    afterUnlock();
+  }
+
+  /** Runs what the last locked section queued: delegate callbacks and store writes. */
+  private void afterUnlock() {
     events.start();
+    storeOps.start();
   }
 
   // ---------------------------------------------------------------------------- outbox and writes
@@ -270,12 +335,15 @@ public final class RealTetherSocket {
     }
   }
 
-  /** Fails envelope futures and reports dropped frames. Guarded by lock. */
-  private void failAll(List<Outbox.Entry> entries, TetherException cause) {
+  /**
+   * Fails envelope futures and reports dropped frames; {@code forget} also removes the envelopes from
+   * the store (they failed for good). Guarded by lock.
+   */
+  private void failAll(List<Outbox.Entry> entries, TetherException cause, boolean forget) {
     int frames = 0;
     for (Outbox.Entry e : entries) {
       if (e.future != null) {
-        events.enqueue(() -> e.future.completeExceptionally(cause));
+        fail(e, cause, forget);
       } else {
         frames++;
       }
@@ -326,7 +394,7 @@ public final class RealTetherSocket {
       }
       ended(c, CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode(), cause.getMessage(), false, cause);
     }
-    events.start();
+    afterUnlock();
   }
 
   /** The handshake completed; called by the connection's endpoint on a container thread. */
@@ -339,15 +407,18 @@ public final class RealTetherSocket {
         c.remote = session.getAsyncRemote();
         c.connectTimer.cancel();
         attempt = 0;
-        for (String room : rooms) {
-          writeText(c.remote, CODEC.encode(Envelope.join(room)));
-        }
-        outbox.forEach(e -> {
-          write(c.remote, e);
-          e.written = true;
-          return e.envelope == null;
-        });
+        connectionsOpened++;
+        rooms.resumePoints().forEach((room, lastSeq) -> sendResume(c, room, lastSeq));
         state = ReadyState.OPEN;
+        outbox.forEach(e -> {
+          if (e.envelope != null) {
+            writeEntry(e);
+            return false;
+          }
+          write(c.remote, e);
+          return true;
+        });
+        scheduleMaintenance();
         startHeartbeat(c);
         events.enqueue(() -> delegate.onOpen(facade));
       }
@@ -356,7 +427,43 @@ public final class RealTetherSocket {
       CloseReason reason = new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "attempt abandoned");
       TetherThreads.io().execute(() -> ContainerSupport.closeQuietly(session, reason));
     }
-    events.start();
+    afterUnlock();
+  }
+
+  /** Writes an envelope entry on the open connection. Guarded by lock. */
+  private void writeEntry(Outbox.Entry e) {
+    if (e.everWritten) {
+      resends++;
+    }
+    writeText(conn.remote, e.encoded);
+    e.written = true;
+    e.everWritten = true;
+    e.writtenAt = scheduler.nanoTime();
+    deliveryState(e, DeliveryState.SENT);
+  }
+
+  /** Asks the server to replay {@code room} after {@code lastSeq}. Guarded by lock. */
+  private void sendResume(Connection c, String room, long lastSeq) {
+    Envelope resume = Envelope.resume(room, lastSeq);
+    resumes.put(resume.id(), room);
+    rooms.resumeSent(room, resume.id());
+    writeText(c.remote, CODEC.encode(resume));
+  }
+
+  private void deliveryState(Outbox.Entry e, DeliveryState state) {
+    if (watchDelivery) {
+      events.enqueue(() -> delegate.onDeliveryState(facade, e.envelope, state));
+    }
+  }
+
+  /** Fails one envelope. Guarded by lock. */
+  private void fail(Outbox.Entry e, TetherException cause, boolean forget) {
+    if (forget) {
+      String id = e.envelope.id();
+      storeOps.enqueue(() -> store.remove(id));
+    }
+    deliveryState(e, DeliveryState.FAILED);
+    events.enqueue(() -> e.future.completeExceptionally(cause));
   }
 
   private static void write(RemoteEndpoint.Async remote, Outbox.Entry e) {
@@ -378,7 +485,7 @@ public final class RealTetherSocket {
       boolean clean = code != CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode();
       ended(c, code, reason, clean, clean ? null : c.failure);
     }
-    events.start();
+    afterUnlock();
   }
 
   /** The container reports an error; a close callback usually follows. */
@@ -393,7 +500,7 @@ public final class RealTetherSocket {
         c.failure = error;
       }
     }
-    events.start();
+    afterUnlock();
   }
 
   /**
@@ -408,6 +515,16 @@ public final class RealTetherSocket {
       c.cancelTimers();
     }
     outbox.markAllUnwritten();
+    rooms.connectionLost();
+    resumes.clear();
+    if (!userClosed) {
+      outbox.forEach(e -> {
+        if (e.written) {
+          deliveryState(e, DeliveryState.QUEUED);
+        }
+        return false;
+      });
+    }
     String why = reason == null ? "" : reason;
     if (failure != null) {
       events.enqueue(() -> delegate.onFailure(facade, failure));
@@ -427,7 +544,7 @@ public final class RealTetherSocket {
       failAll(outbox.drain(), new TetherException(
           "not delivered: connection closed with " + code + (why.isEmpty() ? "" : " " + why)
               + (config.reconnect().isEnabled() ? "; the close code does not allow reconnecting"
-                  : "; reconnect is off"), failure));
+                  : "; reconnect is off"), failure), true);
     }
   }
 
@@ -440,7 +557,7 @@ public final class RealTetherSocket {
           "gave up reconnecting to " + config.uri() + " after " + attempt + " attempts", cause);
       attempt = 0;
       events.enqueue(() -> delegate.onFailure(facade, gaveUp));
-      failAll(outbox.drain(), gaveUp);
+      failAll(outbox.drain(), gaveUp, true);
       return;
     }
     state = ReadyState.CONNECTING;
@@ -465,7 +582,7 @@ public final class RealTetherSocket {
       reconnectWait = Scheduler.Cancellable.DONE;
       startAttempt();
     }
-    events.start();
+    afterUnlock();
   }
 
   private void networkChanged(boolean available) {
@@ -484,7 +601,7 @@ public final class RealTetherSocket {
         waitingForNetwork = true;
       }
     }
-    events.start();
+    afterUnlock();
   }
 
   /**
@@ -501,7 +618,7 @@ public final class RealTetherSocket {
       }
     }
     ContainerSupport.abort(c.session, c.remote, null);
-    events.start();
+    afterUnlock();
   }
 
   // ---------------------------------------------------------------------------------- heartbeat
@@ -519,6 +636,7 @@ public final class RealTetherSocket {
         return;
       }
       long n = ++c.pingsSent;
+      c.lastPingAt = scheduler.nanoTime();
       writePing(c.remote, Heartbeat.payload(n));
       c.pongTimers.add(scheduler.schedule(() -> pongDue(c, n), config.pongTimeout()));
       c.heartbeatTimer = scheduler.schedule(() -> heartbeatDue(c), config.heartbeatInterval());
@@ -537,7 +655,7 @@ public final class RealTetherSocket {
     }
     CloseReason reason = new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "heartbeat timeout");
     TetherThreads.io().execute(() -> ContainerSupport.abort(c.session, c.remote, reason));
-    events.start();
+    afterUnlock();
   }
 
   // ------------------------------------------------------------------------------------ inbound
@@ -549,12 +667,15 @@ public final class RealTetherSocket {
         return;
       }
       if (n > 0) {
+        if (n == c.pingsSent) {
+          lastRttNanos = scheduler.nanoTime() - c.lastPingAt;
+        }
         c.pongsReceived = Math.max(c.pongsReceived, n);
         return;
       }
       events.enqueue(() -> delegate.onPong(facade, payload));
     }
-    events.start();
+    afterUnlock();
   }
 
   void binary(Connection c, ByteBuffer bytes) {
@@ -564,7 +685,7 @@ public final class RealTetherSocket {
       }
       events.enqueue(() -> delegate.onMessage(facade, bytes));
     }
-    events.start();
+    afterUnlock();
   }
 
   void text(Connection c, String text) {
@@ -575,7 +696,7 @@ public final class RealTetherSocket {
         }
         events.enqueue(() -> delegate.onMessage(facade, text));
       }
-      events.start();
+      afterUnlock();
       return;
     }
     Wire wire;
@@ -588,7 +709,7 @@ public final class RealTetherSocket {
         }
         events.enqueue(() -> delegate.onFailure(facade, e));
       }
-      events.start();
+      afterUnlock();
       return;
     }
     synchronized (lock) {
@@ -596,41 +717,135 @@ public final class RealTetherSocket {
         return;
       }
       if (wire instanceof Envelope envelope) {
-        events.enqueue(() -> delegate.onEnvelope(facade, envelope));
+        if (envelope.type() == Envelope.Type.CHAT) {
+          apply(c, rooms.chat(envelope));
+        } else {
+          events.enqueue(() -> delegate.onEnvelope(facade, envelope));
+        }
       } else if (wire instanceof Ack ack) {
-        acked(ack);
+        acked(c, ack);
       } else if (wire instanceof ErrorReply error) {
-        rejected(error);
+        rejected(c, error);
       }
     }
-    events.start();
+    afterUnlock();
+  }
+
+  /** Delivers what a room step released, reports gaps, asks for a resume. Guarded by lock. */
+  private void apply(Connection c, RoomTracker.Step step) {
+    duplicatesDropped += step.duplicates();
+    for (long[] gap : step.gaps()) {
+      events.enqueue(() -> delegate.onGap(facade, step.room(), gap[0], gap[1]));
+    }
+    for (Envelope e : step.deliver()) {
+      events.enqueue(() -> delegate.onEnvelope(facade, e));
+    }
+    if (step.resume()) {
+      // A seq jump on a live connection: ask for what is missing.
+      sendResume(c, step.room(), step.resumeAfter());
+    }
+    if (rooms.hasDirty()) {
+      saveRoomsLater();
+    }
+  }
+
+  private void saveRoomsLater() {
+    storeOps.enqueue(() -> {
+      Map<String, Long> dirty;
+      synchronized (lock) {
+        dirty = rooms.takeDirty();
+      }
+      dirty.forEach(store::saveRoom);
+    });
   }
 
   /** Guarded by lock. */
-  private void acked(Ack ack) {
+  private void acked(Connection c, Ack ack) {
+    String resumedRoom = resumes.remove(ack.id());
+    if (resumedRoom != null) {
+      apply(c, rooms.resumed(ack.id()));
+      return;
+    }
     Outbox.Entry entry = outbox.removeEnvelope(ack.id());
     if (entry == null) {
-      // A rejoin we sent on reconnect, or a duplicate ack.
+      // A duplicate ack, or one for an envelope that already failed (expired).
       return;
+    }
+    acks++;
+    if (entry.written) {
+      lastRttNanos = scheduler.nanoTime() - entry.writtenAt;
     }
     Envelope e = entry.envelope;
     if (e.type() == Envelope.Type.JOIN) {
-      rooms.add(e.room());
+      rooms.joined(e.room(), ack.seq());
     } else if (e.type() == Envelope.Type.LEAVE) {
-      rooms.remove(e.room());
+      rooms.left(e.room());
     }
+    String id = e.id();
+    storeOps.enqueue(() -> store.remove(id));
+    if (rooms.hasDirty()) {
+      saveRoomsLater();
+    }
+    deliveryState(entry, DeliveryState.ACKED);
     events.enqueue(() -> entry.future.complete(ack));
   }
 
   /** Guarded by lock. */
-  private void rejected(ErrorReply error) {
+  private void rejected(Connection c, ErrorReply error) {
+    if (ErrorReply.HISTORY_GAP.equals(error.code()) && error.room() != null) {
+      apply(c, rooms.gap(error.room(), error.first(), error.last()));
+      return;
+    }
     RejectedException rejection = new RejectedException(error);
     Outbox.Entry entry = error.id() == null ? null : outbox.removeEnvelope(error.id());
     if (entry != null) {
-      events.enqueue(() -> entry.future.completeExceptionally(rejection));
+      fail(entry, rejection, true);
     } else {
       events.enqueue(() -> delegate.onFailure(facade, rejection));
     }
+  }
+
+  // -------------------------------------------------------------------- ack timeout and expiry
+
+  /** Makes sure a maintenance tick is coming while the outbox holds envelopes. Guarded by lock. */
+  private void scheduleMaintenance() {
+    if (maintenanceScheduled || outbox.size() == 0 || userClosed) {
+      return;
+    }
+    maintenanceScheduled = true;
+    long tick = Math.max(10_000_000L, Math.min(1_000_000_000L, config.ackTimeout().toNanos() / 4));
+    scheduler.schedule(this::maintain, Duration.ofNanos(tick));
+  }
+
+  /** Fails expired envelopes; declares the connection dead if an ack is overdue. */
+  private void maintain() {
+    Connection dead = null;
+    synchronized (lock) {
+      maintenanceScheduled = false;
+      long now = scheduler.nanoTime();
+      outbox.forEach(e -> {
+        if (e.future != null && e.expiresAt <= now) {
+          fail(e, new TetherException("expired: " + e.envelope.id() + " was not acknowledged in time"), true);
+          return true;
+        }
+        return false;
+      });
+      Outbox.Entry oldest = state == ReadyState.OPEN ? outbox.firstWritten() : null;
+      if (oldest != null && now - oldest.writtenAt >= config.ackTimeout().toNanos()) {
+        dead = conn;
+        TimeoutException timeout = new TimeoutException("no ack for " + oldest.envelope.id() + " within "
+            + config.ackTimeout().toMillis() + " ms");
+        log.info("{}: {}; aborting the connection", config.uri(), timeout.getMessage());
+        ended(dead, CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode(), "ack timeout", false, timeout);
+      }
+      scheduleMaintenance();
+    }
+    if (dead != null) {
+      Connection c = dead;
+      CloseReason reason = new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "ack timeout");
+      TetherThreads.io().execute(() -> ContainerSupport.abort(c.session, c.remote, reason));
+    }
+    afterUnlock();
   }
 
   private static boolean looksLikeEnvelope(String text) {

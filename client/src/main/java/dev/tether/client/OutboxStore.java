@@ -1,0 +1,72 @@
+package dev.tether.client;
+
+import dev.tether.api.Envelope;
+import dev.tether.client.internal.MemoryOutboxStore;
+import dev.tether.client.internal.SqliteOutboxStore;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where a {@link TetherClient} keeps what must survive a restart of the process: envelopes not yet
+ * acknowledged by the server, in send order, and each joined room with the last seq delivered to the
+ * app. A restarted client built on the same store sends the envelopes again (the server drops the
+ * ones it already took) and resumes its rooms where it left off.
+ *
+ * <ul>
+ *   <li>{@link #inMemory()}, the default, keeps them for the life of the store object only.
+ *   <li>{@link #sqlite(Path)} keeps them in an SQLite file (needs {@code org.xerial:sqlite-jdbc} on
+ *       the class path). {@code send(Envelope)} returns only after the envelope is committed, so a
+ *       process killed right after {@code send} returns loses nothing.
+ * </ul>
+ *
+ * <p>A store belongs to one client at a time. Implementations must be thread-safe: the client calls
+ * {@link #add} on the sending thread and the other methods on its own threads.
+ */
+public interface OutboxStore extends AutoCloseable {
+
+  /** A store in memory. */
+  static OutboxStore inMemory() {
+    return new MemoryOutboxStore();
+  }
+
+  /**
+   * A store in the SQLite database {@code file}, created if missing. Commits use WAL with
+   * {@code synchronous=NORMAL}: a committed envelope survives the process being killed at any
+   * moment; after a power loss or OS crash the last few commits may be lost. Use
+   * {@link #sqlite(Path, boolean)} with {@code true} to fsync every commit instead (several times
+   * slower per send).
+   *
+   * @throws dev.tether.api.TetherException if the database cannot be opened
+   */
+  static OutboxStore sqlite(Path file) {
+    return new SqliteOutboxStore(file, false);
+  }
+
+  /**
+   * As {@link #sqlite(Path)}; with {@code fsyncEveryCommit} each commit is flushed to the disk
+   * ({@code synchronous=FULL}) and survives a power loss too.
+   */
+  static OutboxStore sqlite(Path file, boolean fsyncEveryCommit) {
+    return new SqliteOutboxStore(file, fsyncEveryCommit);
+  }
+
+  /** Persists an envelope about to be sent; {@code frame} is its encoded JSON. Idempotent per id. */
+  void add(Envelope envelope, String frame);
+
+  /** Forgets an envelope: it was acknowledged, or it failed for good. */
+  void remove(String id);
+
+  /** The envelopes waiting, in the order they were added. */
+  List<Envelope> pending();
+
+  /** Records the last seq delivered in {@code room}; {@code -1} forgets the room (it was left). */
+  void saveRoom(String room, long lastSeq);
+
+  /** Joined rooms and the last seq delivered in each. */
+  Map<String, Long> rooms();
+
+  /** Releases the store's resources. */
+  @Override
+  void close();
+}
