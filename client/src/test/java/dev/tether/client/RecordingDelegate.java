@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class RecordingDelegate implements SocketDelegate {
   static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-  sealed interface Event permits Open, Text, Binary, Env, Pong, Failure, Close, Reconnecting {}
+  sealed interface Event permits Open, Text, Binary, Env, Pong, Failure, Close, Reconnecting, Gap {}
 
   record Open() implements Event {}
 
@@ -39,6 +39,8 @@ final class RecordingDelegate implements SocketDelegate {
   record Close(int code, String reason, boolean wasClean) implements Event {}
 
   record Reconnecting(int attempt, Duration delay) implements Event {}
+
+  record Gap(String room, long fromSeq, long toSeq) implements Event {}
 
   private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
   private final AtomicInteger inCallback = new AtomicInteger();
@@ -94,6 +96,11 @@ final class RecordingDelegate implements SocketDelegate {
   @Override
   public void onReconnecting(TetherSocket socket, int attempt, Duration delay) {
     record(new Reconnecting(attempt, delay));
+  }
+
+  @Override
+  public void onGap(TetherSocket socket, String room, long fromSeq, long toSeq) {
+    record(new Gap(room, fromSeq, toSeq));
   }
 
   /** The next event, which must be a {@code type}. */
