@@ -289,6 +289,14 @@ public final class RealTetherSocket {
       TetherThreads.io().execute(() -> ContainerSupport.closeQuietly(session, closeReason));
     }
     afterUnlock();
+    // Let pending store writes (acks, room positions) finish, so that the caller may close the store.
+    try {
+      if (!storeOps.awaitIdle(Duration.ofSeconds(5))) {
+        log.warn("{}: outbox store writes still pending after close()", config.uri());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Runs what the last locked section queued: delegate callbacks and store writes. */

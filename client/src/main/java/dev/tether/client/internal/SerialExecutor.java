@@ -48,6 +48,17 @@ final class SerialExecutor {
     }
   }
 
+  /**
+   * Waits until every task enqueued before this call has run, or {@code timeout} passed; returns
+   * false on timeout. Must not be called from a task of this executor.
+   */
+  boolean awaitIdle(java.time.Duration timeout) throws InterruptedException {
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    enqueue(done::countDown);
+    start();
+    return done.await(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
   private void drain() {
     try {
       for (int i = 0; i < BATCH; i++) {
