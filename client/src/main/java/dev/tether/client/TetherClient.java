@@ -220,6 +220,8 @@ public final class TetherClient implements TetherSocket {
     private long outboxMaxBytes = 16L * 1024 * 1024;
     private OutboxStore outboxStore;
     private Duration ackTimeout = Duration.ofSeconds(10);
+    private int maxMessageSize = 1024 * 1024;
+    private java.util.function.Supplier<Map<String, String>> headerSupplier;
     private Scheduler scheduler = TetherThreads.scheduler();
     private RandomGenerator random;
 
@@ -261,6 +263,31 @@ public final class TetherClient implements TetherSocket {
 
     private static boolean isTokenChar(int c) {
       return c > 32 && c < 127 && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0;
+    }
+
+    /**
+     * Headers computed afresh for every opening handshake, reconnects included: the place for an
+     * auth token that expires. They override {@link #header} values of the same name. The supplier
+     * runs on a {@code tether-io} thread and may block briefly (for example to refresh a token).
+     * Header values are never logged. A server answering 401 or 403 is a terminal failure: no
+     * reconnect.
+     */
+    public Builder headers(java.util.function.Supplier<Map<String, String>> supplier) {
+      this.headerSupplier = Objects.requireNonNull(supplier, "supplier == null");
+      return this;
+    }
+
+    /**
+     * The largest message accepted, each way. An incoming message over it closes the connection
+     * with 1009 (reported through {@code onClose}, and not reconnected by default); an outgoing one
+     * is refused up front with an {@link IllegalArgumentException}. Default 1 MiB.
+     */
+    public Builder maxMessageSize(int bytes) {
+      if (bytes < 126) {
+        throw new IllegalArgumentException("maxMessageSize must be >= 126: " + bytes);
+      }
+      this.maxMessageSize = bytes;
+      return this;
     }
 
     /** Subprotocols to offer in the handshake, most preferred first. Default: none. */
@@ -415,10 +442,10 @@ public final class TetherClient implements TetherSocket {
       NetworkMonitor monitor = networkMonitorSet ? networkMonitor
           : isLoopback(uri) ? null : NetworkMonitor.interfaces();
       return new TetherClient(new ClientConfig(
-          uri, delegate, Map.copyOf(headers), subprotocols, connectTimeout, closeTimeout,
+          uri, delegate, Map.copyOf(headers), headerSupplier, subprotocols, connectTimeout, closeTimeout,
           callbackExecutor != null ? callbackExecutor : TetherThreads.callbacks(), container,
           heartbeatInterval, pongTimeout, reconnect, reconnectOn, monitor, outboxMaxMessages,
-          outboxMaxBytes, outboxStore != null ? outboxStore : OutboxStore.inMemory(), ackTimeout, scheduler, random != null ? random : RandomGenerator.of("L64X128MixRandom")));
+          outboxMaxBytes, outboxStore != null ? outboxStore : OutboxStore.inMemory(), ackTimeout, maxMessageSize, scheduler, random != null ? random : RandomGenerator.of("L64X128MixRandom")));
     }
 
     private static boolean isLoopback(URI uri) {

@@ -23,6 +23,7 @@ public record ClientConfig(
     URI uri,
     SocketDelegate delegate,
     Map<String, String> headers,
+    java.util.function.Supplier<Map<String, String>> headerSupplier,
     List<String> subprotocols,
     Duration connectTimeout,
     Duration closeTimeout,
@@ -37,5 +38,6 @@ public record ClientConfig(
     long outboxMaxBytes,
     OutboxStore outboxStore,
     Duration ackTimeout,
+    int maxMessageSize,
     Scheduler scheduler,
     RandomGenerator random) {}

@@ -24,6 +24,8 @@ final class Connection extends Endpoint {
   Session session;
   /** The session's async remote, taken at open: some containers refuse to hand it out once closed. */
   RemoteEndpoint.Async remote;
+  /** True if this attempt failed in a way retrying cannot fix (HTTP 401/403, TLS). */
+  boolean terminal;
   /** True once the user's close() sent our close frame on this connection. */
   boolean closeRequested;
   /** An error the container reported before its close callback. */
@@ -57,6 +59,8 @@ final class Connection extends Endpoint {
   @Override
   public void onOpen(Session session, EndpointConfig config) {
     ContainerSupport.configure(session);
+    session.setMaxTextMessageBufferSize(socket.maxMessageSize());
+    session.setMaxBinaryMessageBufferSize(socket.maxMessageSize());
     session.addMessageHandler(String.class, text -> socket.text(this, text));
     session.addMessageHandler(ByteBuffer.class, bytes -> socket.binary(this, bytes));
     session.addMessageHandler(PongMessage.class, pong -> socket.pong(this, pong.getApplicationData()));

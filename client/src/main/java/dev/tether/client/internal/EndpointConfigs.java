@@ -3,16 +3,28 @@ package dev.tether.client.internal;
 import jakarta.websocket.ClientEndpointConfig;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** Builds the JSR-356 endpoint configuration: subprotocols and extra handshake headers. */
 final class EndpointConfigs {
   private EndpointConfigs() {}
 
-  static ClientEndpointConfig create(Map<String, String> headers, List<String> subprotocols) {
+  /**
+   * @param supplier called on every handshake (so that a refreshed token is used on reconnect);
+   *     null for none. Its headers override the fixed ones.
+   */
+  static ClientEndpointConfig create(
+      Map<String, String> headers, Supplier<Map<String, String>> supplier, List<String> subprotocols) {
     ClientEndpointConfig.Configurator configurator = new ClientEndpointConfig.Configurator() {
       @Override
       public void beforeRequest(Map<String, List<String>> request) {
         headers.forEach((name, value) -> request.put(name, List.of(value)));
+        if (supplier != null) {
+          Map<String, String> fresh = supplier.get();
+          if (fresh != null) {
+            fresh.forEach((name, value) -> request.put(name, List.of(value)));
+          }
+        }
       }
     };
     return ClientEndpointConfig.Builder.create()

@@ -108,7 +108,7 @@ public final class RealTetherSocket {
     this.container = config.container() != null
         ? config.container()
         : ContainerSupport.defaultContainer(config.connectTimeout());
-    this.endpointConfig = EndpointConfigs.create(config.headers(), config.subprotocols());
+    this.endpointConfig = EndpointConfigs.create(config.headers(), config.headerSupplier(), config.subprotocols());
     this.monitor = config.networkMonitor();
     this.outbox = new Outbox(config.outboxMaxMessages(), config.outboxMaxBytes());
     this.store = config.outboxStore();
@@ -126,6 +126,10 @@ public final class RealTetherSocket {
     } catch (NoSuchMethodException e) {
       return false;
     }
+  }
+
+  int maxMessageSize() {
+    return config.maxMessageSize();
   }
 
   public ClientStats stats() {
@@ -166,7 +170,22 @@ public final class RealTetherSocket {
     afterUnlock();
   }
 
+  /** Refuses an outgoing message over the size limit. */
+  private void checkSize(long bytes) {
+    if (bytes > config.maxMessageSize()) {
+      throw new IllegalArgumentException("message > " + config.maxMessageSize() + " bytes: " + bytes);
+    }
+  }
+
+  private void checkSize(String text) {
+    // chars * 3 bounds the UTF-8 size: only long texts need counting.
+    if ((long) text.length() * 3 > config.maxMessageSize()) {
+      checkSize(Utf8.length(text));
+    }
+  }
+
   public boolean send(String text) {
+    checkSize(text);
     synchronized (lock) {
       if (userClosed) {
         return false;
@@ -181,6 +200,7 @@ public final class RealTetherSocket {
   }
 
   public boolean send(ByteBuffer bytes) {
+    checkSize(bytes.remaining());
     synchronized (lock) {
       if (userClosed) {
         return false;
@@ -200,6 +220,7 @@ public final class RealTetherSocket {
    */
   public CompletableFuture<Ack> send(Envelope envelope, Duration expiresAfter) {
     String encoded = CODEC.encode(envelope);
+    checkSize(encoded);
     CompletableFuture<Ack> future = new CompletableFuture<>();
     synchronized (lock) {
       if (userClosed) {
@@ -400,7 +421,13 @@ public final class RealTetherSocket {
       if (conn != c || c.session != null) {
         return;
       }
-      ended(c, CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode(), cause.getMessage(), false, cause);
+      String terminal = HandshakeFailures.terminalReason(cause);
+      Throwable reported = cause;
+      if (terminal != null) {
+        c.terminal = true;
+        reported = new TetherException("cannot connect to " + config.uri() + ": " + terminal, cause);
+      }
+      ended(c, CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode(), reported.getMessage(), false, reported);
     }
     afterUnlock();
   }
@@ -544,15 +571,15 @@ public final class RealTetherSocket {
       state = ReadyState.CLOSED;
       return;
     }
-    if (config.reconnect().isEnabled() && config.reconnectOn().test(code)) {
+    if (!c.terminal && config.reconnect().isEnabled() && config.reconnectOn().test(code)) {
       scheduleReconnect(failure);
     } else {
       state = ReadyState.CLOSED;
       attempt = 0;
       failAll(outbox.drain(), new TetherException(
           "not delivered: connection closed with " + code + (why.isEmpty() ? "" : " " + why)
-              + (config.reconnect().isEnabled() ? "; the close code does not allow reconnecting"
-                  : "; reconnect is off"), failure), true);
+              + (c.terminal ? "" : config.reconnect().isEnabled()
+                  ? "; the close code does not allow reconnecting" : "; reconnect is off"), failure), true);
     }
   }
 
@@ -686,7 +713,30 @@ public final class RealTetherSocket {
     afterUnlock();
   }
 
+  /**
+   * Closes with 1009 if an incoming message is over the limit. Containers enforce their buffer size
+   * only on fragmented messages (Tyrus) or not at all, so the check is ours.
+   */
+  private boolean tooBig(Connection c, long bytes) {
+    if (bytes <= config.maxMessageSize()) {
+      return false;
+    }
+    String why = "incoming message > " + config.maxMessageSize() + " bytes: " + bytes;
+    synchronized (lock) {
+      if (conn == c) {
+        events.enqueue(() -> delegate.onFailure(facade, new TetherException(why + "; closing with 1009")));
+      }
+    }
+    CloseReason reason = new CloseReason(CloseReason.CloseCodes.TOO_BIG, "message too big");
+    TetherThreads.io().execute(() -> ContainerSupport.closeQuietly(c.session, reason));
+    afterUnlock();
+    return true;
+  }
+
   void binary(Connection c, ByteBuffer bytes) {
+    if (tooBig(c, bytes.remaining())) {
+      return;
+    }
     synchronized (lock) {
       if (conn != c) {
         return;
@@ -697,6 +747,9 @@ public final class RealTetherSocket {
   }
 
   void text(Connection c, String text) {
+    if ((long) text.length() * 3 > config.maxMessageSize() && tooBig(c, Utf8.length(text))) {
+      return;
+    }
     if (!looksLikeEnvelope(text)) {
       synchronized (lock) {
         if (conn != c) {

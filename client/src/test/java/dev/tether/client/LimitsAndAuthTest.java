@@ -1,0 +1,97 @@
+package dev.tether.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.api.Envelope;
+import dev.tether.api.ReadyState;
+import dev.tether.client.RecordingDelegate.Close;
+import dev.tether.client.RecordingDelegate.Open;
+import dev.tether.client.RecordingDelegate.Text;
+import dev.tether.server.StubServer;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Message size limits and per-handshake headers. */
+class LimitsAndAuthTest {
+  private StubServer server;
+  private TetherClient client;
+
+  @BeforeEach
+  void startServer() {
+    server = StubServer.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (client != null) {
+      client.close();
+    }
+    server.close();
+  }
+
+  @Test
+  void anOutgoingMessageOverTheLimitIsRefusedUpFront() {
+    client = TetherClient.builder(server.uri()).maxMessageSize(1000).build();
+    assertThatThrownBy(() -> client.send("x".repeat(1001)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("message > 1000 bytes: 1001");
+    assertThatThrownBy(() -> client.send("é".repeat(501)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("message > 1000 bytes: 1002");
+    assertThatThrownBy(() -> client.send(ByteBuffer.allocate(1001)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("message > 1000 bytes: 1001");
+    assertThatThrownBy(() -> client.send(Envelope.chat("r", "x".repeat(1000))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("message > 1000 bytes: ");
+    assertThat(client.send("x".repeat(1000))).isTrue();
+    assertThat(client.outboxSize()).isEqualTo(1);
+  }
+
+  @Test
+  void anIncomingMessageOverTheLimitClosesWith1009AndDoesNotReconnect() {
+    RecordingDelegate d = new RecordingDelegate();
+    client = TetherClient.builder(server.uri()).delegate(d).maxMessageSize(1000)
+        .reconnect(ReconnectPolicy.exponential(Duration.ofMillis(10), Duration.ofMillis(10))).build();
+    client.open();
+    d.take(Open.class);
+    client.send("small");
+    assertThat(d.take(Text.class).text()).isEqualTo("small");
+    await().untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
+    server.sendToAll("y".repeat(5000));
+    assertThat(d.take(RecordingDelegate.Failure.class).error())
+        .hasMessage("incoming message > 1000 bytes: 5000; closing with 1009");
+    Close close = d.take(Close.class);
+    assertThat(close.code()).isEqualTo(1009);
+    assertThat(client.readyState()).isEqualTo(ReadyState.CLOSED);
+    d.assertNoEvent(Duration.ofMillis(300));
+    assertThat(server.handshakeCount()).isEqualTo(1);
+  }
+
+  @Test
+  void headersAreComputedAgainForEveryHandshake() {
+    AtomicInteger calls = new AtomicInteger();
+    RecordingDelegate d = new RecordingDelegate();
+    client = TetherClient.builder(server.uri()).delegate(d)
+        .reconnect(ReconnectPolicy.exponential(Duration.ofMillis(10), Duration.ofMillis(10)))
+        .headers(() -> Map.of("Authorization", "Bearer token-" + calls.incrementAndGet()))
+        .build();
+    client.open();
+    d.take(Open.class);
+    assertThat(calls).hasValue(1);
+    await().untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
+    server.dropAllConnections();
+    d.next(Open.class);
+    assertThat(calls).hasValue(2);
+    assertThat(client.toString()).doesNotContain("token");
+  }
+
+  @Test
+  void builderRejectsATinyLimit() {
+    assertThatThrownBy(() -> TetherClient.builder(server.uri()).maxMessageSize(10))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxMessageSize must be >= 126: 10");
+  }
+}
