@@ -1,0 +1,147 @@
+package dev.tether.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Runs every workload, each in a child JVM against a {@code StubServer} in another JVM, and writes
+ * {@code BENCHMARKS.md} and {@code bench/results/results.csv} under the current directory (the repo
+ * root). Usage: {@code java -jar bench/target/tether-bench.jar [workload...]}, workloads
+ * {@code throughput latency connections storm outbox} (default: all). Timings are system properties
+ * ({@code -Dbench.runs=5}, ...) so a quick smoke run can shorten them.
+ */
+public final class Bench {
+  static final int RUNS = Integer.getInteger("bench.runs", 5);
+  static final long WARMUP_MS = Long.getLong("bench.warmupMs", 4000);
+  static final long RUN_MS = Long.getLong("bench.runMs", 3000);
+  static final int LATENCY_RUNS = Integer.getInteger("bench.latencyRuns", 3);
+  static final long LATENCY_WARMUP_MS = Long.getLong("bench.latencyWarmupMs", 3000);
+  static final long LATENCY_RUN_MS = Long.getLong("bench.latencyRunMs", 4000);
+  static final long IDLE_CPU_MS = Long.getLong("bench.idleCpuMs", 11000);
+  static final long STORM_TIMEOUT_S = Long.getLong("bench.stormTimeoutS", 90);
+  static final String CONNECTIONS = System.getProperty("bench.connections", "1000,5000");
+  static final int STORM_N = Integer.getInteger("bench.stormN", 2000);
+  static final int OUTBOX_N = Integer.getInteger("bench.outboxN", 100_000);
+
+  static final List<String> ALL = List.of("throughput", "latency", "connections", "storm", "outbox");
+
+  private final List<String[]> rows = new ArrayList<>();
+  private final Path root = Path.of(System.getProperty("bench.out", "."));
+
+  public static void main(String[] args) throws Exception {
+    List<String> workloads = args.length == 0 ? ALL : Arrays.asList(args);
+    for (String w : workloads) {
+      if (!ALL.contains(w)) {
+        System.err.println("usage: tether-bench [" + String.join("|", ALL) + "]...");
+        System.exit(2);
+      }
+    }
+    new Bench().run(workloads);
+  }
+
+  private void run(List<String> workloads) throws Exception {
+    if (!Files.isDirectory(root.resolve("bench"))) {
+      throw new IllegalStateException("run from the repository root (no bench/ in "
+          + root.toAbsolutePath() + ")");
+    }
+    long started = System.nanoTime();
+    if (workloads.contains("throughput")) {
+      for (String kind : EchoClient.KINDS) {
+        child(true, "-Xmx1g", "throughput", kind, Integer.toString(Workload.WINDOW));
+      }
+    }
+    if (workloads.contains("latency")) {
+      for (String kind : EchoClient.KINDS) {
+        child(true, "-Xmx1g", "latency", kind, "1000");
+      }
+      for (String kind : List.of("tyrus", "okhttp", "tether-raw")) {
+        child(true, "-Xmx1g", "latency", kind, "10000");
+      }
+    }
+    if (workloads.contains("connections")) {
+      for (String n : CONNECTIONS.split(",")) {
+        child(true, "-Xmx4g", "connections", "tether", n.trim());
+      }
+      child(true, "-Xmx4g", "connections", "tyrus-shared", "1000");
+      child(true, "-Xmx4g", "connections", "tyrus-default", "1000");
+    }
+    if (workloads.contains("storm")) {
+      child(false, "-Xmx2g", "storm", "0.5", Integer.toString(STORM_N));
+      child(false, "-Xmx2g", "storm", "0", Integer.toString(STORM_N));
+    }
+    if (workloads.contains("outbox")) {
+      child(true, "-Xmx2g", "outbox", "tether-raw", Integer.toString(OUTBOX_N));
+    }
+    double minutes = (System.nanoTime() - started) / 60e9;
+    writeCsv();
+    Files.writeString(root.resolve("BENCHMARKS.md"),
+        new Report(rows, workloads, minutes, root).markdown());
+    System.err.printf("done in %.1f min: BENCHMARKS.md, bench/results/results.csv%n", minutes);
+  }
+
+  /** Runs one workload in a child JVM, with its own echo server JVM if {@code withServer}. */
+  private void child(boolean withServer, String heap, String workload, String client, String param)
+      throws Exception {
+    System.err.printf("%s %s %s%n", workload, client, param);
+    ServerProcess server = withServer ? ServerProcess.start() : null;
+    try {
+      List<String> command = new ArrayList<>(List.of(ServerProcess.javaBinary(), heap,
+          "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+      for (String name : System.getProperties().stringPropertyNames()) {
+        if (name.startsWith("bench.")) {
+          command.add("-D" + name + "=" + System.getProperty(name));
+        }
+      }
+      command.addAll(List.of("-cp", ServerProcess.classPath(), Workload.class.getName(),
+          workload, client, param));
+      if (server != null) {
+        command.add(server.uri().toString());
+      }
+      Process p = new ProcessBuilder(command)
+          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      try (BufferedReader out = new BufferedReader(
+          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = out.readLine()) != null; ) {
+          if (line.startsWith("RESULT,")) {
+            rows.add(line.substring("RESULT,".length()).split(","));
+          } else {
+            System.err.println(line);
+          }
+        }
+      }
+      int exit = p.waitFor();
+      if (exit != 0) {
+        System.err.printf("  %s %s %s: child exited with %d%n", workload, client, param, exit);
+        rows.add(new String[] {workload, client, param, "0", "child_exit_code", exit + ".000"});
+      }
+    } finally {
+      if (server != null) {
+        server.kill();
+      }
+    }
+  }
+
+  private void writeCsv() throws IOException {
+    Path dir = root.resolve("bench").resolve("results");
+    Files.createDirectories(dir);
+    StringBuilder csv = new StringBuilder("workload,client,param,run,metric,value\n");
+    for (String[] r : rows) {
+      csv.append(String.join(",", r)).append('\n');
+    }
+    Files.writeString(dir.resolve("results.csv"), csv);
+  }
+}
