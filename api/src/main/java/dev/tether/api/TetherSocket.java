@@ -83,8 +83,12 @@ public interface TetherSocket extends AutoCloseable {
   void sendPing(ByteBuffer payload);
 
   /**
-   * Closes with code 1000 (normal closure). Idempotent. Ends with {@link SocketDelegate#onClose}
-   * unless the socket was already closed; no reconnect happens after it.
+   * Closes with code 1000 (normal closure). Idempotent; no reconnect happens after it, and a
+   * reconnect wait under way is cancelled. When {@code OPEN}, ends with
+   * {@link SocketDelegate#onClose} once the close handshake completes (or, if the peer never
+   * answers, after a close timeout with {@code wasClean=false}); while {@code CONNECTING} or waiting
+   * to reconnect, {@code onClose(code, reason, true)} follows at once; when already {@code CLOSED}
+   * nothing is called. Envelopes still waiting fail their futures.
    */
   @Override
   void close();

@@ -210,6 +210,7 @@ public final class TetherClient implements TetherSocket {
     private Duration closeTimeout = Duration.ofSeconds(5);
     private Executor callbackExecutor;
     private WebSocketContainer container;
+    private javax.net.ssl.SSLContext sslContext;
     private Duration heartbeatInterval = Duration.ofSeconds(10);
     private Duration pongTimeout = Duration.ofSeconds(10);
     private ReconnectPolicy reconnect = ReconnectPolicy.defaults();
@@ -342,6 +343,18 @@ public final class TetherClient implements TetherSocket {
     }
 
     /**
+     * The TLS context for {@code wss://} URIs: which certificates to trust, and client certificates
+     * if any. Default: the JVM's default context. Host name verification is always on. A
+     * certificate that is not trusted, or does not match the host, is a terminal failure: no
+     * reconnect. Applies to the default (Tyrus) container; with {@link #container} configure TLS on
+     * your container instead.
+     */
+    public Builder sslContext(javax.net.ssl.SSLContext sslContext) {
+      this.sslContext = Objects.requireNonNull(sslContext, "sslContext == null");
+      return this;
+    }
+
+    /**
      * Liveness check: a ping every {@code interval} from the toolkit's scheduler; if no pong
      * arrives within {@code pongTimeout} of a ping, the connection is declared dead and aborted,
      * {@code onFailure} gets a {@link java.util.concurrent.TimeoutException} and reconnecting starts.
@@ -439,11 +452,15 @@ public final class TetherClient implements TetherSocket {
 
     /** A new client in state {@link ReadyState#CLOSED}; call {@link TetherClient#open()}. */
     public TetherClient build() {
+      if (container != null && sslContext != null) {
+        throw new IllegalStateException(
+            "sslContext(..) configures the default container; configure TLS on the container you pass instead");
+      }
       NetworkMonitor monitor = networkMonitorSet ? networkMonitor
           : isLoopback(uri) ? null : NetworkMonitor.interfaces();
       return new TetherClient(new ClientConfig(
           uri, delegate, Map.copyOf(headers), headerSupplier, subprotocols, connectTimeout, closeTimeout,
-          callbackExecutor != null ? callbackExecutor : TetherThreads.callbacks(), container,
+          callbackExecutor != null ? callbackExecutor : TetherThreads.callbacks(), container, sslContext,
           heartbeatInterval, pongTimeout, reconnect, reconnectOn, monitor, outboxMaxMessages,
           outboxMaxBytes, outboxStore != null ? outboxStore : OutboxStore.inMemory(), ackTimeout, maxMessageSize, scheduler, random != null ? random : RandomGenerator.of("L64X128MixRandom")));
     }

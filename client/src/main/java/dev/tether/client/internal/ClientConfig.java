@@ -29,6 +29,7 @@ public record ClientConfig(
     Duration closeTimeout,
     Executor callbackExecutor,
     WebSocketContainer container,
+    javax.net.ssl.SSLContext sslContext,
     Duration heartbeatInterval,
     Duration pongTimeout,
     ReconnectPolicy reconnect,

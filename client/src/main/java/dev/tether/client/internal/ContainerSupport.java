@@ -11,6 +11,7 @@ import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,19 +34,38 @@ final class ContainerSupport {
   private static final String TYRUS_SHARED_IDLE_TIMEOUT =
       "org.glassfish.tyrus.client.sharedContainerIdleTimeout";
 
-  /** Default containers by connect timeout in ms; Tyrus containers sharing one transport are cheap. */
-  private static final Map<Long, WebSocketContainer> DEFAULTS = new ConcurrentHashMap<>();
+  private static final String TYRUS_SSL_ENGINE_CONFIGURATOR = "org.glassfish.tyrus.client.sslEngineConfigurator";
+  private static final String TYRUS_SSL_CONFIGURATOR_CLASS = "org.glassfish.tyrus.client.SslEngineConfigurator";
+
+  /** What a default container is configured with. */
+  private record Settings(long connectTimeoutMillis, SSLContext sslContext) {}
+
+  /** Default containers by their settings; Tyrus containers sharing one transport are cheap. */
+  private static final Map<Settings, WebSocketContainer> DEFAULTS = new ConcurrentHashMap<>();
 
   private ContainerSupport() {}
 
-  /** The container used when the builder was given none. */
-  static WebSocketContainer defaultContainer(Duration connectTimeout) {
-    return DEFAULTS.computeIfAbsent(connectTimeout.toMillis(), ContainerSupport::newDefault);
+  /**
+   * The container used when the builder was given none.
+   *
+   * @param sslContext for wss, null for the JVM's default; needs Tyrus, which has a setting for it
+   * @throws IllegalStateException if {@code sslContext} is set and the default container is not Tyrus
+   */
+  static WebSocketContainer defaultContainer(Duration connectTimeout, SSLContext sslContext) {
+    return DEFAULTS.computeIfAbsent(new Settings(connectTimeout.toMillis(), sslContext), ContainerSupport::newDefault);
   }
 
-  private static WebSocketContainer newDefault(long connectTimeoutMillis) {
+  private static WebSocketContainer newDefault(Settings settings) {
+    long connectTimeoutMillis = settings.connectTimeoutMillis();
     WebSocketContainer container = ContainerProvider.getWebSocketContainer();
     Map<String, Object> properties = tyrusProperties(container);
+    if (settings.sslContext() != null) {
+      if (properties == null) {
+        throw new IllegalStateException("sslContext(..) needs the Tyrus client, but the default container is "
+            + container.getClass().getName() + ": configure TLS on that container and pass it with container(..)");
+      }
+      properties.put(TYRUS_SSL_ENGINE_CONFIGURATOR, tyrusSslConfigurator(settings.sslContext()));
+    }
     if (properties != null) {
       properties.put(TYRUS_SHARED_CONTAINER, Boolean.TRUE);
       properties.put(TYRUS_SHARED_IDLE_TIMEOUT, 10);
@@ -53,6 +73,17 @@ final class ContainerSupport {
       properties.put(TYRUS_HANDSHAKE_TIMEOUT, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis + 2000));
     }
     return container;
+  }
+
+  /** Tyrus's SslEngineConfigurator in client mode; host name verification is on by default. */
+  private static Object tyrusSslConfigurator(SSLContext sslContext) {
+    try {
+      return Class.forName(TYRUS_SSL_CONFIGURATOR_CLASS)
+          .getConstructor(SSLContext.class, boolean.class, boolean.class, boolean.class)
+          .newInstance(sslContext, true, false, false);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot configure TLS on Tyrus: " + e, e);
+    }
   }
 
   static boolean isTyrus(WebSocketContainer container) {

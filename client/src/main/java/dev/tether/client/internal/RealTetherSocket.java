@@ -107,7 +107,7 @@ public final class RealTetherSocket {
     this.scheduler = config.scheduler();
     this.container = config.container() != null
         ? config.container()
-        : ContainerSupport.defaultContainer(config.connectTimeout());
+        : ContainerSupport.defaultContainer(config.connectTimeout(), config.sslContext());
     this.endpointConfig = EndpointConfigs.create(config.headers(), config.headerSupplier(), config.subprotocols());
     this.monitor = config.networkMonitor();
     this.outbox = new Outbox(config.outboxMaxMessages(), config.outboxMaxBytes());
