@@ -1,8 +1,16 @@
 package dev.tether.client;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tether.api.ReadyState;
+import dev.tether.client.RecordingDelegate.Close;
+import dev.tether.client.RecordingDelegate.Open;
+import dev.tether.server.FaultProxy;
 import jakarta.websocket.WebSocketContainer;
+import java.time.Duration;
 import org.eclipse.jetty.ee10.websocket.jakarta.client.JakartaWebSocketClientContainerProvider;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * {@link PortableBehaviourTest} on Jetty 12's Jakarta WebSocket client: Tether on a second JSR-356
@@ -19,5 +27,31 @@ class OnJettyTest extends PortableBehaviourTest {
   @AfterAll
   static void stopJetty() throws Exception {
     JakartaWebSocketClientContainerProvider.stop(JETTY);
+  }
+
+  /**
+   * Jetty, unlike Tyrus, waits for the peer's close frame before reporting the close, so here the
+   * close timeout is what ends a close against a dead peer.
+   */
+  @Test
+  void aPeerThatNeverAnswersOurCloseIsAbortedAtTheCloseTimeout() {
+    try (FaultProxy proxy = FaultProxy.start(server.uri())) {
+      RecordingDelegate d = new RecordingDelegate();
+      TetherClient c = TetherClient.builder(proxy.uri()).delegate(d).container(JETTY)
+          .reconnect(ReconnectPolicy.none()).heartbeat(Duration.ZERO, Duration.ofSeconds(1))
+          .closeTimeout(Duration.ofMillis(500)).build();
+      c.open();
+      d.take(Open.class);
+      proxy.blackhole();
+      long start = System.nanoTime();
+      c.close();
+      assertThat(c.readyState()).isEqualTo(ReadyState.CLOSING);
+      Close close = d.take(Close.class);
+      long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+      assertThat(close.wasClean()).isFalse();
+      assertThat(close.reason()).isEqualTo("no close frame from the peer within 500 ms");
+      assertThat(elapsedMillis).isBetween(450L, 5000L);
+      assertThat(c.readyState()).isEqualTo(ReadyState.CLOSED);
+    }
   }
 }
