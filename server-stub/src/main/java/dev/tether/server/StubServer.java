@@ -1,6 +1,7 @@
 package dev.tether.server;
 
 import dev.tether.server.internal.Hub;
+import dev.tether.server.internal.Limits;
 import jakarta.websocket.DeploymentException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,10 +9,17 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeoutException;
 import org.glassfish.tyrus.container.grizzly.server.GrizzlyServerContainer;
+import org.glassfish.tyrus.core.TyrusWebSocketEngine;
 import org.glassfish.tyrus.server.TyrusServerContainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +42,17 @@ import org.slf4j.LoggerFactory;
  * gap-free per-room seqs and fanned out to the room's members, duplicates (same user and id) are
  * acked again and not fanned out, a {@code resume} replays the room's history after a seq (with a
  * {@code history_gap} error first when the history no longer reaches back that far), everything
- * else gets an {@code error}. {@link #builder()} sets the port and how much history is kept.
+ * else gets an {@code error}. {@link #builder()} sets the port, how much history is kept and the
+ * limits below.
+ *
+ * <h2>Limits</h2>
+ * A message larger than {@link Builder#maxMessageSize} (1 MiB by default) closes its connection
+ * with 1009; a frame over a connection's {@link Builder#rateLimit} (none by default) is answered
+ * with an {@code error} {@code rate_limited} and not processed; a handshake whose {@code Origin}
+ * is not in {@link Builder#allowedOrigins} (any, by default) is refused with 403. Invalid UTF-8 in
+ * a text frame closes the connection with 1007 and a broken frame with 1002 (Tyrus does both).
+ * There is no handshake timeout and no limit on connections: this is a test server, not one to
+ * expose to the internet.
  *
  * <h2>States</h2>
  * Running after {@link #start}; {@link #stop()} makes it stopped (the port is released, open
@@ -51,6 +69,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class StubServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StubServer.class);
+
+  /** Tyrus's own default: 4 MiB of payload plus frame overhead. */
+  private static final int DEFAULT_INCOMING_BUFFER = 4 * 1024 * 1024 + 11;
 
   private final Hub hub;
   /** Guarded by this; the port of the first start, reused by restarts. 0 until then. */
@@ -80,7 +101,10 @@ public final class StubServer implements AutoCloseable {
     return builder().port(port).start();
   }
 
-  /** Settings for a server: port 0 (ephemeral) and 10,000 history chats per room, until changed. */
+  /**
+   * Settings for a server: port 0 (ephemeral), 10,000 history chats per room, messages up to 1 MiB,
+   * no rate limit and any origin, until changed.
+   */
   public static Builder builder() {
     return Builder.DEFAULTS;
   }
@@ -89,18 +113,22 @@ public final class StubServer implements AutoCloseable {
    * The settings of a server to start. Immutable: each setter validates its argument at once and
    * returns a new builder, so one builder can serve as the template of many servers:
    * <pre>{@code
-   * StubServer server = StubServer.builder().historyPerRoom(5).start();
+   * StubServer server = StubServer.builder().historyPerRoom(5).maxMessageSize(64 * 1024).start();
    * }</pre>
+   * Defaults: port 0 (ephemeral), 10,000 history chats per room, messages up to 1 MiB, no rate
+   * limit, any origin.
    */
   public static final class Builder {
-    static final Builder DEFAULTS = new Builder(0, Hub.HISTORY_LIMIT);
+    static final Builder DEFAULTS = new Builder(0, Hub.HISTORY_LIMIT, Limits.DEFAULTS);
 
     private final int port;
     private final int historyPerRoom;
+    private final Limits limits;
 
-    private Builder(int port, int historyPerRoom) {
+    private Builder(int port, int historyPerRoom, Limits limits) {
       this.port = port;
       this.historyPerRoom = historyPerRoom;
+      this.limits = limits;
     }
 
     /**
@@ -112,7 +140,7 @@ public final class StubServer implements AutoCloseable {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port not in [0, 65535]: " + port);
       }
-      return new Builder(port, historyPerRoom);
+      return new Builder(port, historyPerRoom, limits);
     }
 
     /**
@@ -126,7 +154,66 @@ public final class StubServer implements AutoCloseable {
       if (historyPerRoom < 1) {
         throw new IllegalArgumentException("historyPerRoom < 1: " + historyPerRoom);
       }
-      return new Builder(port, historyPerRoom);
+      return new Builder(port, historyPerRoom, limits);
+    }
+
+    /**
+     * The largest message a client may send, in bytes: a text message's UTF-8 length or a binary
+     * message's length, fragments of one message counted together; default 1 MiB (1,048,576). A
+     * larger message is not processed: the server closes the connection with 1009 (message too
+     * big). The whole frame is read before it is refused, so a client can still make the server
+     * buffer up to {@code max(4 MiB, maxMessageSize + 64 KiB)} per connection.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is less than 1
+     */
+    public Builder maxMessageSize(int bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxMessageSize < 1: " + bytes);
+      }
+      return new Builder(port, historyPerRoom,
+          new Limits(bytes, limits.messagesPerSecond(), limits.allowedOrigins()));
+    }
+
+    /**
+     * Limits each connection to {@code messagesPerSecond} frames (text or binary, envelopes or not)
+     * a second, with bursts of up to as many; 0 (the default) sets no limit. A frame over the limit
+     * is not processed, echoed or fanned out: it is answered with an {@code error} with code
+     * {@code rate_limited} naming its id (if it is an envelope with one), so the client learns it
+     * must send it again later. The connection stays open.
+     *
+     * @throws IllegalArgumentException if {@code messagesPerSecond} is negative
+     */
+    public Builder rateLimit(int messagesPerSecond) {
+      if (messagesPerSecond < 0) {
+        throw new IllegalArgumentException("rateLimit < 0: " + messagesPerSecond);
+      }
+      return new Builder(port, historyPerRoom,
+          new Limits(limits.maxMessageSize(), messagesPerSecond, limits.allowedOrigins()));
+    }
+
+    /**
+     * Admits only handshakes whose {@code Origin} header is one of {@code origins}, such as
+     * {@code "https://chat.example.com"} (scheme, host and port if not the default; compared
+     * ignoring case); others are refused with HTTP 403 and no session opens. A handshake without
+     * an {@code Origin} header is admitted: browsers always send one, and other clients can send
+     * any value they like, so the check guards browsers against other sites' pages, not the server
+     * against anyone. By default any origin is admitted; no arguments admit none.
+     *
+     * @throws IllegalArgumentException if an origin is blank
+     * @throws NullPointerException if {@code origins} or one of them is null
+     */
+    public Builder allowedOrigins(String... origins) {
+      Objects.requireNonNull(origins, "origins == null");
+      Set<String> set = new LinkedHashSet<>();
+      for (String origin : origins) {
+        Objects.requireNonNull(origin, "origin == null");
+        if (origin.isBlank()) {
+          throw new IllegalArgumentException("origin is blank: '" + origin + "'");
+        }
+        set.add(origin.toLowerCase(Locale.ROOT));
+      }
+      return new Builder(port, historyPerRoom,
+          new Limits(limits.maxMessageSize(), limits.messagesPerSecond(), set));
     }
 
     /**
@@ -135,7 +222,8 @@ public final class StubServer implements AutoCloseable {
      * @throws UncheckedIOException if the port cannot be bound
      */
     public StubServer start() {
-      StubServer server = new StubServer(new Hub(Clock.systemUTC(), historyPerRoom));
+      StubServer server =
+          new StubServer(new Hub(Clock.systemUTC(), historyPerRoom, limits, System::nanoTime));
       synchronized (server) {
         server.port = port;
         server.startContainer();
@@ -145,14 +233,21 @@ public final class StubServer implements AutoCloseable {
 
     @Override
     public String toString() {
-      return "StubServer.Builder{port=" + port + ", historyPerRoom=" + historyPerRoom + "}";
+      return "StubServer.Builder{port=" + port + ", historyPerRoom=" + historyPerRoom
+          + ", maxMessageSize=" + limits.maxMessageSize()
+          + ", rateLimit=" + (limits.messagesPerSecond() == 0 ? "off" : limits.messagesPerSecond() + "/s")
+          + ", allowedOrigins=" + (limits.allowedOrigins() == null ? "any" : limits.allowedOrigins())
+          + "}";
     }
   }
 
   /** Requires the monitor. */
   private void startContainer() {
-    TyrusServerContainer c =
-        (TyrusServerContainer) new GrizzlyServerContainer().createContainer(null);
+    // Tyrus refuses a frame larger than its incoming buffer (4 MiB by default) before any size
+    // check of ours; keep it above the message limit so that every too-big message gets 1009.
+    long buffer = Math.max(DEFAULT_INCOMING_BUFFER, (long) hub.maxMessageSize() + 64 * 1024);
+    TyrusServerContainer c = (TyrusServerContainer) new GrizzlyServerContainer().createContainer(
+        Map.of(TyrusWebSocketEngine.INCOMING_BUFFER_SIZE, (int) Math.min(Integer.MAX_VALUE - 8, buffer)));
     try {
       c.addEndpoint(hub.endpointConfig());
       // The container binds the port as given (0: ephemeral); only Tyrus's Server maps 0 to 8025.
@@ -311,20 +406,32 @@ public final class StubServer implements AutoCloseable {
   }
 
   /**
-   * Runs a stub server until the process is killed. Arguments: {@code [--port N] [--history N]},
-   * defaults 8025 and 10,000 chats per room.
+   * Runs a stub server until the process is killed. Arguments: {@code [--port N] [--history N]
+   * [--max-message-size BYTES] [--rate-limit PER_SECOND] [--origin ORIGIN]...}, defaults 8025,
+   * 10,000 chats per room, 1 MiB, no rate limit and any origin.
    */
   public static void main(String[] args) throws InterruptedException {
     Builder builder = builder().port(8025);
+    List<String> origins = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--port") && i + 1 < args.length) {
         builder = builder.port(Integer.parseInt(args[++i]));
       } else if (args[i].equals("--history") && i + 1 < args.length) {
         builder = builder.historyPerRoom(Integer.parseInt(args[++i]));
+      } else if (args[i].equals("--max-message-size") && i + 1 < args.length) {
+        builder = builder.maxMessageSize(Integer.parseInt(args[++i]));
+      } else if (args[i].equals("--rate-limit") && i + 1 < args.length) {
+        builder = builder.rateLimit(Integer.parseInt(args[++i]));
+      } else if (args[i].equals("--origin") && i + 1 < args.length) {
+        origins.add(args[++i]);
       } else {
-        System.err.println("usage: StubServer [--port N] [--history N]");
+        System.err.println("usage: StubServer [--port N] [--history N] [--max-message-size BYTES]"
+            + " [--rate-limit PER_SECOND] [--origin ORIGIN]...");
         System.exit(2);
       }
+    }
+    if (!origins.isEmpty()) {
+      builder = builder.allowedOrigins(origins.toArray(String[]::new));
     }
     StubServer server = builder.start();
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "tether-stub-shutdown"));

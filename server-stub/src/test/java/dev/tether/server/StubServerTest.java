@@ -78,8 +78,10 @@ class StubServerTest {
   void builderIsImmutable() {
     StubServer.Builder defaults = StubServer.builder();
     StubServer.Builder small = defaults.historyPerRoom(5).port(9000);
-    assertThat(defaults).hasToString("StubServer.Builder{port=0, historyPerRoom=10000}");
-    assertThat(small).hasToString("StubServer.Builder{port=9000, historyPerRoom=5}");
+    assertThat(defaults).hasToString("StubServer.Builder{port=0, historyPerRoom=10000, "
+        + "maxMessageSize=1048576, rateLimit=off, allowedOrigins=any}");
+    assertThat(small).hasToString("StubServer.Builder{port=9000, historyPerRoom=5, "
+        + "maxMessageSize=1048576, rateLimit=off, allowedOrigins=any}");
   }
 
   @Test

@@ -16,6 +16,8 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +59,30 @@ final class WsRecorder extends Endpoint {
     return recorder;
   }
 
+  /**
+   * Connects with these handshake headers set (an empty list removes a header the client would
+   * send, such as {@code Origin}).
+   */
+  static WsRecorder connect(URI uri, Map<String, List<String>> headers)
+      throws DeploymentException, IOException {
+    WsRecorder recorder = new WsRecorder();
+    ClientEndpointConfig config = ClientEndpointConfig.Builder.create()
+        .configurator(new ClientEndpointConfig.Configurator() {
+          @Override
+          public void beforeRequest(Map<String, List<String>> request) {
+            headers.forEach((name, values) -> {
+              request.keySet().removeIf(name::equalsIgnoreCase);
+              if (!values.isEmpty()) {
+                request.put(name, values);
+              }
+            });
+          }
+        })
+        .build();
+    CLIENT.connectToServer(recorder, config, uri);
+    return recorder;
+  }
+
   static WsRecorder connect(URI base, String user) throws DeploymentException, IOException {
     return connect(URI.create(base + "?user=" + user));
   }
@@ -88,6 +114,11 @@ final class WsRecorder extends Endpoint {
 
   void send(Wire wire) throws IOException {
     send(EnvelopeCodec.shared().encode(wire));
+  }
+
+  /** Sends {@code text} as one fragment of a text message; {@code last} ends the message. */
+  void sendPart(String text, boolean last) throws IOException {
+    session.getBasicRemote().sendText(text, last);
   }
 
   void send(byte[] bytes) throws IOException {

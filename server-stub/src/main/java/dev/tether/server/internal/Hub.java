@@ -9,6 +9,7 @@ import dev.tether.api.ErrorReply;
 import dev.tether.api.MalformedEnvelopeException;
 import dev.tether.api.Wire;
 import dev.tether.server.Received;
+import jakarta.websocket.CloseReason;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.nio.ByteBuffer;
@@ -20,6 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The state of one stub server that outlives restarts: rooms with their seq counters and history,
@@ -34,11 +38,14 @@ public final class Hub {
   /** Chats of history kept per room unless configured otherwise. */
   public static final int HISTORY_LIMIT = 10_000;
 
+  private static final Logger log = LoggerFactory.getLogger(Hub.class);
   private static final EnvelopeCodec CODEC = EnvelopeCodec.shared();
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final Clock clock;
   private final int historyLimit;
+  private final Limits limits;
+  private final LongSupplier nanoTime;
   private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
   private final Dedup dedup = new Dedup(DEDUP_CAPACITY);
   private final ReceivedLog received = new ReceivedLog(RECEIVED_CAPACITY);
@@ -47,16 +54,30 @@ public final class Hub {
   private final AtomicInteger anonymous = new AtomicInteger();
   private final AtomicBoolean rejecting = new AtomicBoolean();
 
-  public Hub(Clock clock, int historyLimit) {
+  /**
+   * @param clock stamps accepted chats
+   * @param nanoTime measures time for rate limits
+   */
+  public Hub(Clock clock, int historyLimit, Limits limits, LongSupplier nanoTime) {
     if (historyLimit < 1) {
       throw new IllegalArgumentException("historyLimit < 1: " + historyLimit);
     }
     this.clock = clock;
     this.historyLimit = historyLimit;
+    this.limits = limits;
+    this.nanoTime = nanoTime;
+  }
+
+  public Hub(Clock clock, int historyLimit) {
+    this(clock, historyLimit, Limits.DEFAULTS, System::nanoTime);
   }
 
   public Hub() {
     this(Clock.systemUTC(), HISTORY_LIMIT);
+  }
+
+  public int maxMessageSize() {
+    return limits.maxMessageSize();
   }
 
   /** The config of this hub's endpoint at {@code /im}, to deploy on a Tyrus server container. */
@@ -64,6 +85,18 @@ public final class Hub {
     return ServerEndpointConfig.Builder.create(ImEndpoint.class, "/im")
         .configurator(new ImConfigurator(this))
         .build();
+  }
+
+  /**
+   * Says whether a handshake with this {@code Origin} (null: none) may go on; counts it if not,
+   * as {@link #admitHandshake} is not called then.
+   */
+  boolean admitOrigin(String origin) {
+    if (limits.admitsOrigin(origin)) {
+      return true;
+    }
+    handshakes.incrementAndGet();
+    return false;
   }
 
   /** Counts a handshake and says whether it may go on. */
@@ -99,7 +132,9 @@ public final class Hub {
   }
 
   Peer open(Session session, String user) {
-    Peer peer = new Peer(session, user == null || user.isEmpty() ? nextAnonymous() : user);
+    RateLimiter limiter =
+        limits.messagesPerSecond() == 0 ? null : new RateLimiter(limits.messagesPerSecond(), nanoTime);
+    Peer peer = new Peer(session, user == null || user.isEmpty() ? nextAnonymous() : user, limiter);
     peers.add(peer);
     return peer;
   }
@@ -148,12 +183,34 @@ public final class Hub {
   }
 
   void onBinary(Peer peer, ByteBuffer bytes) {
-    ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).put(bytes.duplicate()).flip();
+    if (bytes.remaining() > limits.maxMessageSize()) {
+      tooBig(peer, bytes.remaining());
+      return;
+    }
+    if (!peer.withinRateLimit()) {
+      received.add(new Received(peer.user(), null, copyOf(bytes), null));
+      reply(peer, rateLimited(null));
+      return;
+    }
+    ByteBuffer copy = copyOf(bytes);
     received.add(new Received(peer.user(), null, copy, null));
     peer.send(copy.duplicate());
   }
 
   void onText(Peer peer, String text) {
+    // Each char is at most 3 UTF-8 bytes (a surrogate pair, 2 chars, is 4): count only long texts.
+    if (text.length() > limits.maxMessageSize() / 3) {
+      long size = utf8Length(text);
+      if (size > limits.maxMessageSize()) {
+        tooBig(peer, size);
+        return;
+      }
+    }
+    if (!peer.withinRateLimit()) {
+      received.add(new Received(peer.user(), text, null, null));
+      reply(peer, rateLimited(looksLikeEnvelope(text) ? idOf(text) : null));
+      return;
+    }
     if (!looksLikeEnvelope(text)) {
       received.add(new Received(peer.user(), text, null, null));
       peer.send(text);
@@ -181,6 +238,42 @@ public final class Hub {
     } else if (wire instanceof ErrorReply error) {
       reply(peer, unexpected(error.id(), error.wireType()));
     }
+  }
+
+  /** Closes with 1009; Tyrus has already read the frame, so nothing more is to be saved. */
+  private void tooBig(Peer peer, long size) {
+    log.debug("{} sent {} bytes, more than {}: closing with 1009", peer, size, limits.maxMessageSize());
+    peer.close(CloseReason.CloseCodes.TOO_BIG.getCode(),
+        "message > " + limits.maxMessageSize() + " bytes: " + size);
+  }
+
+  private ErrorReply rateLimited(String id) {
+    return new ErrorReply(id, "rate_limited",
+        "more than " + limits.messagesPerSecond() + " messages a second on this connection: refused");
+  }
+
+  private static ByteBuffer copyOf(ByteBuffer bytes) {
+    return ByteBuffer.allocate(bytes.remaining()).put(bytes.duplicate()).flip();
+  }
+
+  /** The UTF-8 length of {@code text}, which holds valid UTF-16: Tyrus refuses bad UTF-8. */
+  static long utf8Length(String text) {
+    long n = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x80) {
+        n += 1;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
   }
 
   private static ErrorReply unexpected(String id, String type) {

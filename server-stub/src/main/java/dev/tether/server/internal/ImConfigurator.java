@@ -7,7 +7,10 @@ import org.glassfish.tyrus.core.HandshakeException;
 
 /**
  * Binds the endpoint of one server to its {@link Hub}, counts handshakes and refuses them while the
- * hub rejects new connections.
+ * hub rejects new connections or when their {@code Origin} is not allowed.
+ *
+ * <p>Tyrus calls {@link #checkOrigin} first and answers {@code false} with 403 (then
+ * {@link #modifyHandshake} is not called), so a refused origin is counted there.
  *
  * <p>Refusal throws Tyrus's {@link HandshakeException} with status 503 out of
  * {@link #modifyHandshake}. The method cannot declare it, so it is thrown unchecked; Tyrus's engine
@@ -20,6 +23,11 @@ final class ImConfigurator extends ServerEndpointConfig.Configurator {
 
   ImConfigurator(Hub hub) {
     this.hub = hub;
+  }
+
+  @Override
+  public boolean checkOrigin(String originHeaderValue) {
+    return hub.admitOrigin(originHeaderValue);
   }
 
   @Override

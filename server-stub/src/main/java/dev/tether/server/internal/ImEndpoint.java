@@ -30,6 +30,10 @@ public final class ImEndpoint extends Endpoint {
   public void onOpen(Session session, EndpointConfig config) {
     // Tyrus 2.2 reschedules an idle-timeout task on every frame unless the timeout is negative.
     session.setMaxIdleTimeout(-1);
+    // Tyrus applies these only while it assembles a fragmented message (closing with 1009); a
+    // message in one frame is checked by the hub.
+    session.setMaxTextMessageBufferSize(hub.maxMessageSize());
+    session.setMaxBinaryMessageBufferSize(hub.maxMessageSize());
     List<String> users = session.getRequestParameterMap().get("user");
     Peer p = hub.open(session, users == null || users.isEmpty() ? null : users.get(0));
     peer = p;

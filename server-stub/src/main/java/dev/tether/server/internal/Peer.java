@@ -19,12 +19,20 @@ public final class Peer {
 
   private final Session session;
   private final String user;
+  /** Null when the server sets no rate limit. */
+  private final RateLimiter limiter;
   /** Rooms this connection joined; updated under the room's lock, read on close. */
   private final Set<Room> rooms = ConcurrentHashMap.newKeySet();
 
-  Peer(Session session, String user) {
+  Peer(Session session, String user, RateLimiter limiter) {
     this.session = session;
     this.user = user;
+    this.limiter = limiter;
+  }
+
+  /** Whether this frame is within the connection's rate limit; always true without one. */
+  boolean withinRateLimit() {
+    return limiter == null || limiter.tryAcquire();
   }
 
   public String user() {
