@@ -6,16 +6,11 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Runs every workload, each in a child JVM against a {@code StubServer} in another JVM, and writes
@@ -29,7 +24,7 @@ public final class Bench {
   static final long WARMUP_MS = Long.getLong("bench.warmupMs", 4000);
   static final long RUN_MS = Long.getLong("bench.runMs", 3000);
   static final int LATENCY_RUNS = Integer.getInteger("bench.latencyRuns", 3);
-  static final long LATENCY_WARMUP_MS = Long.getLong("bench.latencyWarmupMs", 3000);
+  static final long LATENCY_WARMUP_MS = Long.getLong("bench.latencyWarmupMs", 4000);
   static final long LATENCY_RUN_MS = Long.getLong("bench.latencyRunMs", 4000);
   static final long IDLE_CPU_MS = Long.getLong("bench.idleCpuMs", 11000);
   static final long STORM_TIMEOUT_S = Long.getLong("bench.stormTimeoutS", 90);
@@ -43,6 +38,10 @@ public final class Bench {
   private final Path root = Path.of(System.getProperty("bench.out", "."));
 
   public static void main(String[] args) throws Exception {
+    if (args.length == 1 && args[0].equals("--report")) {
+      new Bench().rerender();
+      return;
+    }
     List<String> workloads = args.length == 0 ? ALL : Arrays.asList(args);
     for (String w : workloads) {
       if (!ALL.contains(w)) {
@@ -68,7 +67,7 @@ public final class Bench {
       for (String kind : EchoClient.KINDS) {
         child(true, "-Xmx1g", "latency", kind, "1000");
       }
-      for (String kind : List.of("tyrus", "okhttp", "tether-raw")) {
+      for (String kind : List.of("tyrus", "tether-raw")) {
         child(true, "-Xmx1g", "latency", kind, "10000");
       }
     }
@@ -87,10 +86,40 @@ public final class Bench {
       child(true, "-Xmx2g", "outbox", "tether-raw", Integer.toString(OUTBOX_N));
     }
     double minutes = (System.nanoTime() - started) / 60e9;
+    rows.add(new String[] {"meta", "bench", "-", "0", "wall_minutes",
+        String.format(Locale.ROOT, "%.3f", minutes)});
+    rows.add(new String[] {"meta", "bench", "-", "0", "finished_epoch_s",
+        System.currentTimeMillis() / 1000 + ".000"});
     writeCsv();
     Files.writeString(root.resolve("BENCHMARKS.md"),
-        new Report(rows, workloads, minutes, root).markdown());
+        new Report(rows, workloads, minutes, root, Instant.now()).markdown());
     System.err.printf("done in %.1f min: BENCHMARKS.md, bench/results/results.csv%n", minutes);
+  }
+
+  /** Writes BENCHMARKS.md again from bench/results/results.csv, e.g. after editing ANALYSIS.md. */
+  private void rerender() throws IOException {
+    List<String> lines = Files.readAllLines(root.resolve("bench/results/results.csv"));
+    List<String> workloads = new ArrayList<>();
+    double minutes = Double.NaN;
+    Instant finished = Instant.now();
+    for (String line : lines.subList(1, lines.size())) {
+      String[] r = line.split(",");
+      if (r[0].equals("meta")) {
+        if (r[4].equals("wall_minutes")) {
+          minutes = Double.parseDouble(r[5]);
+        } else {
+          finished = Instant.ofEpochSecond((long) Double.parseDouble(r[5]));
+        }
+        continue;
+      }
+      rows.add(r);
+      if (!workloads.contains(r[0])) {
+        workloads.add(r[0]);
+      }
+    }
+    Files.writeString(root.resolve("BENCHMARKS.md"),
+        new Report(rows, workloads, minutes, root, finished).markdown());
+    System.err.println("BENCHMARKS.md written from bench/results/results.csv");
   }
 
   /** Runs one workload in a child JVM, with its own echo server JVM if {@code withServer}. */

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -21,7 +23,11 @@ final class Report {
   private final StringBuilder md = new StringBuilder();
   private final List<String> targets = new ArrayList<>();
 
-  Report(List<String[]> rows, List<String> workloads, double minutes, Path root) {
+  private final Instant finished;
+
+  Report(List<String[]> rows, List<String> workloads, double minutes, Path root,
+      Instant finished) {
+    this.finished = finished;
     for (String[] r : rows) {
       values.computeIfAbsent(key(r[0], r[1], r[2], r[4]), k -> new ArrayList<>())
           .add(Double.parseDouble(r[5]));
@@ -110,7 +116,8 @@ final class Report {
     }
     md.append("## Setup\n\n");
     md.append("| | |\n| --- | --- |\n");
-    md.append("| date | ").append(ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME))
+    md.append("| date | ").append(ZonedDateTime.ofInstant(finished, ZoneOffset.UTC)
+        .format(DateTimeFormatter.RFC_1123_DATE_TIME))
         .append(" |\n");
     md.append("| CPU | ").append(cpu).append(", ")
         .append(Runtime.getRuntime().availableProcessors()).append(" cores (nproc) |\n");

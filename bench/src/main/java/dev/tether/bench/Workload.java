@@ -238,6 +238,10 @@ final class Workload {
       t.setDaemon(true);
       return t;
     });
+    // Shared: one ClientManager on the shared container for all, as its docs suggest.
+    // Default: a new ClientManager per connection, each with its own Grizzly transport.
+    ClientManager sharedManager = ClientManager.createClient();
+    sharedManager.getProperties().put(ClientProperties.SHARED_CONTAINER, true);
     return (from, count) -> {
       ConcurrentLinkedQueue<Session> sessions = new ConcurrentLinkedQueue<>();
       CountDownLatch done = new CountDownLatch(count);
@@ -246,10 +250,7 @@ final class Workload {
         int id = from + i;
         pool.execute(() -> {
           try {
-            ClientManager manager = ClientManager.createClient();
-            if (shared) {
-              manager.getProperties().put(ClientProperties.SHARED_CONTAINER, true);
-            }
+            ClientManager manager = shared ? sharedManager : ClientManager.createClient();
             sessions.add(manager.connectToServer(new Endpoint() {
               @Override
               public void onOpen(Session session, EndpointConfig config) {}
