@@ -8,6 +8,7 @@ import dev.tether.api.Envelope;
 import dev.tether.api.ErrorReply;
 import dev.tether.api.Wire;
 import jakarta.websocket.DeploymentException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -38,14 +39,10 @@ class LimitsTest {
   }
 
   private WsRecorder connectWithOrigin(String origin) throws Exception {
-    WsRecorder client = WsRecorder.connect(URI_OF(server), Map.of("Origin",
-        origin == null ? List.of() : List.of(origin)));
+    WsRecorder client = WsRecorder.connect(URI.create(server.uri() + "?user=o"),
+        Map.of("Origin", origin == null ? List.of() : List.of(origin)));
     clients.add(client);
     return client;
-  }
-
-  private static java.net.URI URI_OF(StubServer server) {
-    return java.net.URI.create(server.uri() + "?user=o");
   }
 
   @Test

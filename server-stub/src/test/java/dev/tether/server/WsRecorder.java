@@ -40,6 +40,27 @@ final class WsRecorder extends Endpoint {
     CLIENT.getProperties().put(ClientProperties.HANDSHAKE_TIMEOUT, 5_000);
   }
 
+  /**
+   * One connection held open for the life of the test JVM. Tyrus's client shuts its executors down
+   * whenever its last open connection ends; a connection being opened at that moment (the next
+   * test's, while the server closes the previous test's) then fails with a
+   * RejectedExecutionException. With this one always open, the count never reaches zero.
+   */
+  private static final class Anchor {
+    static final StubServer SERVER = StubServer.start();
+
+    static {
+      try {
+        CLIENT.connectToServer(new WsRecorder(), ClientEndpointConfig.Builder.create().build(),
+            URI.create(SERVER.uri() + "?user=anchor"));
+      } catch (DeploymentException | IOException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    static void hold() {}
+  }
+
   sealed interface Event permits Text, Binary, Closed, Failure {}
 
   record Text(String text) implements Event {}
@@ -54,6 +75,7 @@ final class WsRecorder extends Endpoint {
   private volatile Session session;
 
   static WsRecorder connect(URI uri) throws DeploymentException, IOException {
+    Anchor.hold();
     WsRecorder recorder = new WsRecorder();
     CLIENT.connectToServer(recorder, ClientEndpointConfig.Builder.create().build(), uri);
     return recorder;
@@ -65,6 +87,7 @@ final class WsRecorder extends Endpoint {
    */
   static WsRecorder connect(URI uri, Map<String, List<String>> headers)
       throws DeploymentException, IOException {
+    Anchor.hold();
     WsRecorder recorder = new WsRecorder();
     ClientEndpointConfig config = ClientEndpointConfig.Builder.create()
         .configurator(new ClientEndpointConfig.Configurator() {
