@@ -5,7 +5,10 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -28,7 +31,13 @@ public final class EnvelopeCodec {
   private static final EnvelopeCodec SHARED = new EnvelopeCodec();
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
-  private final ObjectMapper mapper = new ObjectMapper();
+  // Strict where leniency would let two peers read one frame differently: no trailing content, no
+  // duplicate keys, and floats kept exact (1e400 stays a number instead of becoming "Infinity").
+  private final ObjectMapper mapper = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build();
   private final JsonFactory factory = mapper.getFactory();
 
   /** A codec; prefer {@link #shared()}. */
@@ -122,7 +131,11 @@ public final class EnvelopeCodec {
     String type = typeNode.textValue();
     switch (type) {
       case "ack":
-        return new Ack(requiredString(node, "id", type), requiredCount(node, "seq", type));
+        String ackId = requiredString(node, "id", type);
+        if (ackId.isEmpty()) {
+          throw new MalformedEnvelopeException("field 'id' in ack is empty");
+        }
+        return new Ack(ackId, requiredCount(node, "seq", type));
       case "error":
         return decodeError(node);
       default:
