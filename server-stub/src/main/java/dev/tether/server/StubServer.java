@@ -2,6 +2,7 @@ package dev.tether.server;
 
 import dev.tether.server.internal.Hub;
 import dev.tether.server.internal.Limits;
+import dev.tether.server.internal.TlsServerContainer;
 import jakarta.websocket.DeploymentException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,6 +19,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
 import org.glassfish.tyrus.container.grizzly.server.GrizzlyServerContainer;
 import org.glassfish.tyrus.core.TyrusWebSocketEngine;
 import org.glassfish.tyrus.server.TyrusServerContainer;
@@ -76,6 +78,8 @@ public final class StubServer implements AutoCloseable {
   private final Hub hub;
   /** Guarded by this; the port of the first start, reused by restarts. 0 until then. */
   private int port;
+  /** Set once at start; null for plain ws. */
+  private SSLContext tls;
   /** Guarded by this; null while stopped. */
   private TyrusServerContainer container;
   /** Guarded by this. */
@@ -119,16 +123,27 @@ public final class StubServer implements AutoCloseable {
    * limit, any origin.
    */
   public static final class Builder {
-    static final Builder DEFAULTS = new Builder(0, Hub.HISTORY_LIMIT, Limits.DEFAULTS);
+    static final Builder DEFAULTS = new Builder(0, Hub.HISTORY_LIMIT, Limits.DEFAULTS, null);
 
     private final int port;
     private final int historyPerRoom;
     private final Limits limits;
+    private final SSLContext tls;
 
-    private Builder(int port, int historyPerRoom, Limits limits) {
+    private Builder(int port, int historyPerRoom, Limits limits, SSLContext tls) {
       this.port = port;
       this.historyPerRoom = historyPerRoom;
       this.limits = limits;
+      this.tls = tls;
+    }
+
+    /**
+     * Serves {@code wss://} with this TLS context (its key and certificate), bound to loopback.
+     * {@link SelfSignedCertificate} makes one for tests. Default: plain {@code ws://}.
+     */
+    public Builder tls(SSLContext sslContext) {
+      Objects.requireNonNull(sslContext, "sslContext == null");
+      return new Builder(port, historyPerRoom, limits, sslContext);
     }
 
     /**
@@ -140,7 +155,7 @@ public final class StubServer implements AutoCloseable {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port not in [0, 65535]: " + port);
       }
-      return new Builder(port, historyPerRoom, limits);
+      return new Builder(port, historyPerRoom, limits, tls);
     }
 
     /**
@@ -154,7 +169,7 @@ public final class StubServer implements AutoCloseable {
       if (historyPerRoom < 1) {
         throw new IllegalArgumentException("historyPerRoom < 1: " + historyPerRoom);
       }
-      return new Builder(port, historyPerRoom, limits);
+      return new Builder(port, historyPerRoom, limits, tls);
     }
 
     /**
@@ -171,7 +186,7 @@ public final class StubServer implements AutoCloseable {
         throw new IllegalArgumentException("maxMessageSize < 1: " + bytes);
       }
       return new Builder(port, historyPerRoom,
-          new Limits(bytes, limits.messagesPerSecond(), limits.allowedOrigins()));
+          new Limits(bytes, limits.messagesPerSecond(), limits.allowedOrigins()), tls);
     }
 
     /**
@@ -188,7 +203,7 @@ public final class StubServer implements AutoCloseable {
         throw new IllegalArgumentException("rateLimit < 0: " + messagesPerSecond);
       }
       return new Builder(port, historyPerRoom,
-          new Limits(limits.maxMessageSize(), messagesPerSecond, limits.allowedOrigins()));
+          new Limits(limits.maxMessageSize(), messagesPerSecond, limits.allowedOrigins()), tls);
     }
 
     /**
@@ -213,7 +228,7 @@ public final class StubServer implements AutoCloseable {
         set.add(origin.toLowerCase(Locale.ROOT));
       }
       return new Builder(port, historyPerRoom,
-          new Limits(limits.maxMessageSize(), limits.messagesPerSecond(), set));
+          new Limits(limits.maxMessageSize(), limits.messagesPerSecond(), set), tls);
     }
 
     /**
@@ -226,6 +241,7 @@ public final class StubServer implements AutoCloseable {
           new StubServer(new Hub(Clock.systemUTC(), historyPerRoom, limits, System::nanoTime));
       synchronized (server) {
         server.port = port;
+        server.tls = tls;
         server.startContainer();
       }
       return server;
@@ -237,7 +253,7 @@ public final class StubServer implements AutoCloseable {
           + ", maxMessageSize=" + limits.maxMessageSize()
           + ", rateLimit=" + (limits.messagesPerSecond() == 0 ? "off" : limits.messagesPerSecond() + "/s")
           + ", allowedOrigins=" + (limits.allowedOrigins() == null ? "any" : limits.allowedOrigins())
-          + "}";
+          + (tls == null ? "" : ", tls") + "}";
     }
   }
 
@@ -246,8 +262,11 @@ public final class StubServer implements AutoCloseable {
     // Tyrus refuses a frame larger than its incoming buffer (4 MiB by default) before any size
     // check of ours; keep it above the message limit so that every too-big message gets 1009.
     long buffer = Math.max(DEFAULT_INCOMING_BUFFER, (long) hub.maxMessageSize() + 64 * 1024);
-    TyrusServerContainer c = (TyrusServerContainer) new GrizzlyServerContainer().createContainer(
-        Map.of(TyrusWebSocketEngine.INCOMING_BUFFER_SIZE, (int) Math.min(Integer.MAX_VALUE - 8, buffer)));
+    int incomingBuffer = (int) Math.min(Integer.MAX_VALUE - 8, buffer);
+    TyrusServerContainer c = tls != null
+        ? new TlsServerContainer(tls, incomingBuffer)
+        : (TyrusServerContainer) new GrizzlyServerContainer().createContainer(
+            Map.of(TyrusWebSocketEngine.INCOMING_BUFFER_SIZE, incomingBuffer));
     try {
       c.addEndpoint(hub.endpointConfig());
       // The container binds the port as given (0: ephemeral); only Tyrus's Server maps 0 to 8025.
@@ -266,9 +285,12 @@ public final class StubServer implements AutoCloseable {
     log.debug("stub server listening at {}", uri());
   }
 
-  /** {@code ws://127.0.0.1:PORT/im}; add {@code ?user=NAME} to connect as a user. */
+  /**
+   * {@code ws://127.0.0.1:PORT/im} ({@code wss://} with {@link Builder#tls}); add
+   * {@code ?user=NAME} to connect as a user.
+   */
   public URI uri() {
-    return URI.create("ws://127.0.0.1:" + port() + "/im");
+    return URI.create((tls == null ? "ws" : "wss") + "://127.0.0.1:" + port() + "/im");
   }
 
   /** The port; the same across restarts. */
