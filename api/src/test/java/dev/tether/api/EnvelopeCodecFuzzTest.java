@@ -3,26 +3,26 @@ package dev.tether.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.lifecycle.AfterContainer;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 
 /**
  * Hostile input for {@link EnvelopeCodec#decode}: whatever the text, decoding returns a value or
@@ -30,6 +30,12 @@ import net.jqwik.api.lifecycle.AfterContainer;
  * runs on a helper thread and fails if it takes longer than {@link #PER_TRY_SECONDS}. Plus the
  * round trip: for any envelope, ack or error, {@code encode(decode(encode(w)))} is
  * {@code encode(w)}.
+ *
+ * <p>The randomized tests are plain JUnit tests that loop over inputs from a {@link SplittableRandom}.
+ * Each test's seed is derived from its name, so every run sees the same inputs; try {@code i} uses
+ * its own generator seeded from the test's seed and {@code i}. A failing try reports the seed, the
+ * try number and the input. {@code -Dtether.fuzz.seed=N} runs every test with seed {@code N}
+ * instead, for example to explore inputs beyond the fixed ones.
  */
 class EnvelopeCodecFuzzTest {
   private static final long PER_TRY_SECONDS = 5;
@@ -41,78 +47,102 @@ class EnvelopeCodecFuzzTest {
   });
   /** Text that looks like JSON often enough to get past the first character. */
   private static final String JSON_ALPHABET = "{}[]\":,0123456789.eE+- \\/untrfalsybcdhijkmopqvwxz\t\n";
+  private static final String ALPHA = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  private static final String ALPHANUMERIC = ALPHA + "0123456789";
+  /** Characters that JSON escapes or treats specially, and invisible Unicode oddities. */
+  private static final String SPECIAL_CHARS =
+      "\"\\/{}[]:,\u0000\u0001\u0008\t\n\f\r\u001f\u007f\u0085\u00a0\u2028\u2029\ufeff\ufffd\ufffe\uffff";
+  /** Strings a random generator rarely produces but that often break things. */
+  private static final List<String> EDGE_STRINGS = List.of(
+      "", " ", "\u0000", "\uD800", "\uDBFF", "\uDC00", "\uDFFF", "\uDC00\uD800", "\uD83D\uDE00",
+      "\uFFFF", "\uFEFF", "\"", "\\", "\\u0000", "null", "{}", "[]", "\u2028", "é", "e\u0301");
   private static final List<String> HUGE_NUMBERS = List.of(
       "1e400", "-1e400", "99999999999999999999999", "-99999999999999999999999", "9223372036854775808",
       "18446744073709551616", "1E+2147483648", "1e-400", "0.5", "-0", "-1", "1.0", "NaN", "Infinity",
       "0x10", "007", "1" + "0".repeat(1_200), "9".repeat(100_000));
+  private static final List<String> COUNT_FRAMES = List.of(
+      "{\"type\":\"chat\",\"id\":\"c\",\"room\":\"r\",\"seq\":N,\"body\":{\"text\":\"t\"}}",
+      "{\"type\":\"chat\",\"id\":\"c\",\"room\":\"r\",\"ts\":N,\"body\":{\"text\":\"t\"}}",
+      "{\"type\":\"resume\",\"id\":\"r\",\"room\":\"r\",\"after\":N}",
+      "{\"type\":\"ack\",\"id\":\"a\",\"seq\":N}",
+      "{\"type\":\"error\",\"code\":\"history_gap\",\"message\":\"m\",\"room\":\"r\",\"first\":N,\"last\":5}",
+      "{\"type\":\"error\",\"code\":\"history_gap\",\"message\":\"m\",\"room\":\"r\",\"first\":1,\"last\":N}");
+  /** A marker ([ or {) for the kind of nesting, then a frame with X where the nesting goes. */
+  private static final List<String> NESTING_SPOTS = nestingSpots();
+  private static final List<String> INSERTIONS =
+      List.of("\uFFFD", "\u0000", "\uD800", "1e400", "99999999999999999999999", "null");
 
-  @AfterContainer
+  @AfterAll
   static void stopDecoder() {
     DECODER.shutdownNow();
   }
 
   // --- decode never fails with anything but MalformedEnvelopeException ---
 
-  @Property(tries = 2_000)
-  void anyStringDecodesOrIsRefused(@ForAll String text) {
-    assertDecodesOrRefuses(text);
+  @Test
+  void anyStringDecodesOrIsRefused(TestInfo info) {
+    forAll(info, 2_000, r -> anyString(r, 0, 255), s -> s, EnvelopeCodecFuzzTest::assertDecodesOrRefuses);
   }
 
-  @Property(tries = 2_000)
-  void anyJsonLookingObjectDecodesOrIsRefused(@ForAll("jsonish") String text) {
-    assertDecodesOrRefuses("{" + text);
+  @Test
+  void anyJsonLookingObjectDecodesOrIsRefused(TestInfo info) {
+    forAll(info, 2_000, r -> "{" + jsonish(r, 0, 200), s -> s, EnvelopeCodecFuzzTest::assertDecodesOrRefuses);
   }
 
-  @Property(tries = 1_000)
-  void truncatedFramesDecodeOrAreRefused(@ForAll("wires") Wire wire, @ForAll @IntRange(max = 10_000) int cut) {
-    String frame = CODEC.encode(wire);
-    assertDecodesOrRefuses(frame.substring(0, cut % (frame.length() + 1)));
+  @Test
+  void truncatedFramesDecodeOrAreRefused(TestInfo info) {
+    forAll(info, 1_000, r -> {
+      String frame = CODEC.encode(wire(r));
+      int cut = intUpTo(r, 10_000);
+      return frame.substring(0, cut % (frame.length() + 1));
+    }, s -> s, EnvelopeCodecFuzzTest::assertDecodesOrRefuses);
   }
 
-  @Property(tries = 2_000)
-  void mutatedFramesDecodeOrAreRefused(
-      @ForAll("wires") Wire wire, @ForAll("mutations") List<Mutation> mutations) {
-    byte[] bytes = CODEC.encode(wire).getBytes(StandardCharsets.UTF_8);
-    for (Mutation m : mutations) {
-      bytes = m.apply(bytes);
-    }
-    assertDecodesOrRefuses(new String(bytes, StandardCharsets.UTF_8));
+  @Test
+  void mutatedFramesDecodeOrAreRefused(TestInfo info) {
+    forAll(info, 2_000, EnvelopeCodecFuzzTest::mutatedFrame, Mutated::toString,
+        m -> assertDecodesOrRefuses(m.text()));
   }
 
-  @Property(tries = 300)
-  void hugeNumbersInCountFieldsAreRefused(
-      @ForAll("countFrames") String template, @ForAll("hugeNumbers") String number) {
-    String frame = template.replace("N", number);
-    assertDecodesOrRefuses(frame);
+  @Test
+  void hugeNumbersInCountFieldsAreRefused(TestInfo info) {
+    forAll(info, 300, r -> pick(r, COUNT_FRAMES).replace("N", hugeNumber(r)), s -> s,
+        EnvelopeCodecFuzzTest::assertDecodesOrRefuses);
   }
 
-  @Property(tries = 200)
-  void hugeNumbersInTheBodyDecodeOrAreRefused(@ForAll("hugeNumbers") String number) {
-    assertDecodesOrRefuses(
-        "{\"type\":\"chat\",\"id\":\"c\",\"room\":\"r\",\"body\":{\"text\":\"t\",\"n\":" + number + "}}");
+  @Test
+  void hugeNumbersInTheBodyDecodeOrAreRefused(TestInfo info) {
+    forAll(info, 200, EnvelopeCodecFuzzTest::hugeNumber, s -> s, number -> assertDecodesOrRefuses(
+        "{\"type\":\"chat\",\"id\":\"c\",\"room\":\"r\",\"body\":{\"text\":\"t\",\"n\":" + number + "}}"));
   }
 
-  @Property(tries = 30)
-  void deepNestingIsRefusedQuickly(
-      @ForAll @IntRange(min = 1, max = 20_000) int depth, @ForAll("nestingSpots") String spot) {
-    String open = spot.startsWith("[") ? "[" : "{\"a\":";
-    String close = spot.startsWith("[") ? "]" : "}";
-    String nested = open.repeat(depth) + "1" + close.repeat(depth);
-    assertDecodesOrRefuses(spot.substring(1).replace("X", nested));
+  @Test
+  void deepNestingIsRefusedQuickly(TestInfo info) {
+    // Every spot gets the deepest nesting once, then random depths; 30 tries as before.
+    int spots = NESTING_SPOTS.size();
+    forAllIndexed(info, 30, (r, i) -> {
+      String spot = i < spots ? NESTING_SPOTS.get(i) : pick(r, NESTING_SPOTS);
+      int depth = i < spots ? 20_000 : intBetween(r, 1, 20_000);
+      String open = spot.startsWith("[") ? "[" : "{\"a\":";
+      String close = spot.startsWith("[") ? "]" : "}";
+      String nested = open.repeat(depth) + "1" + close.repeat(depth);
+      return spot.substring(1).replace("X", nested);
+    }, s -> s, EnvelopeCodecFuzzTest::assertDecodesOrRefuses);
   }
 
-  @Example
+  @Test
   void tenThousandLevelsOfNestingAreRefusedAsMalformed() {
     String deepArray = "[".repeat(10_000) + "]".repeat(10_000);
     String deepBody = "{\"type\":\"chat\",\"id\":\"c\",\"room\":\"r\",\"body\":{\"text\":\"t\",\"x\":"
         + "{\"a\":".repeat(10_000) + "1" + "}".repeat(10_000) + "}}";
     String unclosed = "{\"a\":".repeat(10_000);
     for (String text : List.of(deepArray, deepBody, unclosed, "{\"type\":" + deepArray + "}")) {
-      assertThat(decodeWithin(text)).isInstanceOf(MalformedEnvelopeException.class);
+      assertThat(decodeWithin(text)).as("decoding %s", abbreviate(text))
+          .isInstanceOf(MalformedEnvelopeException.class);
     }
   }
 
-  @Example
+  @Test
   void canonicalHugeNumbersAreRefusedNamingTheField() {
     for (String field : List.of("seq", "ts")) {
       for (String number : List.of("1e400", "99999999999999999999999")) {
@@ -124,16 +154,19 @@ class EnvelopeCodecFuzzTest {
       }
     }
     Object after = decodeWithin("{\"type\":\"resume\",\"id\":\"r\",\"room\":\"r\",\"after\":1e400}");
+    assertThat(after).isInstanceOf(MalformedEnvelopeException.class);
     assertThat(((Exception) after).getMessage()).contains("'after'");
     Object first = decodeWithin("{\"type\":\"error\",\"code\":\"history_gap\",\"message\":\"m\","
         + "\"room\":\"r\",\"first\":99999999999999999999999,\"last\":1}");
+    assertThat(first).isInstanceOf(MalformedEnvelopeException.class);
     assertThat(((Exception) first).getMessage()).contains("'first'");
     Object last = decodeWithin("{\"type\":\"error\",\"code\":\"history_gap\",\"message\":\"m\","
         + "\"room\":\"r\",\"first\":1,\"last\":1e400}");
+    assertThat(last).isInstanceOf(MalformedEnvelopeException.class);
     assertThat(((Exception) last).getMessage()).contains("'last'");
   }
 
-  @Example
+  @Test
   void longStringsDecodeOrAreRefused() {
     String megabyte = "x".repeat(1 << 20);
     Object ok = decodeWithin("{\"type\":\"chat\",\"id\":\"" + megabyte + "\",\"room\":\"r\",\"body\":{\"text\":\""
@@ -146,29 +179,63 @@ class EnvelopeCodecFuzzTest {
     assertDecodesOrRefuses("{\"" + huge + "\":1}");
   }
 
+  // --- strictness: frames two peers could read differently are refused ---
+
+  @Test
+  void trailingContentAfterTheObjectIsRefused() {
+    Object outcome = decodeWithin("{\"type\":\"join\",\"id\":\"c\",\"room\":\"r\"} x");
+    assertThat(outcome).isInstanceOf(MalformedEnvelopeException.class);
+  }
+
+  @Test
+  void duplicateKeysAreRefusedNamingTheField() {
+    Object outcome = decodeWithin("{\"type\":\"join\",\"id\":\"a\",\"id\":\"b\",\"room\":\"r\"}");
+    assertThat(outcome).isInstanceOf(MalformedEnvelopeException.class);
+    assertThat(((Exception) outcome).getMessage())
+        .containsIgnoringCase("duplicate")
+        .containsPattern("\\bid\\b");
+  }
+
+  @Test
+  void ackWithAnEmptyIdIsRefused() {
+    Object outcome = decodeWithin("{\"type\":\"ack\",\"id\":\"\",\"seq\":1}");
+    assertThat(outcome).isInstanceOf(MalformedEnvelopeException.class);
+    assertThat(((Exception) outcome).getMessage()).isEqualTo("field 'id' in ack is empty");
+  }
+
+  @Test
+  void hugeFloatInTheBodyStaysANumber() {
+    String frame = "{\"type\":\"chat\",\"id\":\"c\",\"room\":\"r\",\"body\":{\"text\":\"t\",\"n\":1e400}}";
+    Object decoded = decodeWithin(frame);
+    assertThat(decoded).isInstanceOf(Envelope.class);
+    String encoded = CODEC.encode((Wire) decoded);
+    assertThat(encoded)
+        .containsAnyOf("\"n\":1E+400", "\"n\":1e400")
+        .doesNotContain("Infinity");
+    assertThat(CODEC.encode(CODEC.decode(encoded))).isEqualTo(encoded);
+  }
+
   // --- round trip ---
 
-  @Property(tries = 2_000)
-  void encodeDecodeEncodeIsStable(@ForAll("wires") Wire wire) {
-    String once = CODEC.encode(wire);
-    Wire decoded = CODEC.decode(once);
-    assertThat(CODEC.encode(decoded)).isEqualTo(once);
+  @Test
+  void encodeDecodeEncodeIsStable(TestInfo info) {
+    forAll(info, 2_000, EnvelopeCodecFuzzTest::wire, w -> w + " = " + CODEC.encode(w), wire -> {
+      String once = CODEC.encode(wire);
+      Wire decoded = CODEC.decode(once);
+      assertThat(CODEC.encode(decoded)).isEqualTo(once);
+    });
   }
 
-  @Property(tries = 2_000)
-  void whatDecodesReEncodesToAFrameThatDecodesTheSame(
-      @ForAll("wires") Wire wire, @ForAll("mutations") List<Mutation> mutations) {
-    byte[] bytes = CODEC.encode(wire).getBytes(StandardCharsets.UTF_8);
-    for (Mutation m : mutations) {
-      bytes = m.apply(bytes);
-    }
-    assertReEncodesStably(new String(bytes, StandardCharsets.UTF_8));
+  @Test
+  void whatDecodesReEncodesToAFrameThatDecodesTheSame(TestInfo info) {
+    forAll(info, 2_000, EnvelopeCodecFuzzTest::mutatedFrame, Mutated::toString,
+        m -> assertReEncodesStably(m.text()));
   }
 
-  @Property(tries = 200)
-  void bodiesWithHugeNumbersReEncodeStably(@ForAll("hugeNumbers") String number) {
-    assertReEncodesStably(
-        "{\"type\":\"chat\",\"id\":\"c\",\"room\":\"r\",\"body\":{\"text\":\"t\",\"n\":" + number + "}}");
+  @Test
+  void bodiesWithHugeNumbersReEncodeStably(TestInfo info) {
+    forAll(info, 200, EnvelopeCodecFuzzTest::hugeNumber, s -> s, number -> assertReEncodesStably(
+        "{\"type\":\"chat\",\"id\":\"c\",\"room\":\"r\",\"body\":{\"text\":\"t\",\"n\":" + number + "}}"));
   }
 
   /** If {@code text} decodes, its encoding decodes to an equal value: what a server fans out. */
@@ -182,6 +249,65 @@ class EnvelopeCodecFuzzTest {
     assertThat(again).as("re-decoding %s (from %s)", abbreviate(encoded), abbreviate(text))
         .isInstanceOf(Wire.class);
     assertThat(CODEC.encode((Wire) again)).isEqualTo(encoded);
+  }
+
+  // --- the try loop ---
+
+  /** Makes try {@code i}'s input from its own generator. */
+  @FunctionalInterface
+  private interface Generator<T> {
+    T next(SplittableRandom random, int tryIndex);
+  }
+
+  private static <T> void forAll(TestInfo info, int tries, Function<SplittableRandom, T> generator,
+      Function<? super T, String> show, Consumer<? super T> property) {
+    forAllIndexed(info, tries, (r, i) -> generator.apply(r), show, property);
+  }
+
+  /**
+   * Runs {@code property} on {@code tries} generated inputs. Try {@code i} draws from
+   * {@code new SplittableRandom(trySeed(seed, i))}; a failure names the seed, the try and the input.
+   */
+  private static <T> void forAllIndexed(TestInfo info, int tries, Generator<T> generator,
+      Function<? super T, String> show, Consumer<? super T> property) {
+    String test = info.getTestMethod().map(m -> m.getName()).orElse(info.getDisplayName());
+    long seed = seedFor(test);
+    for (int i = 0; i < tries; i++) {
+      T input;
+      try {
+        input = generator.next(new SplittableRandom(trySeed(seed, i)), i);
+      } catch (RuntimeException e) {
+        throw new AssertionError(
+            String.format("%s: generating try %d of %d (seed %d) failed: %s", test, i, tries, seed, e), e);
+      }
+      try {
+        property.accept(input);
+      } catch (AssertionError | RuntimeException e) {
+        throw new AssertionError(String.format("%s: try %d of %d (seed %d) failed for input: %s%n%s",
+            test, i, tries, seed, abbreviate(show.apply(input)), e.getMessage()), e);
+      }
+    }
+  }
+
+  /** The test's seed: {@code -Dtether.fuzz.seed} if set, else a hash of the test's name. */
+  private static long seedFor(String test) {
+    String override = System.getProperty("tether.fuzz.seed");
+    if (override != null && !override.isBlank()) {
+      return Long.parseLong(override.trim());
+    }
+    // String.hashCode is specified by the JLS, so the seed is the same on every JVM and run.
+    return mix64((EnvelopeCodecFuzzTest.class.getSimpleName() + "#" + test).hashCode());
+  }
+
+  private static long trySeed(long seed, int tryIndex) {
+    return mix64(seed + 0x9E3779B97F4A7C15L * (tryIndex + 1));
+  }
+
+  /** SplitMix64's finalizer: spreads nearby values over the whole range of longs. */
+  private static long mix64(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 
   // --- helpers ---
@@ -210,37 +336,317 @@ class EnvelopeCodecFuzzTest {
   }
 
   private static String abbreviate(String s) {
-    return s.length() <= 300 ? s : s.substring(0, 300) + "... (" + s.length() + " chars)";
+    return s.length() <= 200 ? s : s.substring(0, 200) + "... (" + s.length() + " chars)";
   }
 
-  @Provide
-  Arbitrary<String> jsonish() {
-    return Arbitraries.strings().withChars(JSON_ALPHABET).ofMaxLength(200);
+  // --- generators ---
+
+  private static <T> T pick(SplittableRandom r, List<T> values) {
+    return values.get(r.nextInt(values.size()));
   }
 
-  @Provide
-  Arbitrary<String> hugeNumbers() {
-    return Arbitraries.oneOf(
-        Arbitraries.of(HUGE_NUMBERS),
-        Arbitraries.bigIntegers().map(Object::toString),
-        Arbitraries.strings().withChars("0123456789").ofMinLength(19).ofMaxLength(60),
-        Arbitraries.bigDecimals().map(Object::toString));
+  private static int intBetween(SplittableRandom r, int min, int max) {
+    // Bounds now and then, as they are where things break.
+    int roll = r.nextInt(20);
+    if (roll == 0) {
+      return min;
+    }
+    if (roll == 1) {
+      return max;
+    }
+    return r.nextInt(min, max + 1);
   }
 
-  @Provide
-  Arbitrary<String> countFrames() {
-    return Arbitraries.of(
-        "{\"type\":\"chat\",\"id\":\"c\",\"room\":\"r\",\"seq\":N,\"body\":{\"text\":\"t\"}}",
-        "{\"type\":\"chat\",\"id\":\"c\",\"room\":\"r\",\"ts\":N,\"body\":{\"text\":\"t\"}}",
-        "{\"type\":\"resume\",\"id\":\"r\",\"room\":\"r\",\"after\":N}",
-        "{\"type\":\"ack\",\"id\":\"a\",\"seq\":N}",
-        "{\"type\":\"error\",\"code\":\"history_gap\",\"message\":\"m\",\"room\":\"r\",\"first\":N,\"last\":5}",
-        "{\"type\":\"error\",\"code\":\"history_gap\",\"message\":\"m\",\"room\":\"r\",\"first\":1,\"last\":N}");
+  private static int intUpTo(SplittableRandom r, int max) {
+    return intBetween(r, 0, max);
   }
 
-  /** A marker ([ or {) for the kind of nesting, then a frame with X where the nesting goes. */
-  @Provide
-  Arbitrary<String> nestingSpots() {
+  /** A length in {@code min..max}, mostly short, sometimes up to {@code max}. */
+  private static int length(SplittableRandom r, int min, int max) {
+    int roll = r.nextInt(100);
+    int cap = roll < 50 ? Math.min(max, min + 8) : roll < 85 ? Math.min(max, min + 40) : max;
+    return r.nextInt(min, cap + 1);
+  }
+
+  /**
+   * Any string of {@code min..max} chars (UTF-16 units): ASCII, JSON-significant and control
+   * characters, the rest of the BMP, surrogate pairs, lone surrogates and a few edge cases.
+   */
+  private static String anyString(SplittableRandom r, int min, int max) {
+    if (r.nextInt(20) == 0) {
+      String edge = pick(r, EDGE_STRINGS);
+      if (edge.length() >= min && edge.length() <= max) {
+        return edge;
+      }
+    }
+    int n = length(r, min, max);
+    StringBuilder sb = new StringBuilder(n);
+    while (sb.length() < n) {
+      int kind = r.nextInt(100);
+      if (kind < 35) {
+        sb.append((char) r.nextInt(0x20, 0x7F));
+      } else if (kind < 50) {
+        sb.append(SPECIAL_CHARS.charAt(r.nextInt(SPECIAL_CHARS.length())));
+      } else if (kind < 70) {
+        sb.append((char) r.nextInt(0x80, 0xD800));
+      } else if (kind < 80) {
+        sb.append((char) r.nextInt(0xE000, 0x10000));
+      } else if (kind < 92 && sb.length() + 2 <= n) {
+        sb.appendCodePoint(r.nextInt(0x10000, 0x110000));
+      } else if (kind >= 92) {
+        sb.append((char) r.nextInt(0xD800, 0xE000)); // a lone surrogate
+      } else {
+        sb.append((char) r.nextInt(0x20, 0x7F));
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String stringOf(SplittableRandom r, String alphabet, int min, int max) {
+    int n = length(r, min, max);
+    StringBuilder sb = new StringBuilder(n);
+    for (int i = 0; i < n; i++) {
+      sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
+    }
+    return sb.toString();
+  }
+
+  private static String jsonish(SplittableRandom r, int min, int max) {
+    return stringOf(r, JSON_ALPHABET, min, max);
+  }
+
+  private static String hugeNumber(SplittableRandom r) {
+    switch (r.nextInt(4)) {
+      case 0:
+        return pick(r, HUGE_NUMBERS);
+      case 1:
+        return bigInteger(r).toString();
+      case 2:
+        return stringOf(r, "0123456789", 19, 60);
+      default:
+        // Scales of both signs: plain decimals and ones in exponent notation (1.5E+30).
+        return new BigDecimal(bigInteger(r), r.nextInt(-40, 41)).toString();
+    }
+  }
+
+  private static BigInteger bigInteger(SplittableRandom r) {
+    int roll = r.nextInt(10);
+    if (roll == 0) {
+      return pick(r, List.of(BigInteger.ZERO, BigInteger.ONE, BigInteger.ONE.negate(),
+          BigInteger.valueOf(Long.MAX_VALUE), BigInteger.valueOf(Long.MAX_VALUE).add(BigInteger.ONE),
+          BigInteger.valueOf(Long.MIN_VALUE), BigInteger.valueOf(Long.MIN_VALUE).subtract(BigInteger.ONE)));
+    }
+    BigInteger b = new BigInteger(r.nextInt(1, roll < 5 ? 70 : 400), new Random(r.nextLong()));
+    return r.nextBoolean() ? b : b.negate();
+  }
+
+  // --- mutations ---
+
+  /** A change to a frame's UTF-8 bytes. Positions wrap around the frame's length. */
+  private sealed interface Mutation permits Flip, Delete, Insert, Duplicate {
+    byte[] apply(byte[] bytes);
+  }
+
+  /** XORs one byte with {@code mask}. */
+  private record Flip(int at, int mask) implements Mutation {
+    @Override
+    public byte[] apply(byte[] bytes) {
+      if (bytes.length == 0) {
+        return bytes;
+      }
+      byte[] copy = bytes.clone();
+      copy[at % copy.length] ^= (byte) mask;
+      return copy;
+    }
+  }
+
+  /** Removes up to {@code n} bytes. */
+  private record Delete(int at, int n) implements Mutation {
+    @Override
+    public byte[] apply(byte[] bytes) {
+      if (bytes.length == 0) {
+        return bytes;
+      }
+      int from = at % bytes.length;
+      int to = Math.min(bytes.length, from + n);
+      byte[] out = new byte[bytes.length - (to - from)];
+      System.arraycopy(bytes, 0, out, 0, from);
+      System.arraycopy(bytes, to, out, from, bytes.length - to);
+      return out;
+    }
+  }
+
+  /** Inserts the UTF-8 bytes of {@code s}. */
+  private record Insert(int at, String s) implements Mutation {
+    @Override
+    public byte[] apply(byte[] bytes) {
+      return insert(bytes, at % (bytes.length + 1), s.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Repeats up to {@code n} bytes right after themselves: duplicate keys, doubled braces. */
+  private record Duplicate(int at, int n) implements Mutation {
+    @Override
+    public byte[] apply(byte[] bytes) {
+      if (bytes.length == 0) {
+        return bytes;
+      }
+      int from = at % bytes.length;
+      int to = Math.min(bytes.length, from + n);
+      byte[] slice = new byte[to - from];
+      System.arraycopy(bytes, from, slice, 0, slice.length);
+      return insert(bytes, to, slice);
+    }
+  }
+
+  private static byte[] insert(byte[] bytes, int pos, byte[] ins) {
+    byte[] out = new byte[bytes.length + ins.length];
+    System.arraycopy(bytes, 0, out, 0, pos);
+    System.arraycopy(ins, 0, out, pos, ins.length);
+    System.arraycopy(bytes, pos, out, pos + ins.length, bytes.length - pos);
+    return out;
+  }
+
+  private static Mutation mutation(SplittableRandom r) {
+    int at = r.nextInt(Integer.MAX_VALUE);
+    switch (r.nextInt(4)) {
+      case 0:
+        return new Flip(at, r.nextInt(1, 256));
+      case 1:
+        return new Delete(at, r.nextInt(1, 17));
+      case 2:
+        return new Insert(at, r.nextBoolean() ? jsonish(r, 1, 8) : pick(r, INSERTIONS));
+      default:
+        return new Duplicate(at, r.nextInt(1, 33));
+    }
+  }
+
+  /** A valid frame and what 1 to 6 mutations made of it. */
+  private record Mutated(String frame, List<Mutation> mutations, String text) {
+    @Override
+    public String toString() {
+      return abbreviate(text) + "\n  from " + abbreviate(frame) + "\n  by " + mutations;
+    }
+  }
+
+  private static Mutated mutatedFrame(SplittableRandom r) {
+    String frame = CODEC.encode(wire(r));
+    int count = r.nextInt(1, 7);
+    List<Mutation> mutations = new ArrayList<>(count);
+    byte[] bytes = frame.getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < count; i++) {
+      Mutation m = mutation(r);
+      mutations.add(m);
+      bytes = m.apply(bytes);
+    }
+    return new Mutated(frame, mutations, new String(bytes, StandardCharsets.UTF_8));
+  }
+
+  // --- valid envelopes, acks and errors ---
+
+  private static Wire wire(SplittableRandom r) {
+    switch (r.nextInt(3)) {
+      case 0:
+        return envelope(r);
+      case 1:
+        return ack(r);
+      default:
+        return error(r);
+    }
+  }
+
+  private static String text(SplittableRandom r) {
+    return r.nextBoolean() ? anyString(r, 0, 255) : stringOf(r, ALPHANUMERIC, 0, 255);
+  }
+
+  private static String nonEmpty(SplittableRandom r) {
+    return r.nextBoolean() ? anyString(r, 1, 255) : stringOf(r, ALPHA, 1, 255);
+  }
+
+  private static String textOrNull(SplittableRandom r, double nullChance) {
+    return r.nextDouble() < nullChance ? null : text(r);
+  }
+
+  private static long count(SplittableRandom r) {
+    switch (r.nextInt(4)) {
+      case 0:
+        return pick(r, List.of(0L, 1L, Long.MAX_VALUE, (long) Integer.MAX_VALUE + 1));
+      case 1:
+        return r.nextLong(0, 1_000);
+      default:
+        return r.nextLong(0, Long.MAX_VALUE) + (r.nextBoolean() ? 1 : 0);
+    }
+  }
+
+  private static Object bodyValue(SplittableRandom r) {
+    switch (r.nextInt(6)) {
+      case 0:
+        return text(r);
+      case 1:
+        return r.nextInt(5) == 0 ? pick(r, List.of(0, -1, Integer.MIN_VALUE, Integer.MAX_VALUE)) : r.nextInt();
+      case 2:
+        return r.nextInt(5) == 0 ? pick(r, List.of(Long.MIN_VALUE, Long.MAX_VALUE)) : r.nextLong();
+      case 3:
+        return r.nextBoolean();
+      case 4: {
+        int n = r.nextInt(5);
+        List<Object> list = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          list.add(r.nextInt());
+        }
+        return list;
+      }
+      default: {
+        int n = r.nextInt(4);
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+          map.put(stringOf(r, ALPHA, 0, 5), text(r));
+        }
+        return map;
+      }
+    }
+  }
+
+  private static Envelope envelope(SplittableRandom r) {
+    Envelope.Type[] types = Envelope.Type.values();
+    Envelope.Type type = types[r.nextInt(types.length)];
+    String id = nonEmpty(r);
+    String room = nonEmpty(r);
+    String from = textOrNull(r, 0.5);
+    long seq = count(r);
+    long ts = count(r);
+    Map<String, Object> body = new LinkedHashMap<>();
+    int extras = r.nextInt(5);
+    for (int i = 0; i < extras; i++) {
+      body.put(text(r), bodyValue(r));
+    }
+    if (type == Envelope.Type.CHAT) {
+      body.put("text", text(r));
+    } else {
+      body.remove("text");
+    }
+    return new Envelope(type, id, room, from, seq, ts, body);
+  }
+
+  private static Ack ack(SplittableRandom r) {
+    // The codec refuses an ack with an empty id ("field 'id' in ack is empty"), so valid acks have one.
+    return new Ack(nonEmpty(r), count(r));
+  }
+
+  private static ErrorReply error(SplittableRandom r) {
+    if (r.nextBoolean()) {
+      return new ErrorReply(textOrNull(r, 0.3), text(r), text(r));
+    }
+    String id = textOrNull(r, 0.3);
+    String code = text(r);
+    String message = text(r);
+    String room = text(r);
+    long first = count(r);
+    long span = r.nextLong(0, 1_001);
+    return new ErrorReply(id, code, message, room, first, first > Long.MAX_VALUE - span ? first : first + span);
+  }
+
+  private static List<String> nestingSpots() {
     List<String> frames = List.of(
         "X",
         "{\"type\":\"chat\",\"id\":\"c\",\"room\":\"r\",\"body\":{\"text\":\"t\",\"x\":X}}",
@@ -252,112 +658,6 @@ class EnvelopeCodecFuzzTest {
       spots.add("[" + f);
       spots.add("{" + f);
     }
-    return Arbitraries.of(spots);
-  }
-
-  @Provide
-  Arbitrary<List<Mutation>> mutations() {
-    Arbitrary<Mutation> flip = Combinators.combine(
-            Arbitraries.integers().greaterOrEqual(0), Arbitraries.integers().between(1, 255))
-        .as((at, mask) -> (Mutation) bytes -> {
-          if (bytes.length == 0) {
-            return bytes;
-          }
-          byte[] copy = bytes.clone();
-          copy[at % copy.length] ^= (byte) (int) mask;
-          return copy;
-        });
-    Arbitrary<Mutation> delete = Combinators.combine(
-            Arbitraries.integers().greaterOrEqual(0), Arbitraries.integers().between(1, 16))
-        .as((at, n) -> (Mutation) bytes -> {
-          if (bytes.length == 0) {
-            return bytes;
-          }
-          int from = at % bytes.length;
-          int to = Math.min(bytes.length, from + n);
-          byte[] out = new byte[bytes.length - (to - from)];
-          System.arraycopy(bytes, 0, out, 0, from);
-          System.arraycopy(bytes, to, out, from, bytes.length - to);
-          return out;
-        });
-    Arbitrary<Mutation> insert = Combinators.combine(
-            Arbitraries.integers().greaterOrEqual(0),
-            Arbitraries.oneOf(
-                Arbitraries.strings().withChars(JSON_ALPHABET).ofMinLength(1).ofMaxLength(8),
-                Arbitraries.of("\uFFFD", "\u0000", "\uD800", "1e400", "99999999999999999999999", "null")))
-        .as((at, s) -> (Mutation) bytes -> {
-          byte[] ins = s.getBytes(StandardCharsets.UTF_8);
-          int pos = bytes.length == 0 ? 0 : at % (bytes.length + 1);
-          byte[] out = new byte[bytes.length + ins.length];
-          System.arraycopy(bytes, 0, out, 0, pos);
-          System.arraycopy(ins, 0, out, pos, ins.length);
-          System.arraycopy(bytes, pos, out, pos + ins.length, bytes.length - pos);
-          return out;
-        });
-    return Arbitraries.oneOf(flip, delete, insert).list().ofMinSize(1).ofMaxSize(6);
-  }
-
-  @FunctionalInterface
-  interface Mutation {
-    byte[] apply(byte[] bytes);
-  }
-
-  @Provide
-  Arbitrary<Wire> wires() {
-    return Arbitraries.oneOf(envelopes(), acks(), errors());
-  }
-
-  private static Arbitrary<String> text() {
-    return Arbitraries.oneOf(Arbitraries.strings(), Arbitraries.strings().alpha().numeric());
-  }
-
-  private static Arbitrary<String> nonEmpty() {
-    return Arbitraries.oneOf(Arbitraries.strings().ofMinLength(1), Arbitraries.strings().alpha().ofMinLength(1));
-  }
-
-  private static Arbitrary<Long> count() {
-    return Arbitraries.oneOf(Arbitraries.longs().between(0, Long.MAX_VALUE),
-        Arbitraries.of(0L, 1L, Long.MAX_VALUE, (long) Integer.MAX_VALUE + 1));
-  }
-
-  private static Arbitrary<Object> bodyValue() {
-    return Arbitraries.oneOf(
-        text().map(s -> (Object) s),
-        Arbitraries.integers().map(i -> (Object) i),
-        Arbitraries.longs().map(l -> (Object) l),
-        Arbitraries.of(true, false).map(b -> (Object) b),
-        Arbitraries.integers().list().ofMaxSize(4).map(l -> (Object) l),
-        Arbitraries.maps(Arbitraries.strings().alpha().ofMaxLength(5), text()).ofMaxSize(3).map(m -> (Object) m));
-  }
-
-  private static Arbitrary<Envelope> envelopes() {
-    Arbitrary<Map<String, Object>> extras =
-        Arbitraries.maps(text(), bodyValue()).ofMaxSize(4);
-    return Combinators.combine(
-            Arbitraries.of(Envelope.Type.class), nonEmpty(), nonEmpty(), text().injectNull(0.5),
-            count(), count(), extras, text())
-        .as((type, id, room, from, seq, ts, extra, chatText) -> {
-          Map<String, Object> body = new LinkedHashMap<>(extra);
-          if (type == Envelope.Type.CHAT) {
-            body.put("text", chatText);
-          } else {
-            body.remove("text");
-          }
-          return new Envelope(type, id, room, from, seq, ts, body);
-        });
-  }
-
-  private static Arbitrary<Ack> acks() {
-    return Combinators.combine(text(), count()).as(Ack::new);
-  }
-
-  private static Arbitrary<ErrorReply> errors() {
-    Arbitrary<ErrorReply> plain = Combinators.combine(text().injectNull(0.3), text(), text())
-        .as(ErrorReply::new);
-    Arbitrary<ErrorReply> gap = Combinators.combine(
-            text().injectNull(0.3), text(), text(), text(), count(), Arbitraries.longs().between(0, 1_000))
-        .as((id, code, message, room, first, span) -> new ErrorReply(
-            id, code, message, room, first, first > Long.MAX_VALUE - span ? first : first + span));
-    return Arbitraries.oneOf(plain, gap);
+    return List.copyOf(spots);
   }
 }
