@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * The server's acknowledgement of an envelope: {@code {"type":"ack","id":..,"seq":..}}. It completes
- * the future returned by {@link TetherSocket#send(Envelope)}.
+ * the future returned by {@link TetherSocket#send(Envelope)}. An immutable value, safe to share
+ * between threads.
  *
  * @param id the id of the acknowledged envelope
  * @param seq for a chat, the seq the server gave it in its room; for join and leave, the room's

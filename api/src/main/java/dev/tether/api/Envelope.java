@@ -7,7 +7,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * An IM envelope: a chat message, or a request to join or leave a room. Immutable.
+ * An IM envelope: a chat message, or a request to join, leave or resume a room. Immutable, and
+ * safe to share between threads.
  *
  * <p>The client fills in {@link #type}, {@link #id}, {@link #room} and {@link #body}; the server
  * fills in {@link #from}, {@link #seq} and {@link #ts} when it accepts a chat and fans it out. Fields

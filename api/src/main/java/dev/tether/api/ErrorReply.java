@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * The server's refusal of a frame: {@code {"type":"error","id":..,"code":..,"message":..}}. An
  * error about missing history ({@code code "history_gap"}) also names the room and the range of
- * seqs that can no longer be replayed: {@code "room":..,"first":..,"last":..}.
+ * seqs that can no longer be replayed: {@code "room":..,"first":..,"last":..}. An immutable
+ * value, safe to share between threads.
  *
  * @param id the id of the refused envelope, or null when the refused frame had none (for example
  *     malformed JSON)

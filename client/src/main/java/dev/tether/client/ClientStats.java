@@ -4,7 +4,7 @@ import java.time.Duration;
 
 /**
  * A snapshot of a client's counters, from {@link TetherClient#stats()}. Counts are since the client
- * was built.
+ * was built. An immutable snapshot: it does not change as the client goes on.
  *
  * @param reconnects connections opened after the first one
  * @param resends envelopes written again on a new connection because the old one ended before their ack
