@@ -136,8 +136,8 @@ final class Report {
         + "`dev.tether.server.StubServer` in another JVM on a fresh free port, started per "
         + "workload and killed after it. Both JVMs share the same 2 cores, so the server's cost "
         + "still competes for CPU with the client's. Messages are 64-byte text frames. "
-        + "All clients use their library defaults (e.g. OkHttp and Java-WebSocket do not set "
-        + "TCP_NODELAY; Grizzly does).\n\n");
+        + "All clients run with their library defaults: no socket options or buffer sizes were "
+        + "tuned.\n\n");
   }
 
   private void throughput() {
