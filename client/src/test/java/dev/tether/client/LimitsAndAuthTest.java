@@ -90,6 +90,58 @@ class LimitsAndAuthTest {
   }
 
   @Test
+  void aReconnectUsesAFreshTokenAndARefusedOneIsTerminal() {
+    server.close();
+    java.util.Set<String> valid = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    valid.add("token-1");
+    server = StubServer.builder().requireBearerToken(t -> valid.contains(t) ? "alice" : null).start();
+    AtomicInteger issued = new AtomicInteger();
+    RecordingDelegate d = new RecordingDelegate();
+    client = TetherClient.builder(server.uri().resolve("/im?user=mallory")).delegate(d)
+        .reconnect(ReconnectPolicy.exponential(Duration.ofMillis(10), Duration.ofMillis(10)))
+        .headers(() -> Map.of("Authorization", "Bearer token-" + issued.incrementAndGet()))
+        .build();
+    client.open();
+    d.take(Open.class);
+    client.send(Envelope.join("r"));
+    client.send(Envelope.chat("r", "who am I"));
+    // The token decides the user, not the query parameter.
+    assertThat(d.take(RecordingDelegate.Env.class).envelope().from()).isEqualTo("alice");
+    await().untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
+
+    // token-1 expires and token-2 is issued: the reconnect presents token-2.
+    valid.clear();
+    valid.add("token-2");
+    server.dropAllConnections();
+    d.next(Open.class);
+
+    // Now the server accepts no token at all: the next handshake is refused with 401, for good.
+    valid.clear();
+    await().untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
+    int handshakes = server.handshakeCount();
+    server.dropAllConnections();
+    RecordingDelegate.Failure refused = d.next(RecordingDelegate.Failure.class);
+    assertThat(refused.error()).hasMessageContaining("HTTP 401").hasMessageContaining("not reconnecting")
+        .hasMessageNotContaining("token-");
+    assertThat(client.readyState()).isEqualTo(ReadyState.CLOSED);
+    d.assertNoEvent(Duration.ofMillis(300));
+    assertThat(server.handshakeCount()).isEqualTo(handshakes + 1);
+  }
+
+  @Test
+  void aForbiddenOriginIsTerminal() {
+    server.close();
+    server = StubServer.builder().allowedOrigins("https://chat.example.com").start();
+    RecordingDelegate d = new RecordingDelegate();
+    client = TetherClient.builder(server.uri()).delegate(d).header("Origin", "https://evil.example.com").build();
+    client.open();
+    assertThat(d.take(RecordingDelegate.Failure.class).error()).hasMessageContaining("HTTP 403 Forbidden");
+    assertThat(client.readyState()).isEqualTo(ReadyState.CLOSED);
+    d.assertNoEvent(Duration.ofMillis(300));
+    assertThat(server.handshakeCount()).isEqualTo(1);
+  }
+
+  @Test
   void builderRejectsATinyLimit() {
     assertThatThrownBy(() -> TetherClient.builder(server.uri()).maxMessageSize(10))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("maxMessageSize must be >= 126: 10");

@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 import org.glassfish.tyrus.container.grizzly.server.GrizzlyServerContainer;
 import org.glassfish.tyrus.core.TyrusWebSocketEngine;
@@ -123,18 +124,34 @@ public final class StubServer implements AutoCloseable {
    * limit, any origin.
    */
   public static final class Builder {
-    static final Builder DEFAULTS = new Builder(0, Hub.HISTORY_LIMIT, Limits.DEFAULTS, null);
+    static final Builder DEFAULTS = new Builder(0, Hub.HISTORY_LIMIT, Limits.DEFAULTS, null, null);
 
     private final int port;
     private final int historyPerRoom;
     private final Limits limits;
     private final SSLContext tls;
+    private final Function<String, String> authenticator;
 
-    private Builder(int port, int historyPerRoom, Limits limits, SSLContext tls) {
+    private Builder(int port, int historyPerRoom, Limits limits, SSLContext tls,
+        Function<String, String> authenticator) {
       this.port = port;
       this.historyPerRoom = historyPerRoom;
       this.limits = limits;
       this.tls = tls;
+      this.authenticator = authenticator;
+    }
+
+    /**
+     * Requires {@code Authorization: Bearer TOKEN} on every handshake; {@code userForToken} names
+     * the user a token belongs to, or returns null for a token it does not accept (for example an
+     * expired one). A handshake without an accepted token is refused with HTTP 401 and no session
+     * opens; an accepted one connects as that user, whatever its {@code user} query parameter
+     * says. The function is called on server threads and must be thread-safe; tokens are never
+     * logged. Default: no authentication ({@code ?user=NAME} is trusted).
+     */
+    public Builder requireBearerToken(Function<String, String> userForToken) {
+      Objects.requireNonNull(userForToken, "userForToken == null");
+      return new Builder(port, historyPerRoom, limits, tls, userForToken);
     }
 
     /**
@@ -143,7 +160,7 @@ public final class StubServer implements AutoCloseable {
      */
     public Builder tls(SSLContext sslContext) {
       Objects.requireNonNull(sslContext, "sslContext == null");
-      return new Builder(port, historyPerRoom, limits, sslContext);
+      return new Builder(port, historyPerRoom, limits, sslContext, authenticator);
     }
 
     /**
@@ -155,7 +172,7 @@ public final class StubServer implements AutoCloseable {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port not in [0, 65535]: " + port);
       }
-      return new Builder(port, historyPerRoom, limits, tls);
+      return new Builder(port, historyPerRoom, limits, tls, authenticator);
     }
 
     /**
@@ -169,7 +186,7 @@ public final class StubServer implements AutoCloseable {
       if (historyPerRoom < 1) {
         throw new IllegalArgumentException("historyPerRoom < 1: " + historyPerRoom);
       }
-      return new Builder(port, historyPerRoom, limits, tls);
+      return new Builder(port, historyPerRoom, limits, tls, authenticator);
     }
 
     /**
@@ -186,7 +203,7 @@ public final class StubServer implements AutoCloseable {
         throw new IllegalArgumentException("maxMessageSize < 1: " + bytes);
       }
       return new Builder(port, historyPerRoom,
-          new Limits(bytes, limits.messagesPerSecond(), limits.allowedOrigins()), tls);
+          new Limits(bytes, limits.messagesPerSecond(), limits.allowedOrigins()), tls, authenticator);
     }
 
     /**
@@ -203,7 +220,7 @@ public final class StubServer implements AutoCloseable {
         throw new IllegalArgumentException("rateLimit < 0: " + messagesPerSecond);
       }
       return new Builder(port, historyPerRoom,
-          new Limits(limits.maxMessageSize(), messagesPerSecond, limits.allowedOrigins()), tls);
+          new Limits(limits.maxMessageSize(), messagesPerSecond, limits.allowedOrigins()), tls, authenticator);
     }
 
     /**
@@ -228,7 +245,7 @@ public final class StubServer implements AutoCloseable {
         set.add(origin.toLowerCase(Locale.ROOT));
       }
       return new Builder(port, historyPerRoom,
-          new Limits(limits.maxMessageSize(), limits.messagesPerSecond(), set), tls);
+          new Limits(limits.maxMessageSize(), limits.messagesPerSecond(), set), tls, authenticator);
     }
 
     /**
@@ -239,6 +256,7 @@ public final class StubServer implements AutoCloseable {
     public StubServer start() {
       StubServer server =
           new StubServer(new Hub(Clock.systemUTC(), historyPerRoom, limits, System::nanoTime));
+      server.hub.authenticator(authenticator);
       synchronized (server) {
         server.port = port;
         server.tls = tls;
@@ -253,7 +271,7 @@ public final class StubServer implements AutoCloseable {
           + ", maxMessageSize=" + limits.maxMessageSize()
           + ", rateLimit=" + (limits.messagesPerSecond() == 0 ? "off" : limits.messagesPerSecond() + "/s")
           + ", allowedOrigins=" + (limits.allowedOrigins() == null ? "any" : limits.allowedOrigins())
-          + (tls == null ? "" : ", tls") + "}";
+          + (tls == null ? "" : ", tls") + (authenticator == null ? "" : ", bearer tokens") + "}";
     }
   }
 

@@ -105,6 +105,18 @@ public final class Hub {
     return !rejecting.get();
   }
 
+  /** Maps a bearer token to its user, or null if unknown; null for no authentication. */
+  private volatile java.util.function.Function<String, String> authenticator;
+
+  /** Requires a bearer token on every handshake from now on; null turns it off. */
+  public void authenticator(java.util.function.Function<String, String> userForToken) {
+    this.authenticator = userForToken;
+  }
+
+  java.util.function.Function<String, String> authenticator() {
+    return authenticator;
+  }
+
   public void rejectNewConnections(boolean reject) {
     rejecting.set(reject);
   }

@@ -3,6 +3,8 @@ package dev.tether.server.internal;
 import jakarta.websocket.HandshakeResponse;
 import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerEndpointConfig;
+import java.util.List;
+import java.util.function.Function;
 import org.glassfish.tyrus.core.HandshakeException;
 
 /**
@@ -19,6 +21,9 @@ import org.glassfish.tyrus.core.HandshakeException;
  * a successful upgrade and opens a session anyway.
  */
 final class ImConfigurator extends ServerEndpointConfig.Configurator {
+  /** User property holding the user a bearer token named; read by {@link ImEndpoint}. */
+  static final String AUTHENTICATED_USER = "dev.tether.server.user";
+
   private final Hub hub;
 
   ImConfigurator(Hub hub) {
@@ -37,6 +42,27 @@ final class ImConfigurator extends ServerEndpointConfig.Configurator {
       throw Sneaky.<RuntimeException>raise(
           new HandshakeException(503, "stub server is rejecting new connections"));
     }
+    Function<String, String> authenticator = hub.authenticator();
+    if (authenticator != null) {
+      String user = userForBearer(authenticator, request.getHeaders().get("Authorization"));
+      if (user == null) {
+        // The token is never logged or echoed: only whether there was one.
+        throw Sneaky.<RuntimeException>raise(new HandshakeException(401, "missing or unknown bearer token"));
+      }
+      // Per handshake: Tyrus gives each handshake its own copy of the user properties.
+      config.getUserProperties().put(AUTHENTICATED_USER, user);
+    }
+  }
+
+  private static String userForBearer(Function<String, String> authenticator, List<String> header) {
+    if (header == null || header.isEmpty()) {
+      return null;
+    }
+    String value = header.get(0);
+    if (!value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    return authenticator.apply(value.substring(7).trim());
   }
 
   @Override

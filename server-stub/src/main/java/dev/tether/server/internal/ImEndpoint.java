@@ -34,8 +34,11 @@ public final class ImEndpoint extends Endpoint {
     // message in one frame is checked by the hub.
     session.setMaxTextMessageBufferSize(hub.maxMessageSize());
     session.setMaxBinaryMessageBufferSize(hub.maxMessageSize());
+    Object authenticated = config.getUserProperties().get(ImConfigurator.AUTHENTICATED_USER);
     List<String> users = session.getRequestParameterMap().get("user");
-    Peer p = hub.open(session, users == null || users.isEmpty() ? null : users.get(0));
+    String user = authenticated instanceof String s ? s
+        : users == null || users.isEmpty() ? null : users.get(0);
+    Peer p = hub.open(session, user);
     peer = p;
     log.debug("open {}", p);
     session.addMessageHandler(String.class, (MessageHandler.Whole<String>) text -> hub.onText(p, text));
