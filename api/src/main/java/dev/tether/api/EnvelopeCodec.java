@@ -106,6 +106,15 @@ public final class EnvelopeCodec {
    */
   public Wire decode(String json) {
     Objects.requireNonNull(json, "json == null");
+    Wire fast = FastDecoder.decode(factory, mapper, json);
+    return fast != null ? fast : decodeTree(json);
+  }
+
+  /**
+   * The careful decoder: reads a tree, then checks every field, so that each problem gets its own
+   * message. {@link FastDecoder} handles well-formed frames; anything it is unsure of comes here.
+   */
+  private Wire decodeTree(String json) {
     JsonNode node;
     try {
       node = mapper.readTree(json);

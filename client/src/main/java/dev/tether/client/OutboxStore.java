@@ -14,7 +14,9 @@ import java.util.Map;
  * ones it already took) and resumes its rooms where it left off.
  *
  * <ul>
- *   <li>{@link #inMemory()}, the default, keeps them for the life of the store object only.
+ *   <li>No store, the default: the client's outbox lives and dies with the client.
+ *   <li>{@link #inMemory()} keeps them for the life of the store object, so that a new client in
+ *       the same process can take over.
  *   <li>{@link #sqlite(Path)} keeps them in an SQLite file (needs {@code org.xerial:sqlite-jdbc} on
  *       the class path). {@code send(Envelope)} returns only after the envelope is committed, so a
  *       process killed right after {@code send} returns loses nothing.

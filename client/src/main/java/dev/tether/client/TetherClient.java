@@ -418,9 +418,10 @@ public final class TetherClient implements TetherSocket {
     }
 
     /**
-     * Where unacknowledged envelopes and room positions are kept, so that a restarted process can
-     * send and resume them. Default: a new {@link OutboxStore#inMemory()} per client. The client
-     * does not close the store; you do, after closing the client.
+     * Where unacknowledged envelopes and room positions are kept, so that a restarted process (or
+     * a new client in this one) can send and resume them. Default: none; the client's own outbox
+     * lives as long as the client. The client does not close the store; you do, after closing the
+     * client.
      */
     public Builder outboxStore(OutboxStore store) {
       this.outboxStore = Objects.requireNonNull(store, "store == null");
@@ -462,7 +463,7 @@ public final class TetherClient implements TetherSocket {
           uri, delegate, Map.copyOf(headers), headerSupplier, subprotocols, connectTimeout, closeTimeout,
           callbackExecutor != null ? callbackExecutor : TetherThreads.callbacks(), container, sslContext,
           heartbeatInterval, pongTimeout, reconnect, reconnectOn, monitor, outboxMaxMessages,
-          outboxMaxBytes, outboxStore != null ? outboxStore : OutboxStore.inMemory(), ackTimeout, maxMessageSize, scheduler, random != null ? random : RandomGenerator.of("L64X128MixRandom")));
+          outboxMaxBytes, outboxStore, ackTimeout, maxMessageSize, scheduler, random != null ? random : RandomGenerator.of("L64X128MixRandom")));
     }
 
     private static boolean isLoopback(URI uri) {

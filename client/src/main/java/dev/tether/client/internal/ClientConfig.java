@@ -18,6 +18,7 @@ import java.util.random.RandomGenerator;
  *
  * @param container null for the default container
  * @param networkMonitor null for none (every attempt goes ahead)
+ * @param outboxStore null for none
  */
 public record ClientConfig(
     URI uri,

@@ -7,8 +7,7 @@ import jakarta.websocket.PongMessage;
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.ArrayDeque;
 
 /**
  * One connection attempt and, if it opens, the connection: the JSR-356 endpoint the container calls,
@@ -33,7 +32,8 @@ final class Connection extends Endpoint {
   Scheduler.Cancellable connectTimer = Scheduler.Cancellable.DONE;
   Scheduler.Cancellable closeTimer = Scheduler.Cancellable.DONE;
   Scheduler.Cancellable heartbeatTimer = Scheduler.Cancellable.DONE;
-  final List<Scheduler.Cancellable> pongTimers = new ArrayList<>();
+  /** Deadlines of unanswered heartbeat pings, oldest first; each leaves when it fires. */
+  final ArrayDeque<Scheduler.Cancellable> pongTimers = new ArrayDeque<>();
   long pingsSent;
   /** When the last heartbeat ping went out, in scheduler nanos. */
   long lastPingAt;

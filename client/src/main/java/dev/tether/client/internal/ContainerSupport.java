@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * container; when the container is Tyrus, a few Tyrus-only settings make it lighter and faster:
  * <ul>
  *   <li>the shared Grizzly transport ({@code sharedContainer}): without it Tyrus starts 3 threads per
- *       connection;
+ *       connection; its worker pool bounded to a few threads per core;
  *   <li>a handshake timeout equal to our connect timeout, so a blocked connect frees its thread;
  *   <li>{@code maxIdleTimeout -1}: Tyrus 2.2.2 otherwise schedules an idle-timeout task per frame;
  *   <li>a real TCP abort of a dead connection, where the standard API can only send a close frame.
@@ -34,6 +34,7 @@ final class ContainerSupport {
   private static final String TYRUS_SHARED_IDLE_TIMEOUT =
       "org.glassfish.tyrus.client.sharedContainerIdleTimeout";
 
+  private static final String TYRUS_WORKER_POOL = "org.glassfish.tyrus.client.workerThreadPoolConfig";
   private static final String TYRUS_SSL_ENGINE_CONFIGURATOR = "org.glassfish.tyrus.client.sslEngineConfigurator";
   private static final String TYRUS_SSL_CONFIGURATOR_CLASS = "org.glassfish.tyrus.client.SslEngineConfigurator";
 
@@ -69,10 +70,34 @@ final class ContainerSupport {
     if (properties != null) {
       properties.put(TYRUS_SHARED_CONTAINER, Boolean.TRUE);
       properties.put(TYRUS_SHARED_IDLE_TIMEOUT, 10);
+      Object workers = boundedGrizzlyWorkers();
+      if (workers != null) {
+        properties.put(TYRUS_WORKER_POOL, workers);
+      }
       // Tyrus insists on an Integer. Ours fires first with a clear message; Tyrus's frees the thread.
       properties.put(TYRUS_HANDSHAKE_TIMEOUT, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis + 2000));
     }
     return container;
+  }
+
+  /**
+   * A bounded worker pool for the shared Grizzly transport, whose default grows without limit
+   * (one of its threads per burst of connecting clients): our callbacks never block Grizzly's
+   * workers, so a few per core are enough. Null if Grizzly is not there to configure.
+   */
+  private static Object boundedGrizzlyWorkers() {
+    int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    try {
+      Class<?> config = Class.forName("org.glassfish.grizzly.threadpool.ThreadPoolConfig");
+      Object pool = config.getMethod("defaultConfig").invoke(null);
+      config.getMethod("setCorePoolSize", int.class).invoke(pool, threads);
+      config.getMethod("setMaxPoolSize", int.class).invoke(pool, threads);
+      config.getMethod("setPoolName", String.class).invoke(pool, "tether-grizzly");
+      return pool;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      log.debug("cannot bound the Grizzly worker pool", e);
+      return null;
+    }
   }
 
   /** Tyrus's SslEngineConfigurator in client mode; host name verification is on by default. */

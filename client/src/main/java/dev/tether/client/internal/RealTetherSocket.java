@@ -89,7 +89,10 @@ public final class RealTetherSocket {
   private long duplicatesDropped;
   private long acks;
   private long lastRttNanos = -1;
-  /** Persists unacked envelopes and room positions; calls other than add run on {@link #storeOps}. */
+  /**
+   * Persists unacked envelopes and room positions, or null for none; calls other than add run on
+   * {@link #storeOps}.
+   */
   private final OutboxStore store;
   private final SerialExecutor storeOps = new SerialExecutor(TetherThreads.io());
   /** True if the delegate overrides onDeliveryState; otherwise states are not dispatched. */
@@ -114,9 +117,11 @@ public final class RealTetherSocket {
     this.store = config.outboxStore();
     this.watchDelivery = overrides(delegate, "onDeliveryState",
         TetherSocket.class, Envelope.class, DeliveryState.class);
-    rooms.restore(store.rooms());
-    for (Envelope e : store.pending()) {
-      outbox.add(Outbox.Entry.envelope(e, CODEC.encode(e), new CompletableFuture<>()));
+    if (store != null) {
+      rooms.restore(store.rooms());
+      for (Envelope e : store.pending()) {
+        outbox.add(Outbox.Entry.envelope(e, CODEC.encode(e), new CompletableFuture<>()));
+      }
     }
   }
 
@@ -184,34 +189,45 @@ public final class RealTetherSocket {
     }
   }
 
+  /*
+   * Sends while OPEN write after releasing the lock: the container's async send frames and queues
+   * the message itself (keeping one thread's calls in order), and holding our lock meanwhile would
+   * stall the receiving thread. Nothing can overtake: while OPEN the outbox holds no frames, only
+   * envelopes already written. A write that races with the connection ending fails quietly, like
+   * any frame in flight when a connection dies; envelopes are kept until acked and written again.
+   */
+
   public boolean send(String text) {
     checkSize(text);
+    RemoteEndpoint.Async remote;
     synchronized (lock) {
       if (userClosed) {
         return false;
       }
-      if (state == ReadyState.OPEN) {
-        // While open the outbox holds only envelopes already written and waiting for acks.
-        writeText(conn.remote, text);
-        return true;
+      if (state != ReadyState.OPEN) {
+        return enqueue(Outbox.Entry.text(text)) == null;
       }
-      return enqueue(Outbox.Entry.text(text)) == null;
+      remote = conn.remote;
     }
+    writeText(remote, text);
+    return true;
   }
 
   public boolean send(ByteBuffer bytes) {
     checkSize(bytes.remaining());
+    RemoteEndpoint.Async remote;
     synchronized (lock) {
       if (userClosed) {
         return false;
       }
-      if (state == ReadyState.OPEN) {
-        writeBinary(conn.remote, bytes.duplicate());
-        return true;
+      if (state != ReadyState.OPEN) {
+        ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).put(bytes.duplicate()).flip();
+        return enqueue(Outbox.Entry.binary(copy)) == null;
       }
-      ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).put(bytes.duplicate()).flip();
-      return enqueue(Outbox.Entry.binary(copy)) == null;
+      remote = conn.remote;
     }
+    writeBinary(remote, bytes.duplicate());
+    return true;
   }
 
   /**
@@ -222,6 +238,7 @@ public final class RealTetherSocket {
     String encoded = CODEC.encode(envelope);
     checkSize(encoded);
     CompletableFuture<Ack> future = new CompletableFuture<>();
+    RemoteEndpoint.Async remote = null;
     synchronized (lock) {
       if (userClosed) {
         return CompletableFuture.failedFuture(
@@ -237,23 +254,29 @@ public final class RealTetherSocket {
         future.completeExceptionally(new OutboxFullException(refusal));
         return future;
       }
-      try {
-        // Durable before send returns; under the lock so the store keeps the outbox's order.
-        store.add(envelope, encoded);
-      } catch (RuntimeException e) {
-        outbox.removeEnvelope(envelope.id());
-        future.completeExceptionally(e);
-        return future;
+      if (store != null) {
+        try {
+          // Durable before send returns; under the lock so the store keeps the outbox's order.
+          store.add(envelope, encoded);
+        } catch (RuntimeException e) {
+          outbox.removeEnvelope(envelope.id());
+          future.completeExceptionally(e);
+          return future;
+        }
       }
       if (expiresAfter != null) {
         entry.expiresAt = scheduler.nanoTime() + expiresAfter.toNanos();
       }
       if (state == ReadyState.OPEN) {
-        writeEntry(entry);
+        remote = conn.remote;
+        markWritten(entry);
       } else {
         deliveryState(entry, DeliveryState.QUEUED);
       }
       scheduleMaintenance();
+    }
+    if (remote != null) {
+      writeText(remote, encoded);
     }
     afterUnlock();
     return future;
@@ -310,6 +333,9 @@ public final class RealTetherSocket {
       TetherThreads.io().execute(() -> ContainerSupport.closeQuietly(session, closeReason));
     }
     afterUnlock();
+    if (store == null) {
+      return;
+    }
     // Let pending store writes (acks, room positions) finish, so that the caller may close the store.
     try {
       if (!storeOps.awaitIdle(Duration.ofSeconds(5))) {
@@ -467,10 +493,15 @@ public final class RealTetherSocket {
 
   /** Writes an envelope entry on the open connection. Guarded by lock. */
   private void writeEntry(Outbox.Entry e) {
+    writeText(conn.remote, e.encoded);
+    markWritten(e);
+  }
+
+  /** Records that an envelope entry is (being) written on the open connection. Guarded by lock. */
+  private void markWritten(Outbox.Entry e) {
     if (e.everWritten) {
       resends++;
     }
-    writeText(conn.remote, e.encoded);
     e.written = true;
     e.everWritten = true;
     e.writtenAt = scheduler.nanoTime();
@@ -493,7 +524,7 @@ public final class RealTetherSocket {
 
   /** Fails one envelope. Guarded by lock. */
   private void fail(Outbox.Entry e, TetherException cause, boolean forget) {
-    if (forget) {
+    if (forget && store != null) {
       String id = e.envelope.id();
       storeOps.enqueue(() -> store.remove(id));
     }
@@ -680,6 +711,7 @@ public final class RealTetherSocket {
 
   private void pongDue(Connection c, long ping) {
     synchronized (lock) {
+      c.pongTimers.poll(); // deadlines fire in the order they were set: this one is the oldest
       if (conn != c || c.pongsReceived >= ping) {
         return;
       }
@@ -805,7 +837,7 @@ public final class RealTetherSocket {
       // A seq jump on a live connection: ask for what is missing.
       sendResume(c, step.room(), step.resumeAfter());
     }
-    if (rooms.hasDirty()) {
+    if (store != null && rooms.hasDirty()) {
       saveRoomsLater();
     }
   }
@@ -842,10 +874,12 @@ public final class RealTetherSocket {
     } else if (e.type() == Envelope.Type.LEAVE) {
       rooms.left(e.room());
     }
-    String id = e.id();
-    storeOps.enqueue(() -> store.remove(id));
-    if (rooms.hasDirty()) {
-      saveRoomsLater();
+    if (store != null) {
+      String id = e.id();
+      storeOps.enqueue(() -> store.remove(id));
+      if (rooms.hasDirty()) {
+        saveRoomsLater();
+      }
     }
     deliveryState(entry, DeliveryState.ACKED);
     events.enqueue(() -> entry.future.complete(ack));

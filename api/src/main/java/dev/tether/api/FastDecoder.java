@@ -1,0 +1,132 @@
+package dev.tether.api;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Map;
+
+/**
+ * The common case of {@link EnvelopeCodec#decode} in one streaming pass, without building a tree:
+ * a well-formed frame whose fields all have the expected types. It never reports errors: whenever
+ * anything is missing, of the wrong type, out of range or malformed, it returns null and the
+ * careful decoder runs, which either decodes the frame or says exactly what is wrong with it.
+ */
+final class FastDecoder {
+  private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+
+  private FastDecoder() {}
+
+  /** The decoded frame, or null to let the careful decoder decide. */
+  static Wire decode(JsonFactory factory, ObjectMapper mapper, String json) {
+    String type = null;
+    String id = null;
+    String room = null;
+    String from = null;
+    String code = null;
+    String message = null;
+    long seq = 0;
+    long ts = 0;
+    long after = -1;
+    long first = -1;
+    long last = -1;
+    boolean hasSeq = false;
+    Map<String, Object> body = null;
+    try (JsonParser p = factory.createParser(json)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        switch (name) {
+          case "type" -> type = string(p, value);
+          case "id" -> id = string(p, value);
+          case "room" -> room = string(p, value);
+          case "from" -> from = string(p, value);
+          case "code" -> code = string(p, value);
+          case "message" -> message = string(p, value);
+          case "seq" -> {
+            seq = count(p, value);
+            hasSeq = true;
+          }
+          case "ts" -> ts = count(p, value);
+          case "after" -> after = count(p, value);
+          case "first" -> first = count(p, value);
+          case "last" -> last = count(p, value);
+          case "body" -> {
+            if (value != JsonToken.START_OBJECT) {
+              return null;
+            }
+            body = mapper.readValue(p, MAP);
+          }
+          default -> p.skipChildren();
+        }
+      }
+      if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+        return null;
+      }
+    } catch (Exception e) {
+      return null; // malformed in some way: the careful decoder names it
+    }
+    if (type == null || id == null || id.isEmpty()) {
+      return "error".equals(type) && id == null ? error(null, code, message, room, first, last) : null;
+    }
+    switch (type) {
+      case "ack":
+        return hasSeq ? new Ack(id, seq) : null;
+      case "error":
+        return error(id, code, message, room, first, last);
+      default:
+        Envelope.Type envelopeType = Envelope.Type.fromWireName(type);
+        if (envelopeType == null || room == null || room.isEmpty()) {
+          return null;
+        }
+        if (envelopeType == Envelope.Type.RESUME) {
+          if (after < 0) {
+            return null;
+          }
+          seq = after;
+        }
+        if (envelopeType == Envelope.Type.CHAT && (body == null || !(body.get("text") instanceof String))) {
+          return null;
+        }
+        return new Envelope(envelopeType, id, room, from, seq, ts, body == null ? Map.of() : body);
+    }
+  }
+
+  private static ErrorReply error(String id, String code, String message, String room, long first, long last) {
+    if (code == null || message == null) {
+      return null;
+    }
+    if (room == null) {
+      return new ErrorReply(id, code, message);
+    }
+    return first >= 0 && last >= first ? new ErrorReply(id, code, message, room, first, last) : null;
+  }
+
+  /** A string value; anything else (null included) throws, which sends the frame to the careful decoder. */
+  private static String string(JsonParser p, JsonToken value) throws java.io.IOException {
+    if (value != JsonToken.VALUE_STRING) {
+      throw new java.io.IOException("not a string");
+    }
+    return p.getText();
+  }
+
+  private static long count(JsonParser p, JsonToken value) throws java.io.IOException {
+    if (value != JsonToken.VALUE_NUMBER_INT) {
+      throw new java.io.IOException("not an integer");
+    }
+    JsonParser.NumberType n = p.getNumberType();
+    if (n != JsonParser.NumberType.INT && n != JsonParser.NumberType.LONG) {
+      throw new java.io.IOException("out of range");
+    }
+    long v = p.getLongValue();
+    if (v < 0) {
+      throw new java.io.IOException("negative");
+    }
+    return v;
+  }
+}
