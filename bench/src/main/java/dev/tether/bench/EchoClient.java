@@ -33,7 +33,7 @@ import org.java_websocket.handshake.ServerHandshake;
 interface EchoClient {
   /** Kinds, in report order. */
   String[] KINDS = {"tyrus", "tyrus-noidle", "okhttp", "java-websocket", "jdk", "tether-raw",
-      "tether-envelope"};
+      "tether-raw-direct", "tether-envelope"};
 
   void send(String text) throws Exception;
 
@@ -44,7 +44,8 @@ interface EchoClient {
       case "okhttp" -> okhttp(uri, onReply);
       case "java-websocket" -> javaWebSocket(uri, onReply);
       case "jdk" -> jdk(uri, onReply);
-      case "tether-raw" -> tetherRaw(uri, onReply);
+      case "tether-raw" -> tetherRaw(uri, onReply, false);
+      case "tether-raw-direct" -> tetherRaw(uri, onReply, true);
       case "tether-envelope" -> tetherEnvelope(uri, onReply);
       default -> throw new IllegalArgumentException("unknown client kind: " + kind);
     };
@@ -140,8 +141,16 @@ interface EchoClient {
   }
 
   private static TetherClient tether(URI uri, SocketDelegate delegate) throws Exception {
+    return tether(uri, delegate, false);
+  }
+
+  private static TetherClient tether(URI uri, SocketDelegate delegate, boolean direct) throws Exception {
     CountDownLatch open = new CountDownLatch(1);
-    TetherClient client = TetherClient.builder(uri).delegate(new SocketDelegate() {
+    TetherClient.Builder builder = TetherClient.builder(uri);
+    if (direct) {
+      builder.callbackExecutor(Runnable::run);
+    }
+    TetherClient client = builder.delegate(new SocketDelegate() {
       @Override
       public void onOpen(TetherSocket socket) {
         open.countDown();
@@ -163,13 +172,14 @@ interface EchoClient {
     return client;
   }
 
-  private static EchoClient tetherRaw(URI uri, Consumer<String> onReply) throws Exception {
+  /** @param direct callbacks on the thread that caused them ({@code Runnable::run}), no hand-off */
+  private static EchoClient tetherRaw(URI uri, Consumer<String> onReply, boolean direct) throws Exception {
     TetherClient client = tether(withUser(uri, "raw"), new SocketDelegate() {
       @Override
       public void onMessage(TetherSocket socket, String text) {
         onReply.accept(text);
       }
-    });
+    }, direct);
     return text -> {
       if (!client.send(text)) {
         throw new IllegalStateException("tether refused send: " + client.readyState());

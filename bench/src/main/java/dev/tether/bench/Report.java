@@ -180,6 +180,7 @@ final class Report {
       case "java-websocket" -> "Java-WebSocket 1.6.0";
       case "jdk" -> "JDK java.net.http.WebSocket";
       case "tether-raw" -> "Tether raw text";
+      case "tether-raw-direct" -> "Tether raw text, callbackExecutor(Runnable::run)";
       case "tether-envelope" -> "Tether envelopes + acks";
       default -> kind;
     };
