@@ -35,7 +35,7 @@ import java.util.random.RandomGenerator;
  * <pre>{@code
  * TetherClient client = TetherClient.builder(URI.create("ws://127.0.0.1:8025/im?user=alice"))
  *     .delegate(new SocketDelegate() {
- *       public void onEnvelope(TetherSocket socket, Envelope e) { System.out.println(e.text()); }
+ *       public void onEnvelope(TetherSocket socket, Envelope e) { ui.show(e.from(), e.text()); }
  *     })
  *     .build();
  * client.open();
