@@ -9,7 +9,6 @@ import dev.tether.api.MalformedEnvelopeException;
 import dev.tether.api.OutboxFullException;
 import dev.tether.api.ReadyState;
 import dev.tether.api.RejectedException;
-import dev.tether.api.SocketDelegate;
 import dev.tether.api.TetherException;
 import dev.tether.api.TetherSocket;
 import dev.tether.api.Wire;
@@ -35,11 +34,11 @@ import org.slf4j.LoggerFactory;
  * The state machine behind {@code TetherClient}: connection attempts, the outbox, acks, heartbeat,
  * reconnect and close.
  *
- * <p>Locking: every mutable field is guarded by {@link #lock}. Delegate callbacks are enqueued on
+ * <p>Locking: every mutable field is guarded by {@link #lock}. Delegate callbacks are queued on
  * {@link #events} while holding the lock (which fixes their order) and run after it is released.
- * Frames are written while holding the lock, so that the outbox flush and later sends keep their
- * order; JSR-356 async sends only queue the frame and do not block. Blocking container calls
- * (connect, close) run on {@link TetherThreads#io()}.
+ * The outbox flush on open writes while holding the lock, so that nothing sent later overtakes it;
+ * once OPEN, sends write after releasing it (JSR-356 async sends only queue the frame). Blocking
+ * container calls (connect, close, abort) run on {@link TetherThreads#io()}.
  *
  * <p>Every {@link Connection} is one attempt. Callbacks from an attempt that is no longer
  * {@link #conn} are stale and ignored, which is how timeouts, aborts and late handshakes stay safe.
@@ -49,9 +48,7 @@ public final class RealTetherSocket {
   private static final EnvelopeCodec CODEC = EnvelopeCodec.shared();
 
   private final ClientConfig config;
-  private final SocketDelegate delegate;
-  private final TetherSocket facade;
-  private final SerialExecutor events;
+  private final Callbacks events;
   private final Scheduler scheduler;
   private final WebSocketContainer container;
   private final ClientEndpointConfig endpointConfig;
@@ -95,8 +92,6 @@ public final class RealTetherSocket {
    */
   private final OutboxStore store;
   private final SerialExecutor storeOps = new SerialExecutor(TetherThreads.io());
-  /** True if the delegate overrides onDeliveryState; otherwise states are not dispatched. */
-  private final boolean watchDelivery;
   /** Guarded by lock. */
   private NetworkMonitor.Subscription networkSubscription;
   /** Guarded by lock. Numbers the attempts, for logs. */
@@ -104,9 +99,7 @@ public final class RealTetherSocket {
 
   public RealTetherSocket(ClientConfig config, TetherSocket facade) {
     this.config = config;
-    this.delegate = config.delegate();
-    this.facade = facade;
-    this.events = new SerialExecutor(config.callbackExecutor());
+    this.events = new Callbacks(config.callbackExecutor(), config.delegate(), facade);
     this.scheduler = config.scheduler();
     this.container = config.container() != null
         ? config.container()
@@ -115,21 +108,11 @@ public final class RealTetherSocket {
     this.monitor = config.networkMonitor();
     this.outbox = new Outbox(config.outboxMaxMessages(), config.outboxMaxBytes());
     this.store = config.outboxStore();
-    this.watchDelivery = overrides(delegate, "onDeliveryState",
-        TetherSocket.class, Envelope.class, DeliveryState.class);
     if (store != null) {
       rooms.restore(store.rooms());
       for (Envelope e : store.pending()) {
         outbox.add(Outbox.Entry.envelope(e, CODEC.encode(e), new CompletableFuture<>()));
       }
-    }
-  }
-
-  private static boolean overrides(Object target, String name, Class<?>... parameters) {
-    try {
-      return target.getClass().getMethod(name, parameters).getDeclaringClass() != SocketDelegate.class;
-    } catch (NoSuchMethodException e) {
-      return false;
     }
   }
 
@@ -322,7 +305,7 @@ public final class RealTetherSocket {
           conn = null;
         }
         state = ReadyState.CLOSED;
-        events.enqueue(() -> delegate.onClose(facade, code, reason, true));
+        events.close(code, reason, true);
       }
       // The store keeps them: a client built on it later sends them.
       failAll(dropped, new TetherException("not delivered: the socket was closed by close()"), false);
@@ -481,7 +464,7 @@ public final class RealTetherSocket {
         });
         scheduleMaintenance();
         startHeartbeat(c);
-        events.enqueue(() -> delegate.onOpen(facade));
+        events.open();
       }
     }
     if (stale) {
@@ -517,9 +500,7 @@ public final class RealTetherSocket {
   }
 
   private void deliveryState(Outbox.Entry e, DeliveryState state) {
-    if (watchDelivery) {
-      events.enqueue(() -> delegate.onDeliveryState(facade, e.envelope, state));
-    }
+    events.deliveryState(e.envelope, state);
   }
 
   /** Fails one envelope. Guarded by lock. */
@@ -529,7 +510,7 @@ public final class RealTetherSocket {
       storeOps.enqueue(() -> store.remove(id));
     }
     deliveryState(e, DeliveryState.FAILED);
-    events.enqueue(() -> e.future.completeExceptionally(cause));
+    events.fail(e.future, cause);
   }
 
   private static void write(RemoteEndpoint.Async remote, Outbox.Entry e) {
@@ -593,10 +574,10 @@ public final class RealTetherSocket {
     }
     String why = reason == null ? "" : reason;
     if (failure != null) {
-      events.enqueue(() -> delegate.onFailure(facade, failure));
+      events.failure(failure);
     }
     if (c.session != null) {
-      events.enqueue(() -> delegate.onClose(facade, code, why, clean));
+      events.close(code, why, clean);
     }
     if (userClosed) {
       state = ReadyState.CLOSED;
@@ -622,7 +603,7 @@ public final class RealTetherSocket {
       TetherException gaveUp = new TetherException(
           "gave up reconnecting to " + config.uri() + " after " + attempt + " attempts", cause);
       attempt = 0;
-      events.enqueue(() -> delegate.onFailure(facade, gaveUp));
+      events.failure(gaveUp);
       failAll(outbox.drain(), gaveUp, true);
       return;
     }
@@ -633,7 +614,7 @@ public final class RealTetherSocket {
     }
     attempt = next;
     Duration delay = config.reconnect().delay(next, config.random());
-    events.enqueue(() -> delegate.onReconnecting(facade, next, delay));
+    events.reconnecting(next, delay);
     Object token = new Object();
     reconnectToken = token;
     reconnectWait = scheduler.schedule(() -> reconnectDue(token), delay);
@@ -740,7 +721,7 @@ public final class RealTetherSocket {
         c.pongsReceived = Math.max(c.pongsReceived, n);
         return;
       }
-      events.enqueue(() -> delegate.onPong(facade, payload));
+      events.pong(payload);
     }
     afterUnlock();
   }
@@ -756,7 +737,7 @@ public final class RealTetherSocket {
     String why = "incoming message > " + config.maxMessageSize() + " bytes: " + bytes;
     synchronized (lock) {
       if (conn == c) {
-        events.enqueue(() -> delegate.onFailure(facade, new TetherException(why + "; closing with 1009")));
+        events.failure(new TetherException(why + "; closing with 1009"));
       }
     }
     CloseReason reason = new CloseReason(CloseReason.CloseCodes.TOO_BIG, "message too big");
@@ -773,7 +754,7 @@ public final class RealTetherSocket {
       if (conn != c) {
         return;
       }
-      events.enqueue(() -> delegate.onMessage(facade, bytes));
+      events.binary(bytes);
     }
     afterUnlock();
   }
@@ -787,7 +768,7 @@ public final class RealTetherSocket {
         if (conn != c) {
           return;
         }
-        events.enqueue(() -> delegate.onMessage(facade, text));
+        events.text(text);
       }
       afterUnlock();
       return;
@@ -800,7 +781,7 @@ public final class RealTetherSocket {
         if (conn != c) {
           return;
         }
-        events.enqueue(() -> delegate.onFailure(facade, e));
+        events.failure(e);
       }
       afterUnlock();
       return;
@@ -813,7 +794,7 @@ public final class RealTetherSocket {
         if (envelope.type() == Envelope.Type.CHAT) {
           apply(c, rooms.chat(envelope));
         } else {
-          events.enqueue(() -> delegate.onEnvelope(facade, envelope));
+          events.envelope(envelope);
         }
       } else if (wire instanceof Ack ack) {
         acked(c, ack);
@@ -828,10 +809,10 @@ public final class RealTetherSocket {
   private void apply(Connection c, RoomTracker.Step step) {
     duplicatesDropped += step.duplicates();
     for (long[] gap : step.gaps()) {
-      events.enqueue(() -> delegate.onGap(facade, step.room(), gap[0], gap[1]));
+      events.gap(step.room(), gap[0], gap[1]);
     }
     for (Envelope e : step.deliver()) {
-      events.enqueue(() -> delegate.onEnvelope(facade, e));
+      events.envelope(e);
     }
     if (step.resume()) {
       // A seq jump on a live connection: ask for what is missing.
@@ -882,7 +863,7 @@ public final class RealTetherSocket {
       }
     }
     deliveryState(entry, DeliveryState.ACKED);
-    events.enqueue(() -> entry.future.complete(ack));
+    events.complete(entry.future, ack);
   }
 
   /** Guarded by lock. */
@@ -896,7 +877,7 @@ public final class RealTetherSocket {
     if (entry != null) {
       fail(entry, rejection, true);
     } else {
-      events.enqueue(() -> delegate.onFailure(facade, rejection));
+      events.failure(rejection);
     }
   }
 
