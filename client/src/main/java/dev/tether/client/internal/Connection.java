@@ -7,11 +7,10 @@ import jakarta.websocket.PongMessage;
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 
 /**
  * One connection attempt and, if it opens, the connection: the JSR-356 endpoint the container calls,
- * plus the per-connection timers and heartbeat counters. The container's callbacks are forwarded to
+ * plus the per-connection timers and heartbeat. The container's callbacks are forwarded to
  * the owning {@link RealTetherSocket}, which ignores them once this is no longer its current
  * connection. Fields are guarded by the socket's lock, except where noted.
  */
@@ -31,13 +30,8 @@ final class Connection extends Endpoint {
   Throwable failure;
   Scheduler.Cancellable connectTimer = Scheduler.Cancellable.DONE;
   Scheduler.Cancellable closeTimer = Scheduler.Cancellable.DONE;
-  Scheduler.Cancellable heartbeatTimer = Scheduler.Cancellable.DONE;
-  /** Deadlines of unanswered heartbeat pings, oldest first; each leaves when it fires. */
-  final ArrayDeque<Scheduler.Cancellable> pongTimers = new ArrayDeque<>();
-  long pingsSent;
-  /** When the last heartbeat ping went out, in scheduler nanos. */
-  long lastPingAt;
-  long pongsReceived;
+  /** Set when the connection opens; volatile because pongs are read without the lock. */
+  volatile Heartbeat heartbeat;
 
   Connection(RealTetherSocket socket, long number) {
     this.socket = socket;
@@ -45,9 +39,10 @@ final class Connection extends Endpoint {
   }
 
   void cancelHeartbeat() {
-    heartbeatTimer.cancel();
-    pongTimers.forEach(Scheduler.Cancellable::cancel);
-    pongTimers.clear();
+    Heartbeat h = heartbeat;
+    if (h != null) {
+      h.stop();
+    }
   }
 
   void cancelTimers() {

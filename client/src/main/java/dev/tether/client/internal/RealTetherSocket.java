@@ -670,34 +670,19 @@ public final class RealTetherSocket {
 
   // ---------------------------------------------------------------------------------- heartbeat
 
-  /** Guarded by lock. */
+  /** Starts the connection's heartbeat. Guarded by lock. */
   private void startHeartbeat(Connection c) {
-    if (!config.heartbeatInterval().isZero()) {
-      c.heartbeatTimer = scheduler.schedule(() -> heartbeatDue(c), config.heartbeatInterval());
-    }
+    c.heartbeat = new Heartbeat(scheduler, config.heartbeatInterval(), config.pongTimeout(), c.remote,
+        timeout -> heartbeatMissed(c, timeout));
+    c.heartbeat.start();
   }
 
-  private void heartbeatDue(Connection c) {
+  /** A ping of {@code c} went unanswered: the link is dead. */
+  private void heartbeatMissed(Connection c, TimeoutException timeout) {
     synchronized (lock) {
-      if (conn != c || state != ReadyState.OPEN) {
+      if (conn != c) {
         return;
       }
-      long n = ++c.pingsSent;
-      c.lastPingAt = scheduler.nanoTime();
-      writePing(c.remote, Heartbeat.payload(n));
-      c.pongTimers.add(scheduler.schedule(() -> pongDue(c, n), config.pongTimeout()));
-      c.heartbeatTimer = scheduler.schedule(() -> heartbeatDue(c), config.heartbeatInterval());
-    }
-  }
-
-  private void pongDue(Connection c, long ping) {
-    synchronized (lock) {
-      c.pongTimers.poll(); // deadlines fire in the order they were set: this one is the oldest
-      if (conn != c || c.pongsReceived >= ping) {
-        return;
-      }
-      TimeoutException timeout = new TimeoutException("no pong within " + config.pongTimeout().toMillis()
-          + " ms (" + c.pongsReceived + " pongs before)");
       log.info("{}: {}; aborting the connection", config.uri(), timeout.getMessage());
       ended(c, CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode(), "heartbeat timeout", false, timeout);
     }
@@ -709,16 +694,16 @@ public final class RealTetherSocket {
   // ------------------------------------------------------------------------------------ inbound
 
   void pong(Connection c, ByteBuffer payload) {
-    long n = Heartbeat.sequence(payload);
+    Heartbeat heartbeat = c.heartbeat;
+    long rtt = heartbeat == null ? -1 : heartbeat.pong(payload);
     synchronized (lock) {
       if (conn != c) {
         return;
       }
-      if (n > 0) {
-        if (n == c.pingsSent) {
-          lastRttNanos = scheduler.nanoTime() - c.lastPingAt;
+      if (rtt >= 0) {
+        if (rtt > 0) {
+          lastRttNanos = rtt;
         }
-        c.pongsReceived = Math.max(c.pongsReceived, n);
         return;
       }
       events.pong(payload);
