@@ -72,8 +72,6 @@ public final class RealTetherSocket {
    * or replaced finds a different token and does nothing.
    */
   private Object reconnectToken;
-  /** Guarded by lock. True while an attempt is due but the network is unavailable. */
-  private boolean waitingForNetwork;
   /** Guarded by lock. Rooms joined and the last seq delivered in each; resumed on reconnect. */
   private final RoomTracker rooms = new RoomTracker(1024);
   /** Guarded by lock. Ids of resumes we sent on the current connection, and their rooms. */
@@ -283,7 +281,6 @@ public final class RealTetherSocket {
       userClosed = true;
       reconnectWait.cancel();
       reconnectToken = null;
-      waitingForNetwork = false;
       if (networkSubscription != null) {
         networkSubscription.close();
         networkSubscription = null;
@@ -397,11 +394,9 @@ public final class RealTetherSocket {
   private void startAttempt() {
     state = ReadyState.CONNECTING;
     if (monitor != null && !monitor.isAvailable()) {
-      waitingForNetwork = true;
       log.debug("{}: network unavailable; waiting before connecting", config.uri());
       return;
     }
-    waitingForNetwork = false;
     Connection c = new Connection(this, ++connectionCount);
     conn = c;
     c.connectTimer = scheduler.schedule(() -> connectTimedOut(c), config.connectTimeout());
@@ -609,7 +604,6 @@ public final class RealTetherSocket {
     }
     state = ReadyState.CONNECTING;
     if (monitor != null && !monitor.isAvailable()) {
-      waitingForNetwork = true;
       return;
     }
     attempt = next;
@@ -637,6 +631,7 @@ public final class RealTetherSocket {
       if (userClosed || state != ReadyState.CONNECTING || conn != null) {
         return;
       }
+      // Down: drop the pending wait; attempts resume when the network returns. Up: connect now.
       reconnectWait.cancel();
       reconnectWait = Scheduler.Cancellable.DONE;
       reconnectToken = null;
@@ -644,8 +639,6 @@ public final class RealTetherSocket {
         log.debug("{}: network available; connecting now", config.uri());
         attempt = 0;
         startAttempt();
-      } else {
-        waitingForNetwork = true;
       }
     }
     afterUnlock();
