@@ -404,6 +404,11 @@ public final class RealTetherSocket {
   }
 
   private void connect(Connection c) {
+    synchronized (lock) {
+      if (conn != c) {
+        return; // timed out or closed while waiting for an io thread: don't tie one up for nothing
+      }
+    }
     try {
       container.connectToServer(c, endpointConfig, config.uri());
     } catch (Exception e) {
