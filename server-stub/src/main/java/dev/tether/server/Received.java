@@ -7,11 +7,12 @@ import java.nio.ByteBuffer;
  * One frame a {@link StubServer} received from a client, as returned by
  * {@link StubServer#takeReceived}. Immutable: the binary payload is a read-only buffer.
  *
- * @param user the user of the connection the frame came on ({@code user} query parameter of the
- *     handshake, or {@code anon-<n>})
+ * @param user the user of the connection the frame came on (named by its bearer token when the
+ *     server requires one, else the {@code user} query parameter of the handshake, or
+ *     {@code anon-<n>})
  * @param text the text frame's content; null for a binary frame
  * @param binary the binary frame's content as a read-only buffer; null for a text frame
- * @param envelope the chat, join or leave envelope the text decoded as; null for binary frames, plain
+ * @param envelope the chat, join, leave or resume envelope the text decoded as; null for binary frames, plain
  *     text, malformed envelopes and client-sent {@code ack} or {@code error} frames
  */
 public record Received(String user, String text, ByteBuffer binary, Envelope envelope) {

@@ -67,14 +67,21 @@ public final class SelfSignedCertificate {
       dir = Files.createTempDirectory("tether-cert");
       Path store = dir.resolve("cert.p12");
       String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+      Path log = dir.resolve("keytool.log");
       Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "tether", "-keyalg", "EC",
           "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA", "-dname", "CN=" + names[0],
           "-ext", "SAN=" + String.join(",", san), "-validity", "2", "-storetype", "PKCS12",
           "-keystore", store.toString(), "-storepass", new String(password), "-keypass", new String(password),
-          "-noprompt").redirectErrorStream(true).start();
-      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IOException("keytool failed: " + output.trim());
+          "-noprompt").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      try {
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+          throw new IOException("keytool did not finish within 60 s");
+        }
+      } finally {
+        p.destroyForcibly();
+      }
+      if (p.exitValue() != 0) {
+        throw new IOException("keytool failed: " + Files.readString(log).trim());
       }
       KeyStore keyStore = KeyStore.getInstance("PKCS12");
       try (InputStream in = Files.newInputStream(store)) {

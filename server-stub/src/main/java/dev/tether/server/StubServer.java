@@ -66,9 +66,10 @@ import org.slf4j.LoggerFactory;
  * <h2>Threads and cost</h2>
  * All methods are thread-safe. Each running server owns a Grizzly transport (a selector thread per
  * core plus a small worker pool) and listens on all interfaces (Tyrus's Grizzly container gives no
- * choice of address), though {@link #uri()} names loopback. Memory is bounded: at most 100,000
+ * choice of address), though {@link #uri()} names loopback. Counts are bounded: at most 100,000
  * received frames, 100,000 remembered chat ids and {@link Builder#historyPerRoom} history chats per
- * room (10,000 by default).
+ * room (10,000 by default), each frame up to {@link Builder#maxMessageSize}; rooms are never
+ * forgotten, so a client naming ever new rooms grows the server.
  */
 public final class StubServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StubServer.class);
@@ -79,15 +80,16 @@ public final class StubServer implements AutoCloseable {
   private final Hub hub;
   /** Guarded by this; the port of the first start, reused by restarts. 0 until then. */
   private int port;
-  /** Set once at start; null for plain ws. */
-  private SSLContext tls;
+  /** Null for plain ws. */
+  private final SSLContext tls;
   /** Guarded by this; null while stopped. */
   private TyrusServerContainer container;
   /** Guarded by this. */
   private boolean closed;
 
-  private StubServer(Hub hub) {
+  private StubServer(Hub hub, SSLContext tls) {
     this.hub = hub;
+    this.tls = tls;
   }
 
   /** Starts a server on an ephemeral loopback port with the default settings of {@link #builder()}. */
@@ -254,12 +256,10 @@ public final class StubServer implements AutoCloseable {
      * @throws UncheckedIOException if the port cannot be bound
      */
     public StubServer start() {
-      StubServer server =
-          new StubServer(new Hub(Clock.systemUTC(), historyPerRoom, limits, System::nanoTime));
-      server.hub.authenticator(authenticator);
+      StubServer server = new StubServer(
+          new Hub(Clock.systemUTC(), historyPerRoom, limits, System::nanoTime, authenticator), tls);
       synchronized (server) {
         server.port = port;
-        server.tls = tls;
         server.startContainer();
       }
       return server;
@@ -435,7 +435,10 @@ public final class StubServer implements AutoCloseable {
     return hub.takeReceived(timeout);
   }
 
-  /** Frames received from clients since start, across restarts, including those dropped or taken. */
+  /**
+   * Frames received from clients since start, across restarts, including those already taken or
+   * dropped from the bounded record; not counting messages refused as too big (closed with 1009).
+   */
   public int receivedCount() {
     return (int) Math.min(Integer.MAX_VALUE, hub.receivedCount());
   }

@@ -45,6 +45,8 @@ public final class Hub {
   private final Clock clock;
   private final int historyLimit;
   private final Limits limits;
+  /** Maps a bearer token to its user, or null if unknown; null for no authentication. */
+  private final java.util.function.Function<String, String> authenticator;
   private final LongSupplier nanoTime;
   private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
   private final Dedup dedup = new Dedup(DEDUP_CAPACITY);
@@ -58,7 +60,12 @@ public final class Hub {
    * @param clock stamps accepted chats
    * @param nanoTime measures time for rate limits
    */
-  public Hub(Clock clock, int historyLimit, Limits limits, LongSupplier nanoTime) {
+  /**
+   * @param authenticator maps a bearer token to its user, or to null if it is not accepted; null
+   *     for no authentication (the {@code user} query parameter is trusted)
+   */
+  public Hub(Clock clock, int historyLimit, Limits limits, LongSupplier nanoTime,
+      java.util.function.Function<String, String> authenticator) {
     if (historyLimit < 1) {
       throw new IllegalArgumentException("historyLimit < 1: " + historyLimit);
     }
@@ -66,14 +73,7 @@ public final class Hub {
     this.historyLimit = historyLimit;
     this.limits = limits;
     this.nanoTime = nanoTime;
-  }
-
-  public Hub(Clock clock, int historyLimit) {
-    this(clock, historyLimit, Limits.DEFAULTS, System::nanoTime);
-  }
-
-  public Hub() {
-    this(Clock.systemUTC(), HISTORY_LIMIT);
+    this.authenticator = authenticator;
   }
 
   public int maxMessageSize() {
@@ -103,14 +103,6 @@ public final class Hub {
   boolean admitHandshake() {
     handshakes.incrementAndGet();
     return !rejecting.get();
-  }
-
-  /** Maps a bearer token to its user, or null if unknown; null for no authentication. */
-  private volatile java.util.function.Function<String, String> authenticator;
-
-  /** Requires a bearer token on every handshake from now on; null turns it off. */
-  public void authenticator(java.util.function.Function<String, String> userForToken) {
-    this.authenticator = userForToken;
   }
 
   java.util.function.Function<String, String> authenticator() {
@@ -177,8 +169,11 @@ public final class Hub {
   /** Aborts every connection; they stop counting as open at once, not when Tyrus notices. */
   public void dropAll() {
     for (Peer peer : List.copyOf(peers)) {
-      peer.abort();
-      closed(peer);
+      try {
+        peer.abort();
+      } finally {
+        closed(peer);
+      }
     }
   }
 

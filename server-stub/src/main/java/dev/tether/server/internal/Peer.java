@@ -43,15 +43,21 @@ public final class Peer {
     return rooms;
   }
 
+  /*
+   * A failed send means the member silently missed a frame, which would break the gap-free promise
+   * without a trace. So the connection is aborted instead: the client sees it end, reconnects and
+   * resumes from the last seq it has.
+   */
+
   void send(String text) {
     try {
       session.getAsyncRemote().sendText(text, result -> {
         if (!result.isOK()) {
-          log.debug("send to {} failed", user, result.getException());
+          sendFailed(result.getException());
         }
       });
     } catch (RuntimeException e) {
-      log.debug("send to {} failed", user, e);
+      sendFailed(e);
     }
   }
 
@@ -59,12 +65,17 @@ public final class Peer {
     try {
       session.getAsyncRemote().sendBinary(bytes, result -> {
         if (!result.isOK()) {
-          log.debug("send to {} failed", user, result.getException());
+          sendFailed(result.getException());
         }
       });
     } catch (RuntimeException e) {
-      log.debug("send to {} failed", user, e);
+      sendFailed(e);
     }
+  }
+
+  private void sendFailed(Throwable e) {
+    log.debug("send to {} failed; aborting the connection", user, e);
+    abort();
   }
 
   /** Sends a close frame with {@code code} and {@code reason}. */
@@ -76,9 +87,13 @@ public final class Peer {
     }
   }
 
-  /** Ends the TCP connection without a close frame. */
+  /** Ends the TCP connection without a close frame; nothing to do if it is already closed. */
   void abort() {
-    TransportAbort.abort(session);
+    try {
+      TransportAbort.abort(session);
+    } catch (RuntimeException e) {
+      log.debug("abort of {} failed; the connection is already closed", user, e);
+    }
   }
 
   @Override

@@ -141,12 +141,25 @@ public final class ProxyLoop implements Runnable {
       }
     });
     selector.wakeup();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     try {
-      done.get(5, TimeUnit.SECONDS);
+      while (true) {
+        try {
+          done.get(50, TimeUnit.MILLISECONDS);
+          return;
+        } catch (TimeoutException e) {
+          if (!thread.isAlive()) {
+            return; // the loop ended after taking its last tasks; it closed every connection
+          }
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("proxy loop did not run the task within 5 s", e);
+          }
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("proxy loop did not run the task: " + e, e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("proxy loop task failed: " + e.getCause(), e);
     }
   }
 

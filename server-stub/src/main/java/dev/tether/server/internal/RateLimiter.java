@@ -41,8 +41,4 @@ final class RateLimiter {
     tokens -= 1;
     return true;
   }
-
-  int perSecond() {
-    return perSecond;
-  }
 }
