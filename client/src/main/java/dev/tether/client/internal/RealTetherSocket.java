@@ -718,28 +718,28 @@ public final class RealTetherSocket {
       return false;
     }
     String why = "incoming message > " + config.maxMessageSize() + " bytes: " + bytes;
-    synchronized (lock) {
-      if (conn == c) {
-        events.failure(new TetherException(why + "; closing with 1009"));
-      }
-    }
+    // Report first: once the close is under way the connection stops being current.
+    queueIfCurrent(c, events -> events.failure(new TetherException(why + "; closing with 1009")));
     CloseReason reason = new CloseReason(CloseReason.CloseCodes.TOO_BIG, "message too big");
     TetherThreads.io().execute(() -> ContainerSupport.closeQuietly(c.session, reason));
-    afterUnlock();
     return true;
   }
 
-  void binary(Connection c, ByteBuffer bytes) {
-    if (tooBig(c, bytes.remaining())) {
-      return;
-    }
+  /** Queues callbacks for something that arrived on {@code c}, unless {@code c} is stale. */
+  private void queueIfCurrent(Connection c, java.util.function.Consumer<Callbacks> queue) {
     synchronized (lock) {
       if (conn != c) {
         return;
       }
-      events.binary(bytes);
+      queue.accept(events);
     }
     afterUnlock();
+  }
+
+  void binary(Connection c, ByteBuffer bytes) {
+    if (!tooBig(c, bytes.remaining())) {
+      queueIfCurrent(c, events -> events.binary(bytes));
+    }
   }
 
   void text(Connection c, String text) {
@@ -747,32 +747,17 @@ public final class RealTetherSocket {
       return;
     }
     if (!looksLikeEnvelope(text)) {
-      synchronized (lock) {
-        if (conn != c) {
-          return;
-        }
-        events.text(text);
-      }
-      afterUnlock();
+      queueIfCurrent(c, events -> events.text(text));
       return;
     }
     Wire wire;
     try {
       wire = CODEC.decode(text);
     } catch (MalformedEnvelopeException e) {
-      synchronized (lock) {
-        if (conn != c) {
-          return;
-        }
-        events.failure(e);
-      }
-      afterUnlock();
+      queueIfCurrent(c, events -> events.failure(e));
       return;
     }
-    synchronized (lock) {
-      if (conn != c) {
-        return;
-      }
+    queueIfCurrent(c, events -> {
       if (wire instanceof Envelope envelope) {
         if (envelope.type() == Envelope.Type.CHAT) {
           apply(c, rooms.chat(envelope));
@@ -784,8 +769,7 @@ public final class RealTetherSocket {
       } else if (wire instanceof ErrorReply error) {
         rejected(c, error);
       }
-    }
-    afterUnlock();
+    });
   }
 
   /** Delivers what a room step released, reports gaps, asks for a resume. Guarded by lock. */
@@ -801,12 +785,14 @@ public final class RealTetherSocket {
       // A seq jump on a live connection: ask for what is missing.
       sendResume(c, step.room(), step.resumeAfter());
     }
-    if (store != null && rooms.hasDirty()) {
-      saveRoomsLater();
-    }
+    saveRoomsLater();
   }
 
+  /** Queues a write of the room positions that changed, if there is a store. Guarded by lock. */
   private void saveRoomsLater() {
+    if (store == null || !rooms.hasDirty()) {
+      return;
+    }
     storeOps.enqueue(() -> {
       Map<String, Long> dirty;
       synchronized (lock) {
@@ -841,10 +827,8 @@ public final class RealTetherSocket {
     if (store != null) {
       String id = e.id();
       storeOps.enqueue(() -> store.remove(id));
-      if (rooms.hasDirty()) {
-        saveRoomsLater();
-      }
     }
+    saveRoomsLater();
     deliveryState(entry, DeliveryState.ACKED);
     events.complete(entry.future, ack);
   }
