@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
@@ -15,6 +16,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Reads and writes the JSON text frames of the Tether IM protocol (see PROTOCOL.md) with Jackson.
@@ -28,8 +30,9 @@ import java.util.Objects;
  * <p>Instances are immutable and thread-safe; share one. {@link #shared()} is such an instance.
  */
 public final class EnvelopeCodec {
-  private static final EnvelopeCodec SHARED = new EnvelopeCodec();
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+  // After MAP, which instances use.
+  private static final EnvelopeCodec SHARED = new EnvelopeCodec();
 
   // Strict where leniency would let two peers read one frame differently: no trailing content, no
   // duplicate keys, and floats kept exact (1e400 stays a number instead of becoming "Infinity").
@@ -39,6 +42,15 @@ public final class EnvelopeCodec {
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .build();
   private final JsonFactory factory = mapper.getFactory();
+  /**
+   * Reads a body in the middle of a frame. Without FAIL_ON_TRAILING_TOKENS, which would take the
+   * rest of the envelope for trailing content and throw (it did, for every chat, until a test
+   * counted {@link #carefulDecodes}); the fast decoder checks the end of the frame itself.
+   */
+  private final ObjectReader bodyReader =
+      mapper.readerFor(MAP).without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  /** How many frames the careful decoder has read; tests check that well-formed ones don't go there. */
+  private final LongAdder carefulDecodes = new LongAdder();
 
   /** A codec; prefer {@link #shared()}. */
   public EnvelopeCodec() {}
@@ -106,15 +118,24 @@ public final class EnvelopeCodec {
    */
   public Wire decode(String json) {
     Objects.requireNonNull(json, "json == null");
-    Wire fast = FastDecoder.decode(factory, mapper, json);
-    return fast != null ? fast : decodeTree(json);
+    Wire fast = FastDecoder.decode(factory, bodyReader, json);
+    if (fast != null) {
+      return fast;
+    }
+    carefulDecodes.increment();
+    return decodeTree(json);
+  }
+
+  /** The number of frames this codec decoded with the careful decoder rather than the fast path. */
+  long carefulDecodes() {
+    return carefulDecodes.sum();
   }
 
   /**
    * The careful decoder: reads a tree, then checks every field, so that each problem gets its own
    * message. {@link FastDecoder} handles well-formed frames; anything it is unsure of comes here.
    */
-  private Wire decodeTree(String json) {
+  Wire decodeTree(String json) {
     JsonNode node;
     try {
       node = mapper.readTree(json);

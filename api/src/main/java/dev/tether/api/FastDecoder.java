@@ -3,8 +3,7 @@ package dev.tether.api;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import java.util.Map;
 
 /**
@@ -14,12 +13,15 @@ import java.util.Map;
  * careful decoder runs, which either decodes the frame or says exactly what is wrong with it.
  */
 final class FastDecoder {
-  private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
-
   private FastDecoder() {}
 
-  /** The decoded frame, or null to let the careful decoder decide. */
-  static Wire decode(JsonFactory factory, ObjectMapper mapper, String json) {
+  /**
+   * The decoded frame, or null to let the careful decoder decide.
+   *
+   * @param bodyReader reads a {@code Map<String, Object>} from the middle of a frame: it must not
+   *     check for trailing tokens, since the rest of the envelope follows the body
+   */
+  static Wire decode(JsonFactory factory, ObjectReader bodyReader, String json) {
     String type = null;
     String id = null;
     String room = null;
@@ -60,7 +62,7 @@ final class FastDecoder {
             if (value != JsonToken.START_OBJECT) {
               return null;
             }
-            body = mapper.readValue(p, MAP);
+            body = bodyReader.readValue(p);
           }
           default -> p.skipChildren();
         }

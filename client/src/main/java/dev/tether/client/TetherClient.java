@@ -5,6 +5,7 @@ import dev.tether.api.Envelope;
 import dev.tether.api.ReadyState;
 import dev.tether.api.SocketDelegate;
 import dev.tether.api.TetherSocket;
+import dev.tether.api.WireRules;
 import dev.tether.client.internal.ClientConfig;
 import dev.tether.client.internal.RealTetherSocket;
 import dev.tether.client.internal.Scheduler;
@@ -14,7 +15,6 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -176,20 +176,15 @@ public final class TetherClient implements TetherSocket {
   @Override
   public void close(int code, String reason) {
     Objects.requireNonNull(reason, "reason == null");
-    if (!isSendableCloseCode(code)) {
+    if (!WireRules.isSendableCloseCode(code)) {
       throw new IllegalArgumentException(
           "close code must be 1000-1003, 1007-1014 or 3000-4999: " + code);
     }
-    int length = reason.getBytes(StandardCharsets.UTF_8).length;
+    long length = WireRules.utf8Length(reason);
     if (length > 123) {
       throw new IllegalArgumentException("reason > 123 UTF-8 bytes: " + length);
     }
     socket.close(code, reason);
-  }
-
-  private static boolean isSendableCloseCode(int code) {
-    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014)
-        || (code >= 3000 && code <= 4999);
   }
 
   @Override

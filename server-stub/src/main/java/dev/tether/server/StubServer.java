@@ -1,5 +1,6 @@
 package dev.tether.server;
 
+import dev.tether.api.WireRules;
 import dev.tether.server.internal.Hub;
 import dev.tether.server.internal.Limits;
 import dev.tether.server.internal.TlsServerContainer;
@@ -7,7 +8,6 @@ import jakarta.websocket.DeploymentException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -398,12 +398,10 @@ public final class StubServer implements AutoCloseable {
    */
   public void closeAll(int code, String reason) {
     Objects.requireNonNull(reason, "reason == null");
-    boolean allowed = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014)
-        || (code >= 3000 && code <= 4999);
-    if (!allowed) {
+    if (!WireRules.isSendableCloseCode(code)) {
       throw new IllegalArgumentException("close code not sendable: " + code);
     }
-    int bytes = reason.getBytes(StandardCharsets.UTF_8).length;
+    long bytes = WireRules.utf8Length(reason);
     if (bytes > 123) {
       throw new IllegalArgumentException("reason > 123 bytes: " + bytes);
     }

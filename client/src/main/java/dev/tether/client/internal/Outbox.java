@@ -2,6 +2,7 @@ package dev.tether.client.internal;
 
 import dev.tether.api.Ack;
 import dev.tether.api.Envelope;
+import dev.tether.api.WireRules;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -45,7 +46,7 @@ final class Outbox {
     }
 
     static Entry text(String text) {
-      return new Entry(text, null, null, null, null, Utf8.length(text));
+      return new Entry(text, null, null, null, null, WireRules.utf8Length(text));
     }
 
     static Entry binary(ByteBuffer copy) {
@@ -53,7 +54,7 @@ final class Outbox {
     }
 
     static Entry envelope(Envelope envelope, String encoded, CompletableFuture<Ack> future) {
-      return new Entry(null, null, envelope, encoded, future, Utf8.length(encoded));
+      return new Entry(null, null, envelope, encoded, future, WireRules.utf8Length(encoded));
     }
   }
 

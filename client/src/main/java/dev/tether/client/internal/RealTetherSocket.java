@@ -12,6 +12,7 @@ import dev.tether.api.RejectedException;
 import dev.tether.api.TetherException;
 import dev.tether.api.TetherSocket;
 import dev.tether.api.Wire;
+import dev.tether.api.WireRules;
 import dev.tether.client.ClientStats;
 import dev.tether.client.NetworkMonitor;
 import dev.tether.client.OutboxStore;
@@ -166,7 +167,7 @@ public final class RealTetherSocket {
   private void checkSize(String text) {
     // chars * 3 bounds the UTF-8 size: only long texts need counting.
     if ((long) text.length() * 3 > config.maxMessageSize()) {
-      checkSize(Utf8.length(text));
+      checkSize(WireRules.utf8Length(text));
     }
   }
 
@@ -743,10 +744,10 @@ public final class RealTetherSocket {
   }
 
   void text(Connection c, String text) {
-    if ((long) text.length() * 3 > config.maxMessageSize() && tooBig(c, Utf8.length(text))) {
+    if ((long) text.length() * 3 > config.maxMessageSize() && tooBig(c, WireRules.utf8Length(text))) {
       return;
     }
-    if (!looksLikeEnvelope(text)) {
+    if (!WireRules.isEnvelope(text)) {
       queueIfCurrent(c, events -> events.text(text));
       return;
     }
@@ -889,16 +890,6 @@ public final class RealTetherSocket {
       TetherThreads.io().execute(() -> ContainerSupport.abort(c.session, c.remote, reason));
     }
     afterUnlock();
-  }
-
-  private static boolean looksLikeEnvelope(String text) {
-    for (int i = 0, n = text.length(); i < n; i++) {
-      char ch = text.charAt(i);
-      if (!Character.isWhitespace(ch)) {
-        return ch == '{';
-      }
-    }
-    return false;
   }
 
   @Override

@@ -8,6 +8,7 @@ import dev.tether.api.EnvelopeCodec;
 import dev.tether.api.ErrorReply;
 import dev.tether.api.MalformedEnvelopeException;
 import dev.tether.api.Wire;
+import dev.tether.api.WireRules;
 import dev.tether.server.Received;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Session;
@@ -58,9 +59,9 @@ public final class Hub {
 
   /**
    * @param clock stamps accepted chats
+   * @param historyLimit chats of history kept per room, at least 1
+   * @param limits message size, rate and origin limits
    * @param nanoTime measures time for rate limits
-   */
-  /**
    * @param authenticator maps a bearer token to its user, or to null if it is not accepted; null
    *     for no authentication (the {@code user} query parameter is trusted)
    */
@@ -207,7 +208,7 @@ public final class Hub {
   void onText(Peer peer, String text) {
     // Each char is at most 3 UTF-8 bytes (a surrogate pair, 2 chars, is 4): count only long texts.
     if (text.length() > limits.maxMessageSize() / 3) {
-      long size = utf8Length(text);
+      long size = WireRules.utf8Length(text);
       if (size > limits.maxMessageSize()) {
         tooBig(peer, size);
         return;
@@ -215,10 +216,10 @@ public final class Hub {
     }
     if (!peer.withinRateLimit()) {
       received.add(new Received(peer.user(), text, null, null));
-      reply(peer, rateLimited(looksLikeEnvelope(text) ? idOf(text) : null));
+      reply(peer, rateLimited(WireRules.isEnvelope(text) ? idOf(text) : null));
       return;
     }
-    if (!looksLikeEnvelope(text)) {
+    if (!WireRules.isEnvelope(text)) {
       received.add(new Received(peer.user(), text, null, null));
       peer.send(text);
       return;
@@ -261,26 +262,6 @@ public final class Hub {
 
   private static ByteBuffer copyOf(ByteBuffer bytes) {
     return ByteBuffer.allocate(bytes.remaining()).put(bytes.duplicate()).flip();
-  }
-
-  /** The UTF-8 length of {@code text}, which holds valid UTF-16: Tyrus refuses bad UTF-8. */
-  static long utf8Length(String text) {
-    long n = 0;
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c < 0x80) {
-        n += 1;
-      } else if (c < 0x800) {
-        n += 2;
-      } else if (Character.isHighSurrogate(c) && i + 1 < text.length()
-          && Character.isLowSurrogate(text.charAt(i + 1))) {
-        n += 4;
-        i++;
-      } else {
-        n += 3;
-      }
-    }
-    return n;
   }
 
   private static ErrorReply unexpected(String id, String type) {
@@ -383,16 +364,6 @@ public final class Hub {
 
   private static void reply(Peer peer, Wire wire) {
     peer.send(CODEC.encode(wire));
-  }
-
-  private static boolean looksLikeEnvelope(String text) {
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (!Character.isWhitespace(c)) {
-        return c == '{';
-      }
-    }
-    return false;
   }
 
   /** The string {@code id} of a JSON object, or null if the text is not one or has none. */
