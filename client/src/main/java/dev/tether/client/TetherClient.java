@@ -68,7 +68,7 @@ public final class TetherClient implements TetherSocket {
   private final RealTetherSocket socket;
 
   private TetherClient(ClientConfig config) {
-    this.uri = config.uri();
+    this.uri = config.target().uri();
     this.socket = new RealTetherSocket(config, this);
   }
 
@@ -201,25 +201,20 @@ public final class TetherClient implements TetherSocket {
     private SocketDelegate delegate = new SocketDelegate() {};
     private final Map<String, String> headers = new LinkedHashMap<>();
     private List<String> subprotocols = List.of();
-    private Duration connectTimeout = Duration.ofSeconds(10);
-    private Duration closeTimeout = Duration.ofSeconds(5);
-    private Executor callbackExecutor;
+    private java.util.function.Supplier<Map<String, String>> headerSupplier;
     private WebSocketContainer container;
     private javax.net.ssl.SSLContext sslContext;
-    private Duration heartbeatInterval = Duration.ofSeconds(10);
-    private Duration pongTimeout = Duration.ofSeconds(10);
+    private int maxMessageSize = 1024 * 1024;
+    private ClientConfig.Timeouts timeouts = ClientConfig.Timeouts.DEFAULTS;
+    private ClientConfig.Liveness liveness = ClientConfig.Liveness.DEFAULTS;
     private ReconnectPolicy reconnect = ReconnectPolicy.defaults();
     private IntPredicate reconnectOn = TetherClient::isReconnectable;
     private NetworkMonitor networkMonitor;
     private boolean networkMonitorSet;
-    private int outboxMaxMessages = 10_000;
-    private long outboxMaxBytes = 16L * 1024 * 1024;
-    private OutboxStore outboxStore;
-    private Duration ackTimeout = Duration.ofSeconds(10);
-    private int maxMessageSize = 1024 * 1024;
-    private java.util.function.Supplier<Map<String, String>> headerSupplier;
-    private Scheduler scheduler = TetherThreads.scheduler();
     private RandomGenerator random;
+    private ClientConfig.OutboxSettings outbox = ClientConfig.OutboxSettings.DEFAULTS;
+    private Executor callbackExecutor;
+    private Scheduler scheduler = TetherThreads.scheduler();
 
     private Builder(URI uri) {
       Objects.requireNonNull(uri, "uri == null");
@@ -305,7 +300,7 @@ public final class TetherClient implements TetherSocket {
      * as failed. Default 10 s.
      */
     public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = positive(timeout, "connectTimeout");
+      this.timeouts = timeouts.withConnect(positive(timeout, "connectTimeout"));
       return this;
     }
 
@@ -314,7 +309,7 @@ public final class TetherClient implements TetherSocket {
      * connection; {@code onClose} then says {@code wasClean=false}. Default 5 s.
      */
     public Builder closeTimeout(Duration timeout) {
-      this.closeTimeout = positive(timeout, "closeTimeout");
+      this.timeouts = timeouts.withClose(positive(timeout, "closeTimeout"));
       return this;
     }
 
@@ -368,8 +363,7 @@ public final class TetherClient implements TetherSocket {
       if (interval.isNegative()) {
         throw new IllegalArgumentException("interval must be >= 0: " + interval);
       }
-      this.pongTimeout = positive(pongTimeout, "pongTimeout");
-      this.heartbeatInterval = interval;
+      this.liveness = new ClientConfig.Liveness(interval, positive(pongTimeout, "pongTimeout"));
       return this;
     }
 
@@ -412,8 +406,7 @@ public final class TetherClient implements TetherSocket {
       if (maxBytes < 1) {
         throw new IllegalArgumentException("maxBytes must be >= 1: " + maxBytes);
       }
-      this.outboxMaxMessages = maxMessages;
-      this.outboxMaxBytes = maxBytes;
+      this.outbox = outbox.withBounds(maxMessages, maxBytes);
       return this;
     }
 
@@ -424,7 +417,7 @@ public final class TetherClient implements TetherSocket {
      * client.
      */
     public Builder outboxStore(OutboxStore store) {
-      this.outboxStore = Objects.requireNonNull(store, "store == null");
+      this.outbox = outbox.withStore(Objects.requireNonNull(store, "store == null"));
       return this;
     }
 
@@ -435,7 +428,7 @@ public final class TetherClient implements TetherSocket {
      * connection. Default 10 s.
      */
     public Builder ackTimeout(Duration timeout) {
-      this.ackTimeout = positive(timeout, "ackTimeout");
+      this.timeouts = timeouts.withAck(positive(timeout, "ackTimeout"));
       return this;
     }
 
@@ -453,17 +446,27 @@ public final class TetherClient implements TetherSocket {
 
     /** A new client in state {@link ReadyState#CLOSED}; call {@link TetherClient#open()}. */
     public TetherClient build() {
+      return new TetherClient(config());
+    }
+
+    /** The configuration {@link #build()} uses; for tests of the builder. */
+    ClientConfig config() {
       if (container != null && sslContext != null) {
         throw new IllegalStateException(
             "sslContext(..) configures the default container; configure TLS on the container you pass instead");
       }
       NetworkMonitor monitor = networkMonitorSet ? networkMonitor
           : isLoopback(uri) ? null : NetworkMonitor.interfaces();
-      return new TetherClient(new ClientConfig(
-          uri, delegate, Map.copyOf(headers), headerSupplier, subprotocols, connectTimeout, closeTimeout,
-          callbackExecutor != null ? callbackExecutor : TetherThreads.callbacks(), container, sslContext,
-          heartbeatInterval, pongTimeout, reconnect, reconnectOn, monitor, outboxMaxMessages,
-          outboxMaxBytes, outboxStore, ackTimeout, maxMessageSize, scheduler, random != null ? random : RandomGenerator.of("L64X128MixRandom")));
+      return new ClientConfig(
+          new ClientConfig.Target(uri, Map.copyOf(headers), headerSupplier, subprotocols, container, sslContext,
+              maxMessageSize),
+          timeouts,
+          liveness,
+          new ClientConfig.Retry(reconnect, reconnectOn, monitor,
+              random != null ? random : RandomGenerator.of("L64X128MixRandom")),
+          outbox,
+          new ClientConfig.Threads(callbackExecutor != null ? callbackExecutor : TetherThreads.callbacks(), scheduler),
+          delegate);
     }
 
     private static boolean isLoopback(URI uri) {

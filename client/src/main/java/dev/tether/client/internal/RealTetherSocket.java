@@ -98,15 +98,15 @@ public final class RealTetherSocket {
 
   public RealTetherSocket(ClientConfig config, TetherSocket facade) {
     this.config = config;
-    this.events = new Callbacks(config.callbackExecutor(), config.delegate(), facade);
-    this.scheduler = config.scheduler();
-    this.container = config.container() != null
-        ? config.container()
-        : ContainerSupport.defaultContainer(config.connectTimeout(), config.sslContext());
-    this.endpointConfig = EndpointConfigs.create(config.headers(), config.headerSupplier(), config.subprotocols());
-    this.monitor = config.networkMonitor();
-    this.outbox = new Outbox(config.outboxMaxMessages(), config.outboxMaxBytes());
-    this.store = config.outboxStore();
+    this.events = new Callbacks(config.threads().callbacks(), config.delegate(), facade);
+    this.scheduler = config.threads().scheduler();
+    this.container = config.target().container() != null
+        ? config.target().container()
+        : ContainerSupport.defaultContainer(config.timeouts().connect(), config.target().sslContext());
+    this.endpointConfig = EndpointConfigs.create(config.target().headers(), config.target().headerSupplier(), config.target().subprotocols());
+    this.monitor = config.retry().networkMonitor();
+    this.outbox = new Outbox(config.outbox().maxMessages(), config.outbox().maxBytes());
+    this.store = config.outbox().store();
     if (store != null) {
       rooms.restore(store.rooms());
       for (Envelope e : store.pending()) {
@@ -116,7 +116,7 @@ public final class RealTetherSocket {
   }
 
   int maxMessageSize() {
-    return config.maxMessageSize();
+    return config.target().maxMessageSize();
   }
 
   public ClientStats stats() {
@@ -159,14 +159,14 @@ public final class RealTetherSocket {
 
   /** Refuses an outgoing message over the size limit. */
   private void checkSize(long bytes) {
-    if (bytes > config.maxMessageSize()) {
-      throw new IllegalArgumentException("message > " + config.maxMessageSize() + " bytes: " + bytes);
+    if (bytes > config.target().maxMessageSize()) {
+      throw new IllegalArgumentException("message > " + config.target().maxMessageSize() + " bytes: " + bytes);
     }
   }
 
   private void checkSize(String text) {
     // chars * 3 bounds the UTF-8 size: only long texts need counting.
-    if ((long) text.length() * 3 > config.maxMessageSize()) {
+    if ((long) text.length() * 3 > config.target().maxMessageSize()) {
       checkSize(WireRules.utf8Length(text));
     }
   }
@@ -293,7 +293,7 @@ public final class RealTetherSocket {
         c.cancelHeartbeat();
         c.closeRequested = true;
         c.closeTimer = scheduler.schedule(() -> TetherThreads.io().execute(() -> closeTimedOut(c, code)),
-            config.closeTimeout());
+            config.timeouts().close());
         toClose = c.session;
       } else if (state != ReadyState.CLOSED) {
         // Connecting or waiting to reconnect: nothing to close on the wire. A handshake still
@@ -320,7 +320,7 @@ public final class RealTetherSocket {
     // Let pending store writes (acks, room positions) finish, so that the caller may close the store.
     try {
       if (!storeOps.awaitIdle(Duration.ofSeconds(5))) {
-        log.warn("{}: outbox store writes still pending after close()", config.uri());
+        log.warn("{}: outbox store writes still pending after close()", config.target().uri());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -339,7 +339,7 @@ public final class RealTetherSocket {
   private String enqueue(Outbox.Entry entry) {
     String refusal = outbox.refusal(entry);
     if (refusal != null) {
-      log.debug("{}: refused: {}", config.uri(), refusal);
+      log.debug("{}: refused: {}", config.target().uri(), refusal);
       return refusal;
     }
     outbox.add(entry);
@@ -385,7 +385,7 @@ public final class RealTetherSocket {
       }
     }
     if (frames > 0) {
-      log.warn("{}: {} queued text/binary messages not sent: {}", config.uri(), frames, cause.getMessage());
+      log.warn("{}: {} queued text/binary messages not sent: {}", config.target().uri(), frames, cause.getMessage());
     }
   }
 
@@ -395,12 +395,12 @@ public final class RealTetherSocket {
   private void startAttempt() {
     state = ReadyState.CONNECTING;
     if (monitor != null && !monitor.isAvailable()) {
-      log.debug("{}: network unavailable; waiting before connecting", config.uri());
+      log.debug("{}: network unavailable; waiting before connecting", config.target().uri());
       return;
     }
     Connection c = new Connection(this, ++connectionCount);
     conn = c;
-    c.connectTimer = scheduler.schedule(() -> connectTimedOut(c), config.connectTimeout());
+    c.connectTimer = scheduler.schedule(() -> connectTimedOut(c), config.timeouts().connect());
     TetherThreads.io().execute(() -> connect(c));
   }
 
@@ -411,19 +411,19 @@ public final class RealTetherSocket {
       }
     }
     try {
-      container.connectToServer(c, endpointConfig, config.uri());
+      container.connectToServer(c, endpointConfig, config.target().uri());
     } catch (Exception e) {
       Throwable root = e;
       while (root.getCause() != null && root.getCause() != root) {
         root = root.getCause();
       }
-      attemptFailed(c, new TetherException("cannot connect to " + config.uri() + ": " + root, e));
+      attemptFailed(c, new TetherException("cannot connect to " + config.target().uri() + ": " + root, e));
     }
   }
 
   private void connectTimedOut(Connection c) {
     attemptFailed(c, new TimeoutException(
-        "no handshake response within " + config.connectTimeout().toMillis() + " ms from " + config.uri()));
+        "no handshake response within " + config.timeouts().connect().toMillis() + " ms from " + config.target().uri()));
   }
 
   private void attemptFailed(Connection c, Throwable cause) {
@@ -435,7 +435,7 @@ public final class RealTetherSocket {
       Throwable reported = cause;
       if (terminal != null) {
         c.terminal = true;
-        reported = new TetherException("cannot connect to " + config.uri() + ": " + terminal, cause);
+        reported = new TetherException("cannot connect to " + config.target().uri() + ": " + terminal, cause);
       }
       ended(c, CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode(), reported.getMessage(), false, reported);
     }
@@ -584,14 +584,14 @@ public final class RealTetherSocket {
       state = ReadyState.CLOSED;
       return;
     }
-    if (!c.terminal && config.reconnect().isEnabled() && config.reconnectOn().test(code)) {
+    if (!c.terminal && config.retry().policy().isEnabled() && config.retry().reconnectOn().test(code)) {
       scheduleReconnect(failure);
     } else {
       state = ReadyState.CLOSED;
       attempt = 0;
       failAll(outbox.drain(), new TetherException(
           "not delivered: connection closed with " + code + (why.isEmpty() ? "" : " " + why)
-              + (c.terminal ? "" : config.reconnect().isEnabled()
+              + (c.terminal ? "" : config.retry().policy().isEnabled()
                   ? "; the close code does not allow reconnecting" : "; reconnect is off"), failure), true);
     }
   }
@@ -599,10 +599,10 @@ public final class RealTetherSocket {
   /** Waits for the next attempt, or gives up. Guarded by lock. */
   private void scheduleReconnect(Throwable cause) {
     int next = attempt + 1;
-    if (!config.reconnect().allowsAttempt(next)) {
+    if (!config.retry().policy().allowsAttempt(next)) {
       state = ReadyState.CLOSED;
       TetherException gaveUp = new TetherException(
-          "gave up reconnecting to " + config.uri() + " after " + attempt + " attempts", cause);
+          "gave up reconnecting to " + config.target().uri() + " after " + attempt + " attempts", cause);
       attempt = 0;
       events.failure(gaveUp);
       failAll(outbox.drain(), gaveUp, true);
@@ -613,7 +613,7 @@ public final class RealTetherSocket {
       return;
     }
     attempt = next;
-    Duration delay = config.reconnect().delay(next, config.random());
+    Duration delay = config.retry().policy().delay(next, config.retry().random());
     events.reconnecting(next, delay);
     Object token = new Object();
     reconnectToken = token;
@@ -642,7 +642,7 @@ public final class RealTetherSocket {
       reconnectWait = Scheduler.Cancellable.DONE;
       reconnectToken = null;
       if (available) {
-        log.debug("{}: network available; connecting now", config.uri());
+        log.debug("{}: network available; connecting now", config.target().uri());
         attempt = 0;
         startAttempt();
       }
@@ -659,7 +659,7 @@ public final class RealTetherSocket {
   private void closeTimedOut(Connection c, int code) {
     synchronized (lock) {
       if (conn == c) {
-        ended(c, code, "no close frame from the peer within " + config.closeTimeout().toMillis() + " ms",
+        ended(c, code, "no close frame from the peer within " + config.timeouts().close().toMillis() + " ms",
             false, null);
       }
     }
@@ -671,7 +671,7 @@ public final class RealTetherSocket {
 
   /** Starts the connection's heartbeat. Guarded by lock. */
   private void startHeartbeat(Connection c) {
-    c.heartbeat = new Heartbeat(scheduler, config.heartbeatInterval(), config.pongTimeout(), c.remote,
+    c.heartbeat = new Heartbeat(scheduler, config.liveness().interval(), config.liveness().pongTimeout(), c.remote,
         timeout -> heartbeatMissed(c, timeout));
     c.heartbeat.start();
   }
@@ -682,7 +682,7 @@ public final class RealTetherSocket {
       if (conn != c) {
         return;
       }
-      log.info("{}: {}; aborting the connection", config.uri(), timeout.getMessage());
+      log.info("{}: {}; aborting the connection", config.target().uri(), timeout.getMessage());
       ended(c, CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode(), "heartbeat timeout", false, timeout);
     }
     CloseReason reason = new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "heartbeat timeout");
@@ -715,10 +715,10 @@ public final class RealTetherSocket {
    * only on fragmented messages (Tyrus) or not at all, so the check is ours.
    */
   private boolean tooBig(Connection c, long bytes) {
-    if (bytes <= config.maxMessageSize()) {
+    if (bytes <= config.target().maxMessageSize()) {
       return false;
     }
-    String why = "incoming message > " + config.maxMessageSize() + " bytes: " + bytes;
+    String why = "incoming message > " + config.target().maxMessageSize() + " bytes: " + bytes;
     // Report first: once the close is under way the connection stops being current.
     queueIfCurrent(c, events -> events.failure(new TetherException(why + "; closing with 1009")));
     CloseReason reason = new CloseReason(CloseReason.CloseCodes.TOO_BIG, "message too big");
@@ -744,7 +744,7 @@ public final class RealTetherSocket {
   }
 
   void text(Connection c, String text) {
-    if ((long) text.length() * 3 > config.maxMessageSize() && tooBig(c, WireRules.utf8Length(text))) {
+    if ((long) text.length() * 3 > config.target().maxMessageSize() && tooBig(c, WireRules.utf8Length(text))) {
       return;
     }
     if (!WireRules.isEnvelope(text)) {
@@ -857,7 +857,7 @@ public final class RealTetherSocket {
       return;
     }
     maintenanceScheduled = true;
-    long tick = Math.max(10_000_000L, Math.min(1_000_000_000L, config.ackTimeout().toNanos() / 4));
+    long tick = Math.max(10_000_000L, Math.min(1_000_000_000L, config.timeouts().ack().toNanos() / 4));
     scheduler.schedule(this::maintain, Duration.ofNanos(tick));
   }
 
@@ -875,11 +875,11 @@ public final class RealTetherSocket {
         return false;
       });
       Outbox.Entry oldest = state == ReadyState.OPEN ? outbox.firstWritten() : null;
-      if (oldest != null && now - oldest.writtenAt >= config.ackTimeout().toNanos()) {
+      if (oldest != null && now - oldest.writtenAt >= config.timeouts().ack().toNanos()) {
         dead = conn;
         TimeoutException timeout = new TimeoutException("no ack for " + oldest.envelope.id() + " within "
-            + config.ackTimeout().toMillis() + " ms");
-        log.info("{}: {}; aborting the connection", config.uri(), timeout.getMessage());
+            + config.timeouts().ack().toMillis() + " ms");
+        log.info("{}: {}; aborting the connection", config.target().uri(), timeout.getMessage());
         ended(dead, CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode(), "ack timeout", false, timeout);
       }
       scheduleMaintenance();
@@ -894,6 +894,6 @@ public final class RealTetherSocket {
 
   @Override
   public String toString() {
-    return "TetherClient{" + config.uri() + ", " + readyState() + "}";
+    return "TetherClient{" + config.target().uri() + ", " + readyState() + "}";
   }
 }
