@@ -120,6 +120,7 @@ class LimitsAndAuthTest {
     await().untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
     int handshakes = server.handshakeCount();
     server.dropAllConnections();
+    d.next(RecordingDelegate.Reconnecting.class); // past the drop's own onFailure (issue 9)
     RecordingDelegate.Failure refused = d.next(RecordingDelegate.Failure.class);
     assertThat(refused.error()).hasMessageContaining("HTTP 401").hasMessageContaining("not reconnecting")
         .hasMessageNotContaining("token-");

@@ -24,7 +24,7 @@ final class Callbacks {
   private final boolean watchesDelivery;
 
   Callbacks(Executor executor, SocketDelegate delegate, TetherSocket socket) {
-    this.queue = new SerialExecutor(executor);
+    this.queue = new SerialExecutor(executor, "delegate callback");
     this.delegate = delegate;
     this.socket = socket;
     this.watchesDelivery = overrides(delegate, "onDeliveryState",
@@ -52,6 +52,7 @@ final class Callbacks {
     queue.enqueue(() -> delegate.onMessage(socket, text));
   }
 
+  /** @param bytes the delegate's own: a copy nobody else holds */
   void binary(ByteBuffer bytes) {
     queue.enqueue(() -> delegate.onMessage(socket, bytes));
   }
@@ -60,6 +61,7 @@ final class Callbacks {
     queue.enqueue(() -> delegate.onEnvelope(socket, envelope));
   }
 
+  /** @param payload the delegate's own: a copy nobody else holds */
   void pong(ByteBuffer payload) {
     queue.enqueue(() -> delegate.onPong(socket, payload));
   }

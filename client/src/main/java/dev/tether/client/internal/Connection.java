@@ -7,69 +7,86 @@ import jakarta.websocket.PongMessage;
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One connection attempt and, if it opens, the connection: the JSR-356 endpoint the container calls,
- * plus the per-connection timers and heartbeat. The container's callbacks are forwarded to
- * the owning {@link RealTetherSocket}, which ignores them once this is no longer its current
- * connection. Fields are guarded by the socket's lock, except where noted.
+ * One connection attempt and, if it opens, the connection: the JSR-356 endpoint the container
+ * calls. It only forwards what the container reports to {@link Events}; the socket decides, and
+ * ignores a connection that is no longer the one its current {@link Phase} holds. One instance per
+ * attempt, so the instance itself tells a stale callback from a current one.
+ *
+ * <p>Fields are guarded by the socket's lock, except where noted.
  */
 final class Connection extends Endpoint {
-  private final RealTetherSocket socket;
+
+  /** Hears what the container reports; implemented by the socket. Called on container threads. */
+  interface Events {
+    int maxMessageSize();
+
+    void opened(Connection c, Session session);
+
+    void text(Connection c, String text);
+
+    /** {@code bytes} belongs to the container and may be reused once this returns. */
+    void binary(Connection c, ByteBuffer bytes);
+
+    /** {@code payload} belongs to the container and may be reused once this returns. */
+    void pong(Connection c, ByteBuffer payload);
+
+    void closed(Connection c, int code, String reason);
+
+    void failed(Connection c, Throwable error);
+  }
+
   final long number;
+  private final Events events;
 
   /** Set when the handshake completes; null before. */
   Session session;
   /** The session's async remote, taken at open: some containers refuse to hand it out once closed. */
   RemoteEndpoint.Async remote;
-  /** True if this attempt failed in a way retrying cannot fix (HTTP 401/403, TLS). */
-  boolean terminal;
-  /** True once the user's close() sent our close frame on this connection. */
-  boolean closeRequested;
   /** An error the container reported before its close callback. */
   Throwable failure;
-  Scheduler.Cancellable connectTimer = Scheduler.Cancellable.DONE;
-  Scheduler.Cancellable closeTimer = Scheduler.Cancellable.DONE;
-  /** Set when the connection opens; volatile because pongs are read without the lock. */
+  /** True once the outbox flush after opening is done: from then on sends write directly. */
+  boolean flushed;
+  /** Set when the connection opens; volatile because pongs are matched without the lock. */
   volatile Heartbeat heartbeat;
+  /** Pings of this connection, written one at a time on an I/O thread. Thread-safe. */
+  final SerialExecutor pings = new SerialExecutor(TetherThreads.io(), "ping write");
+  /** True while a heartbeat ping waits to be written or is being written. */
+  final AtomicBoolean heartbeatPingPending = new AtomicBoolean();
 
-  Connection(RealTetherSocket socket, long number) {
-    this.socket = socket;
+  Connection(Events events, long number) {
+    this.events = events;
     this.number = number;
   }
 
-  void cancelHeartbeat() {
+  void stopHeartbeat() {
     Heartbeat h = heartbeat;
     if (h != null) {
       h.stop();
     }
   }
 
-  void cancelTimers() {
-    connectTimer.cancel();
-    closeTimer.cancel();
-    cancelHeartbeat();
-  }
-
   @Override
   public void onOpen(Session session, EndpointConfig config) {
     ContainerSupport.configure(session);
-    session.setMaxTextMessageBufferSize(socket.maxMessageSize());
-    session.setMaxBinaryMessageBufferSize(socket.maxMessageSize());
-    session.addMessageHandler(String.class, text -> socket.text(this, text));
-    session.addMessageHandler(ByteBuffer.class, bytes -> socket.binary(this, bytes));
-    session.addMessageHandler(PongMessage.class, pong -> socket.pong(this, pong.getApplicationData()));
-    socket.opened(this, session);
+    session.setMaxTextMessageBufferSize(events.maxMessageSize());
+    session.setMaxBinaryMessageBufferSize(events.maxMessageSize());
+    session.addMessageHandler(String.class, text -> events.text(this, text));
+    session.addMessageHandler(ByteBuffer.class, bytes -> events.binary(this, bytes));
+    session.addMessageHandler(PongMessage.class, pong -> events.pong(this, pong.getApplicationData()));
+    events.opened(this, session);
   }
 
   @Override
   public void onClose(Session session, CloseReason reason) {
-    socket.closed(this, reason.getCloseCode().getCode(), reason.getReasonPhrase());
+    events.closed(this, reason.getCloseCode().getCode(), reason.getReasonPhrase());
   }
 
   @Override
   public void onError(Session session, Throwable error) {
-    socket.failed(this, error);
+    events.failed(this, error);
   }
 
   @Override

@@ -111,6 +111,14 @@ final class ContainerSupport {
     }
   }
 
+  /**
+   * What to do before each handshake on {@code container}: on Tyrus, make sure a hang-up before the
+   * handshake response is noticed at once ({@link TyrusHandshakeWatch}); elsewhere nothing.
+   */
+  static Runnable beforeHandshake(WebSocketContainer container) {
+    return isTyrus(container) ? TyrusHandshakeWatch::install : () -> {};
+  }
+
   static boolean isTyrus(WebSocketContainer container) {
     return container.getClass().getName().startsWith("org.glassfish.tyrus.");
   }
@@ -144,15 +152,33 @@ final class ContainerSupport {
 
   /**
    * Ends a connection we consider dead without waiting for the peer: on Tyrus the TCP connection is
-   * closed at once; elsewhere a close frame is sent, which is all the standard API offers. Blocking;
-   * call it on an I/O thread.
+   * closed at once; on a container whose session has a public {@code abort()} (Jetty) that is
+   * called; elsewhere a close frame is sent, which is all the standard API offers. Blocking; call it
+   * on an I/O thread.
    */
   static void abort(Session session, RemoteEndpoint.Async remote, CloseReason reason) {
     if (isTyrusSession(session) && closeTyrusTransport(remote)) {
       return;
     }
+    if (abortMethod(session)) {
+      return;
+    }
     closeQuietly(session, reason != null ? reason
         : new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "aborted"));
+  }
+
+  /** Calls the session's own {@code abort()} if it has one (Jetty's closes the TCP connection). */
+  private static boolean abortMethod(Session session) {
+    try {
+      Method abort = session.getClass().getMethod("abort");
+      abort.invoke(session);
+      return true;
+    } catch (NoSuchMethodException e) {
+      return false;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      log.debug("abort() failed on {}; sending a close frame instead", session.getId(), e);
+      return false;
+    }
   }
 
   /** Sends a close frame; failures are expected on a broken connection and only logged. */

@@ -12,12 +12,14 @@ final class EndpointConfigs {
   /**
    * @param supplier called on every handshake (so that a refreshed token is used on reconnect);
    *     null for none. Its headers override the fixed ones.
+   * @param beforeHandshake run first on every handshake, on the connecting thread
    */
-  static ClientEndpointConfig create(
-      Map<String, String> headers, Supplier<Map<String, String>> supplier, List<String> subprotocols) {
+  static ClientEndpointConfig create(Map<String, String> headers, Supplier<Map<String, String>> supplier,
+      List<String> subprotocols, Runnable beforeHandshake) {
     ClientEndpointConfig.Configurator configurator = new ClientEndpointConfig.Configurator() {
       @Override
       public void beforeRequest(Map<String, List<String>> request) {
+        beforeHandshake.run();
         headers.forEach((name, value) -> request.put(name, List.of(value)));
         if (supplier != null) {
           Map<String, String> fresh = supplier.get();

@@ -1,21 +1,50 @@
 package dev.tether.client.internal;
 
+import dev.tether.api.TetherException;
 import java.lang.reflect.Method;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
 import java.security.cert.CertificateException;
 import javax.net.ssl.SSLException;
 
 /**
- * Tells failed attempts that retrying cannot fix from those it may: a server that answers the
- * upgrade with 401 or 403 will do so again, and a certificate we do not trust stays untrusted. Such
- * failures are terminal: no reconnect storm against a server that will never let us in.
+ * Turns a failed connection attempt into what the delegate is told, and tells failures that
+ * retrying cannot fix from those it may. A server that answers the upgrade with a final 4xx status
+ * (401, 403, 404, ...; not 408 Request Timeout or 429 Too Many Requests) will do so again, and a
+ * certificate we do not trust stays untrusted: such failures are terminal, with no reconnect storm
+ * against a server that will never let us in. An unresolvable host may resolve later (DNS, VPN), so
+ * it is retried, but its failure names the host.
  *
  * <p>JSR-356 has no standard exception for an HTTP status, so the status is read from the cause
  * chain: Tyrus's {@code HandshakeException.getHttpStatusCode()}, Jetty's
  * {@code UpgradeException.getResponseStatusCode()}, or Tyrus's {@code AuthenticationException}
- * (401).
+ * (401). Messages name the URI without its query, which may carry credentials.
  */
 final class HandshakeFailures {
   private HandshakeFailures() {}
+
+  /** What to report for a failed attempt, and whether retrying is pointless. */
+  record Verdict(Throwable reported, boolean terminal) {}
+
+  /** Judges {@code failure}, thrown by {@code connectToServer} (or reported before open) for {@code uri}. */
+  static Verdict judge(URI uri, Throwable failure) {
+    String prefix = "cannot connect to " + redacted(uri) + ": ";
+    String terminal = terminalReason(failure);
+    if (terminal != null) {
+      return new Verdict(new TetherException(prefix + terminal, failure), true);
+    }
+    if (unresolved(failure)) {
+      UnknownHostException unknown = new UnknownHostException(uri.getHost());
+      unknown.initCause(failure);
+      return new Verdict(new TetherException(prefix + "cannot resolve host " + uri.getHost(), unknown), false);
+    }
+    Throwable root = failure;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return new Verdict(new TetherException(prefix + root, failure), false);
+  }
 
   /** Why {@code failure} is terminal, or null if a later attempt may succeed. */
   static String terminalReason(Throwable failure) {
@@ -29,8 +58,18 @@ final class HandshakeFailures {
         return "the server refused the handshake with HTTP " + status
             + (status == 401 ? " Unauthorized" : " Forbidden") + "; not reconnecting";
       }
+      if (status >= 400 && status < 500 && status != 408 && status != 429) {
+        return "the server answered the handshake with HTTP " + status + reasonPhrase(status)
+            + "; not reconnecting: the same request will get the same answer";
+      }
     }
     return null;
+  }
+
+  /** The URI as messages and logs may show it: without user info, query or fragment. */
+  static String redacted(URI uri) {
+    return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort())
+        + (uri.getRawPath() == null ? "" : uri.getRawPath());
   }
 
   static int httpStatus(Throwable t) {
@@ -49,5 +88,25 @@ final class HandshakeFailures {
       }
     }
     return -1;
+  }
+
+  private static boolean unresolved(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String reasonPhrase(int status) {
+    return switch (status) {
+      case 400 -> " Bad Request";
+      case 404 -> " Not Found";
+      case 405 -> " Method Not Allowed";
+      case 410 -> " Gone";
+      case 426 -> " Upgrade Required";
+      default -> "";
+    };
   }
 }

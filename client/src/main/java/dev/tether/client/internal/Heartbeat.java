@@ -1,13 +1,10 @@
 package dev.tether.client.internal;
 
-import jakarta.websocket.RemoteEndpoint;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One connection's liveness check: a ping every interval from the shared scheduler, and a deadline
@@ -17,16 +14,20 @@ import org.slf4j.LoggerFactory;
  * <p>Ping payloads are a 4-byte marker and the ping's sequence number, so that a pong answering the
  * heartbeat is told apart from one answering the user's {@code sendPing} (only the latter reaches
  * the delegate). Thread-safe: the scheduler, the container's reading thread and the socket call it.
+ *
+ * <p>The scheduler thread only counts and schedules here: the ping itself is handed to
+ * {@code pinger}, which writes it elsewhere ({@link Outbound#heartbeatPing}), because a ping write
+ * may block (Jetty's {@code sendPing} waits until the frame is written) and a peer that stops
+ * reading must not freeze the deadline meant to find it, nor any other timer.
  */
 final class Heartbeat {
-  private static final Logger log = LoggerFactory.getLogger(Heartbeat.class);
   private static final int MARKER = 0x54485442; // "THTB"
   private static final int SIZE = 12;
 
   private final Scheduler scheduler;
   private final Duration interval;
   private final Duration pongTimeout;
-  private final RemoteEndpoint.Async remote;
+  private final Consumer<ByteBuffer> pinger;
   private final Consumer<TimeoutException> onDead;
 
   /** Guarded by this. */
@@ -41,14 +42,16 @@ final class Heartbeat {
   private final ArrayDeque<Scheduler.Cancellable> deadlines = new ArrayDeque<>();
 
   /**
+   * @param pinger sends a ping with the given payload; called on the scheduler thread, so it must
+   *     only hand the write off
    * @param onDead told when a ping went unanswered; called at most once, on the scheduler thread
    */
-  Heartbeat(Scheduler scheduler, Duration interval, Duration pongTimeout, RemoteEndpoint.Async remote,
+  Heartbeat(Scheduler scheduler, Duration interval, Duration pongTimeout, Consumer<ByteBuffer> pinger,
       Consumer<TimeoutException> onDead) {
     this.scheduler = scheduler;
     this.interval = interval;
     this.pongTimeout = pongTimeout;
-    this.remote = remote;
+    this.pinger = pinger;
     this.onDead = onDead;
   }
 
@@ -78,11 +81,7 @@ final class Heartbeat {
       deadlines.add(scheduler.schedule(() -> deadline(n), pongTimeout));
       tick = scheduler.schedule(this::ping, interval);
     }
-    try {
-      remote.sendPing(payload(n));
-    } catch (Exception e) {
-      log.debug("ping write failed; its deadline will tell", e);
-    }
+    pinger.accept(payload(n)); // a failed or stuck write shows as a missed deadline
   }
 
   private void deadline(long ping) {

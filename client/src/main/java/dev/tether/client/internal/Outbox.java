@@ -28,8 +28,11 @@ final class Outbox {
     final long size;
     /** True once written on the current connection. */
     boolean written;
-    /** True once written on any connection: writing it again is a resend. */
-    boolean everWritten;
+    /**
+     * Orders first writes: 0 until the entry is first written, then a number larger than that of
+     * every entry written before it. Writing it again is a resend.
+     */
+    long firstSent;
     /** When it was last written, in scheduler nanos; for the ack timeout and RTT. */
     long writtenAt;
     /** When it expires, in scheduler nanos; {@code Long.MAX_VALUE} for never. */
@@ -119,13 +122,6 @@ final class Outbox {
         it.remove();
         bytes -= e.size;
       }
-    }
-  }
-
-  /** Marks every envelope as not written: a new connection must write it again. */
-  void markAllUnwritten() {
-    for (Entry e : entries.values()) {
-      e.written = false;
     }
   }
 

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs tasks one at a time, in the order they were enqueued, on a shared executor: a client's
- * delegate callbacks never overlap and never need a thread of their own.
+ * delegate callbacks (or store calls, or pings) never overlap and never need a thread of their own.
  *
  * <p>Enqueueing and starting are split so that a caller can enqueue while holding its lock (which
  * fixes the order) and start the drain after releasing it (so that even a direct executor never runs
@@ -22,13 +22,17 @@ final class SerialExecutor {
   private static final int BATCH = 256;
 
   private final Executor executor;
+  /** What the tasks are, for logs. */
+  private final String what;
   private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
   /** True while a drain is submitted or running; at most one at a time. */
   private final AtomicBoolean draining = new AtomicBoolean();
   private final Runnable drain = this::drain;
 
-  SerialExecutor(Executor executor) {
+  /** @param what what the tasks are, for logs ("delegate callback") */
+  SerialExecutor(Executor executor, String what) {
     this.executor = executor;
+    this.what = what;
   }
 
   /** Adds a task; it runs after every task enqueued before it, once {@link #start()} is called. */
@@ -43,7 +47,7 @@ final class SerialExecutor {
         executor.execute(drain);
       } catch (RejectedExecutionException e) {
         draining.set(false);
-        log.error("callback executor rejected delegate callbacks; {} are waiting", queue.size(), e);
+        log.error("executor rejected {} tasks; {} are waiting", what, queue.size(), e);
       }
     }
   }
@@ -69,7 +73,7 @@ final class SerialExecutor {
         try {
           task.run();
         } catch (Throwable t) {
-          log.warn("delegate callback threw; continuing", t);
+          log.warn("{} threw; continuing", what, t);
         }
       }
     } finally {

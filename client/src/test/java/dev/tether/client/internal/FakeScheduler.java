@@ -1,13 +1,12 @@
-package dev.tether.client;
+package dev.tether.client.internal;
 
-import dev.tether.client.internal.Scheduler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
 
 /** Fake time: tasks run only when a test advances the clock, on the test's thread. Thread-safe. */
-final class FakeScheduler implements Scheduler {
+public final class FakeScheduler implements Scheduler {
   private record Task(long due, long order, Runnable runnable) {}
 
   private final PriorityQueue<Task> tasks = new PriorityQueue<>(
@@ -32,7 +31,7 @@ final class FakeScheduler implements Scheduler {
   }
 
   /** Moves time forward by {@code d}, running every task that falls due, in time order. */
-  void advance(Duration d) {
+  public void advance(Duration d) {
     long target;
     synchronized (this) {
       target = now + d.toNanos();
@@ -53,7 +52,7 @@ final class FakeScheduler implements Scheduler {
   }
 
   /** Delays from now of the tasks waiting, soonest first. */
-  synchronized List<Duration> pending() {
+  public synchronized List<Duration> pending() {
     List<Duration> out = new ArrayList<>();
     tasks.stream().sorted((a, b) -> Long.compare(a.due, b.due))
         .forEach(t -> out.add(Duration.ofNanos(t.due - now)));

@@ -1,0 +1,277 @@
+package dev.tether.client.internal;
+
+import dev.tether.api.Ack;
+import dev.tether.api.DeliveryState;
+import dev.tether.api.Envelope;
+import dev.tether.api.EnvelopeCodec;
+import dev.tether.api.ErrorReply;
+import dev.tether.api.RejectedException;
+import dev.tether.api.TetherException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Envelopes from send to ack, and the frames that wait with them in the {@link Outbox}: the
+ * {@linkplain DeliveryState delivery states} reported to the delegate, the ack timeout, expiry, and
+ * what a new connection writes, in which order.
+ *
+ * <p>States: an envelope is QUEUED when it enters the outbox and cannot be written at once, SENT
+ * each time it is written, QUEUED again when its connection ends before the ack, then ACKED, or
+ * FAILED (refused, expired, closed, gave up). Resend order on a new connection: resumes first (see
+ * {@link #resumes}), then envelopes written on an earlier connection and not acked, in the order
+ * they were first sent, then everything never written (envelopes and frames) in send order.
+ *
+ * <p>The ack timeout and expiry are checked by one maintenance tick on the scheduler, due every
+ * quarter of the ack timeout (10 ms to 1 s) while the outbox holds anything. Not thread-safe: every
+ * method must be called holding the socket's lock, and asserts it.
+ */
+final class DeliveryTracker {
+  private static final Logger log = LoggerFactory.getLogger(DeliveryTracker.class);
+  private static final EnvelopeCodec CODEC = EnvelopeCodec.shared();
+
+  private final Object lock;
+  private final Outbox outbox;
+  private final Callbacks events;
+  private final StoreSync store;
+  private final Counters counters;
+  private final Scheduler scheduler;
+  private final long ackTimeoutNanos;
+  /** The maintenance tick; runs on the scheduler thread and calls {@link #tick}. */
+  private final Runnable tickTask;
+
+  /** Ids of resumes written on the current connection, and their rooms. */
+  private final Map<String, String> resumes = new HashMap<>();
+  private boolean tickScheduled;
+  /** Numbers first writes, for the resend order. */
+  private long writes;
+
+  DeliveryTracker(Object lock, Outbox outbox, Callbacks events, StoreSync store, Counters counters,
+      Scheduler scheduler, Duration ackTimeout, Runnable tickTask) {
+    this.lock = lock;
+    this.outbox = outbox;
+    this.events = events;
+    this.store = store;
+    this.counters = counters;
+    this.scheduler = scheduler;
+    this.ackTimeoutNanos = ackTimeout.toNanos();
+    this.tickTask = tickTask;
+  }
+
+  int size() {
+    assert Thread.holdsLock(lock);
+    return outbox.size();
+  }
+
+  /** The envelope with {@code id} still waiting for its ack, or null. */
+  Outbox.Entry waiting(String id) {
+    assert Thread.holdsLock(lock);
+    return outbox.envelope(id);
+  }
+
+  /** Why {@code entry} does not fit in the outbox, or null if it does. */
+  String refusal(Outbox.Entry entry) {
+    assert Thread.holdsLock(lock);
+    String refusal = outbox.refusal(entry);
+    if (refusal != null) {
+      log.debug("refused: {}", refusal);
+    }
+    return refusal;
+  }
+
+  /** An envelope a previous client left in the store: waits, with no state reported yet. */
+  void restore(Envelope envelope) {
+    assert Thread.holdsLock(lock);
+    outbox.add(Outbox.Entry.envelope(envelope, CODEC.encode(envelope), new java.util.concurrent.CompletableFuture<>()));
+  }
+
+  /** Adds an entry that waits for a connection (its envelope is QUEUED). Checked with refusal(). */
+  void queue(Outbox.Entry entry) {
+    assert Thread.holdsLock(lock);
+    outbox.add(entry);
+    if (entry.envelope != null) {
+      events.deliveryState(entry.envelope, DeliveryState.QUEUED);
+      ensureTick();
+    }
+  }
+
+  /** Adds an envelope entry the caller writes right after releasing the lock (it is SENT). */
+  void sendNow(Outbox.Entry entry) {
+    assert Thread.holdsLock(lock) && entry.envelope != null;
+    outbox.add(entry);
+    written(entry);
+    ensureTick();
+  }
+
+  /**
+   * Resumes to write first on a new connection, one per room, registered so that their acks are
+   * recognised; returns the encoded frames.
+   */
+  List<String> resumes(RoomTracker rooms) {
+    assert Thread.holdsLock(lock);
+    List<String> frames = new ArrayList<>();
+    rooms.resumePoints().forEach((room, lastSeq) -> frames.add(resume(rooms, room, lastSeq)));
+    return frames;
+  }
+
+  /** A resume of {@code room} after {@code lastSeq}, registered; returns the encoded frame. */
+  String resume(RoomTracker rooms, String room, long lastSeq) {
+    assert Thread.holdsLock(lock);
+    Envelope resume = Envelope.resume(room, lastSeq);
+    resumes.put(resume.id(), room);
+    rooms.resumeSent(room, resume.id());
+    return CODEC.encode(resume);
+  }
+
+  /**
+   * Everything the connection has not written yet, in resend order; envelopes are marked SENT and
+   * stay until acked, frames leave the outbox. The caller writes them after releasing the lock.
+   */
+  List<Outbox.Entry> takeUnwritten() {
+    assert Thread.holdsLock(lock);
+    List<Outbox.Entry> resent = new ArrayList<>();
+    List<Outbox.Entry> fresh = new ArrayList<>();
+    outbox.forEach(e -> {
+      if (!e.written) {
+        (e.firstSent > 0 ? resent : fresh).add(e);
+      }
+      return e.envelope == null; // frames are written once and forgotten
+    });
+    resent.sort(Comparator.comparingLong(e -> e.firstSent));
+    resent.addAll(fresh);
+    for (Outbox.Entry e : resent) {
+      if (e.envelope != null) {
+        written(e);
+      }
+    }
+    if (!resent.isEmpty()) {
+      ensureTick();
+    }
+    return resent;
+  }
+
+  /** The connection ended: every envelope written on it and not acked is QUEUED again. */
+  void connectionLost() {
+    assert Thread.holdsLock(lock);
+    resumes.clear();
+    outbox.forEach(e -> {
+      if (e.written) {
+        e.written = false;
+        events.deliveryState(e.envelope, DeliveryState.QUEUED);
+      }
+      return false;
+    });
+  }
+
+  /** The room of the resume this ack answers, or null if it answers none. */
+  String resumeAcked(Ack ack) {
+    assert Thread.holdsLock(lock);
+    return resumes.remove(ack.id());
+  }
+
+  /** An ack for one of our envelopes: ACKED, its future completes. Returns it, or null if unknown. */
+  Envelope acked(Ack ack) {
+    assert Thread.holdsLock(lock);
+    Outbox.Entry entry = outbox.removeEnvelope(ack.id());
+    if (entry == null) {
+      return null; // a duplicate ack, or one for an envelope that already failed (expired)
+    }
+    counters.acks++;
+    if (entry.written) {
+      counters.lastRttNanos = scheduler.nanoTime() - entry.writtenAt;
+    }
+    store.forgetLater(entry.envelope.id());
+    events.deliveryState(entry.envelope, DeliveryState.ACKED);
+    events.complete(entry.future, ack);
+    return entry.envelope;
+  }
+
+  /** A server error naming one of our envelopes fails it; false if it names none. */
+  boolean rejected(ErrorReply error) {
+    assert Thread.holdsLock(lock);
+    Outbox.Entry entry = error.id() == null ? null : outbox.removeEnvelope(error.id());
+    if (entry == null) {
+      return false;
+    }
+    fail(entry, new RejectedException(error), true);
+    return true;
+  }
+
+  /**
+   * Empties the outbox: envelope futures fail with {@code cause}, dropped frames are logged.
+   *
+   * @param forget also remove the envelopes from the store (they failed for good); false keeps
+   *     them there for a later client (the user's close())
+   */
+  void failAll(TetherException cause, boolean forget) {
+    assert Thread.holdsLock(lock);
+    int frames = 0;
+    for (Outbox.Entry e : outbox.drain()) {
+      if (e.envelope != null) {
+        fail(e, cause, forget);
+      } else {
+        frames++;
+      }
+    }
+    if (frames > 0) {
+      log.warn("{} queued text/binary messages not sent: {}", frames, cause.getMessage());
+    }
+  }
+
+  /** Makes sure a maintenance tick is coming while the outbox holds anything. */
+  void ensureTick() {
+    assert Thread.holdsLock(lock);
+    if (tickScheduled || outbox.size() == 0) {
+      return;
+    }
+    tickScheduled = true;
+    long tick = Math.max(10_000_000L, Math.min(1_000_000_000L, ackTimeoutNanos / 4));
+    scheduler.schedule(tickTask, Duration.ofNanos(tick));
+  }
+
+  /**
+   * The maintenance tick: fails expired envelopes and, if {@code open}, finds an envelope written on
+   * it whose ack is overdue.
+   *
+   * @return the id of the overdue envelope, or null
+   */
+  String tick(boolean open) {
+    assert Thread.holdsLock(lock);
+    tickScheduled = false;
+    long now = scheduler.nanoTime();
+    outbox.forEach(e -> {
+      if (e.envelope != null && e.expiresAt <= now) {
+        fail(e, new TetherException("expired: " + e.envelope.id() + " was not acknowledged in time"), true);
+        return true;
+      }
+      return false;
+    });
+    Outbox.Entry oldest = open ? outbox.firstWritten() : null;
+    ensureTick();
+    return oldest != null && now - oldest.writtenAt >= ackTimeoutNanos ? oldest.envelope.id() : null;
+  }
+
+  private void written(Outbox.Entry e) {
+    if (e.firstSent > 0) {
+      counters.resends++;
+    } else {
+      e.firstSent = ++writes;
+    }
+    e.written = true;
+    e.writtenAt = scheduler.nanoTime();
+    events.deliveryState(e.envelope, DeliveryState.SENT);
+  }
+
+  private void fail(Outbox.Entry e, TetherException cause, boolean forget) {
+    if (forget) {
+      store.forgetLater(e.envelope.id());
+    }
+    events.deliveryState(e.envelope, DeliveryState.FAILED);
+    events.fail(e.future, cause);
+  }
+}

@@ -1,0 +1,201 @@
+package dev.tether.client.internal;
+
+import dev.tether.api.Ack;
+import dev.tether.api.Envelope;
+import dev.tether.api.EnvelopeCodec;
+import dev.tether.api.ErrorReply;
+import dev.tether.api.MalformedEnvelopeException;
+import dev.tether.api.RejectedException;
+import dev.tether.api.TetherException;
+import dev.tether.api.Wire;
+import dev.tether.api.WireRules;
+import jakarta.websocket.CloseReason;
+import java.nio.ByteBuffer;
+
+/**
+ * The inbound path of one socket: frame, size check, codec, room ordering, delegate callbacks.
+ * Called on container threads. Decoding happens before the lock; the lock is taken once per frame,
+ * to check that the frame's connection still carries messages and to update delivery and room
+ * state; writes it causes (a resume after a seq jump) happen after it is released.
+ *
+ * <p>Ownership: binary messages and pong payloads are copied before they are queued for the
+ * delegate. Containers may reuse their buffer as soon as the handler returns (Jetty does), and the
+ * bytes a delegate gets must be its own.
+ */
+final class Inbound {
+  private static final EnvelopeCodec CODEC = EnvelopeCodec.shared();
+
+  private final Object lock;
+  private final Lifecycle lifecycle;
+  private final DeliveryTracker delivery;
+  private final RoomTracker rooms;
+  private final StoreSync store;
+  private final Callbacks events;
+  private final Counters counters;
+  private final Outbound outbound;
+  private final int maxMessageSize;
+  private final Runnable afterUnlock;
+
+  Inbound(Object lock, Lifecycle lifecycle, DeliveryTracker delivery, RoomTracker rooms, StoreSync store,
+      Callbacks events, Counters counters, Outbound outbound, int maxMessageSize, Runnable afterUnlock) {
+    this.lock = lock;
+    this.lifecycle = lifecycle;
+    this.delivery = delivery;
+    this.rooms = rooms;
+    this.store = store;
+    this.events = events;
+    this.counters = counters;
+    this.outbound = outbound;
+    this.maxMessageSize = maxMessageSize;
+    this.afterUnlock = afterUnlock;
+  }
+
+  void text(Connection c, String text) {
+    // chars * 3 bounds the UTF-8 size: only long texts need counting.
+    if ((long) text.length() * 3 > maxMessageSize && tooBig(c, WireRules.utf8Length(text))) {
+      return;
+    }
+    if (!WireRules.isEnvelope(text)) {
+      synchronized (lock) {
+        if (!lifecycle.carries(c)) {
+          return;
+        }
+        events.text(text);
+      }
+      afterUnlock.run();
+      return;
+    }
+    Wire wire;
+    try {
+      wire = CODEC.decode(text);
+    } catch (MalformedEnvelopeException e) {
+      failure(c, e);
+      return;
+    }
+    String resume;
+    synchronized (lock) {
+      if (!lifecycle.carries(c)) {
+        return;
+      }
+      resume = envelope(c, wire);
+    }
+    if (resume != null) {
+      Outbound.text(c, resume);
+    }
+    afterUnlock.run();
+  }
+
+  void binary(Connection c, ByteBuffer containers) {
+    if (tooBig(c, containers.remaining())) {
+      return;
+    }
+    ByteBuffer own = copy(containers);
+    synchronized (lock) {
+      if (!lifecycle.carries(c)) {
+        return;
+      }
+      events.binary(own);
+    }
+    afterUnlock.run();
+  }
+
+  void pong(Connection c, ByteBuffer containers) {
+    Heartbeat heartbeat = c.heartbeat;
+    long rtt = heartbeat == null ? -1 : heartbeat.pong(containers);
+    ByteBuffer own = rtt >= 0 ? null : copy(containers);
+    synchronized (lock) {
+      if (!lifecycle.carries(c)) {
+        return;
+      }
+      if (rtt > 0) {
+        counters.lastRttNanos = rtt;
+      }
+      if (own == null) {
+        return; // the heartbeat's own pong
+      }
+      events.pong(own);
+    }
+    afterUnlock.run();
+  }
+
+  private static ByteBuffer copy(ByteBuffer b) {
+    return ByteBuffer.allocate(b.remaining()).put(b.duplicate()).flip();
+  }
+
+  /** Applies an envelope from the server; returns a resume frame to write, or null. */
+  private String envelope(Connection c, Wire wire) {
+    if (wire instanceof Envelope e && e.type() == Envelope.Type.CHAT) {
+      return apply(c, rooms.chat(e));
+    } else if (wire instanceof Envelope e) {
+      events.envelope(e);
+    } else if (wire instanceof Ack ack) {
+      return acked(c, ack);
+    } else if (wire instanceof ErrorReply error) {
+      return rejected(c, error);
+    }
+    return null;
+  }
+
+  private String acked(Connection c, Ack ack) {
+    if (delivery.resumeAcked(ack) != null) {
+      return apply(c, rooms.resumed(ack.id()));
+    }
+    Envelope e = delivery.acked(ack);
+    if (e != null && e.type() == Envelope.Type.JOIN) {
+      rooms.joined(e.room(), ack.seq());
+    } else if (e != null && e.type() == Envelope.Type.LEAVE) {
+      rooms.left(e.room());
+    }
+    store.saveRoomsLater(rooms);
+    return null;
+  }
+
+  private String rejected(Connection c, ErrorReply error) {
+    if (ErrorReply.HISTORY_GAP.equals(error.code()) && error.room() != null) {
+      return apply(c, rooms.gap(error.room(), error.first(), error.last()));
+    }
+    if (!delivery.rejected(error)) {
+      events.failure(new RejectedException(error));
+    }
+    return null;
+  }
+
+  /** Delivers what a room step released and reports gaps; returns a resume to ask for, or null. */
+  private String apply(Connection c, RoomTracker.Step step) {
+    counters.duplicatesDropped += step.duplicates();
+    for (long[] gap : step.gaps()) {
+      events.gap(step.room(), gap[0], gap[1]);
+    }
+    for (Envelope e : step.deliver()) {
+      events.envelope(e);
+    }
+    store.saveRoomsLater(rooms);
+    // A seq jump on a live connection: ask for what is missing.
+    return step.resume() && lifecycle.isOpen(c) ? delivery.resume(rooms, step.room(), step.resumeAfter()) : null;
+  }
+
+  /**
+   * Closes with 1009 if an incoming message is over the limit. Containers enforce their buffer size
+   * only on fragmented messages (Tyrus) or not at all, so the check is ours.
+   */
+  private boolean tooBig(Connection c, long bytes) {
+    if (bytes <= maxMessageSize) {
+      return false;
+    }
+    String why = "incoming message > " + maxMessageSize + " bytes: " + bytes;
+    // Report first: once the close is under way the connection stops being current.
+    failure(c, new TetherException(why + "; closing with 1009"));
+    outbound.close(c, new CloseReason(CloseReason.CloseCodes.TOO_BIG, "message too big"));
+    return true;
+  }
+
+  private void failure(Connection c, Throwable error) {
+    synchronized (lock) {
+      if (!lifecycle.carries(c)) {
+        return;
+      }
+      events.failure(error);
+    }
+    afterUnlock.run();
+  }
+}
