@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.api.ReadyState;
 import dev.tether.client.RecordingDelegate.Close;
+import dev.tether.client.RecordingDelegate.Failure;
 import dev.tether.client.RecordingDelegate.Open;
 import dev.tether.server.FaultProxy;
 import jakarta.websocket.WebSocketContainer;
@@ -52,6 +53,30 @@ class OnJettyTest extends PortableBehaviourTest {
       assertThat(close.reason()).isEqualTo("no close frame from the peer within 500 ms");
       assertThat(elapsedMillis).isBetween(450L, 5000L);
       assertThat(c.readyState()).isEqualTo(ReadyState.CLOSED);
+    }
+  }
+
+  /**
+   * Guards issue 9, defect 5 on Jetty: a handshake whose TCP connection is closed without an HTTP
+   * answer fails when the connection ends, not at the connect timeout.
+   */
+  @Test
+  void aHandshakeWhoseConnectionClosesWithoutAnAnswerFailsAtOnce() {
+    try (HangUpServer hangUp = HangUpServer.start()) {
+      RecordingDelegate d = new RecordingDelegate();
+      TetherClient c = TetherClient.builder(hangUp.uri()).delegate(d).container(JETTY)
+          .reconnect(ReconnectPolicy.none()).connectTimeout(Duration.ofSeconds(30)).build();
+      try {
+        long start = System.nanoTime();
+        c.open();
+        Failure failure = d.take(Failure.class, Duration.ofSeconds(10));
+        assertThat(failure.error()).hasMessageNotContaining("no handshake response");
+        assertThat(System.nanoTime() - start).isLessThan(Duration.ofSeconds(10).toNanos());
+        assertThat(hangUp.hangUps()).isPositive();
+        assertThat(c.readyState()).isEqualTo(ReadyState.CLOSED);
+      } finally {
+        c.close();
+      }
     }
   }
 }

@@ -1,11 +1,14 @@
 package dev.tether.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.api.Ack;
 import dev.tether.api.Envelope;
 import dev.tether.api.ReadyState;
+import dev.tether.api.SocketDelegate;
+import dev.tether.api.TetherSocket;
 import dev.tether.client.RecordingDelegate.Close;
 import dev.tether.client.RecordingDelegate.Env;
 import dev.tether.client.RecordingDelegate.Failure;
@@ -16,14 +19,19 @@ import dev.tether.client.RecordingDelegate.Text;
 import dev.tether.server.FaultProxy;
 import dev.tether.server.StubServer;
 import jakarta.websocket.WebSocketContainer;
+import java.io.IOException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,6 +58,10 @@ abstract class PortableBehaviourTest {
   void tearDown() {
     clients.forEach(TetherClient::close);
     server.close();
+  }
+
+  private TetherClient.Builder builder(TetherClient.Builder builder) {
+    return builder.container(container()).reconnect(FAST);
   }
 
   private TetherClient client(TetherClient.Builder builder, RecordingDelegate d) {
@@ -142,6 +154,149 @@ abstract class PortableBehaviourTest {
           .hasMessageStartingWith("no pong within 300 ms");
       proxy.heal();
       d.next(Open.class, Duration.ofSeconds(20));
+    }
+  }
+
+  private static ByteBuffer numbered(int n, int size) {
+    ByteBuffer b = ByteBuffer.allocate(size);
+    while (b.hasRemaining()) {
+      b.put((byte) (n * 31 + b.position()));
+    }
+    return b.putInt(0, n).flip();
+  }
+
+  private static byte[] bytesOf(ByteBuffer b) {
+    byte[] out = new byte[b.remaining()];
+    b.duplicate().get(out);
+    return out;
+  }
+
+  /**
+   * Guards issue 9, defect 1: Jetty recycles a message's buffer as soon as the handler returns, so
+   * the client must hand the delegate bytes of its own. The delegate is held until everything was
+   * sent, then is slow: every buffer is read long after the container delivered it.
+   */
+  @Test
+  void binaryEchoesAndPongPayloadsReachASlowDelegateIntact() throws Exception {
+    int binaries = 1000;
+    int pings = 100;
+    CountDownLatch opened = new CountDownLatch(1);
+    CountDownLatch sent = new CountDownLatch(1);
+    CountDownLatch all = new CountDownLatch(binaries + pings);
+    List<byte[]> gotBinary = Collections.synchronizedList(new ArrayList<>());
+    List<byte[]> gotPong = Collections.synchronizedList(new ArrayList<>());
+    SocketDelegate slow = new SocketDelegate() {
+      @Override
+      public void onOpen(TetherSocket socket) {
+        opened.countDown();
+      }
+
+      @Override
+      public void onMessage(TetherSocket socket, ByteBuffer bytes) {
+        take(bytes, gotBinary);
+      }
+
+      @Override
+      public void onPong(TetherSocket socket, ByteBuffer payload) {
+        take(payload, gotPong);
+      }
+
+      private void take(ByteBuffer b, List<byte[]> into) {
+        try {
+          sent.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        LockSupport.parkNanos(200_000); // a slow delegate
+        into.add(bytesOf(b));
+        all.countDown();
+      }
+    };
+    TetherClient c = builder(TetherClient.builder(server.uri())).delegate(slow).build();
+    clients.add(c);
+    c.open();
+    assertThat(opened.await(10, TimeUnit.SECONDS)).isTrue();
+    for (int i = 0; i < binaries; i++) {
+      assertThat(c.send(numbered(i, 64 + i % 200))).isTrue();
+    }
+    for (int i = 0; i < pings; i++) {
+      c.sendPing(numbered(i, 8));
+    }
+    sent.countDown();
+    assertThat(all.await(60, TimeUnit.SECONDS)).as("all echoes and pongs arrived").isTrue();
+    for (int i = 0; i < binaries; i++) {
+      assertThat(gotBinary.get(i)).as("binary echo %d", i).isEqualTo(bytesOf(numbered(i, 64 + i % 200)));
+    }
+    for (int i = 0; i < pings; i++) {
+      assertThat(gotPong.get(i)).as("pong %d", i).isEqualTo(bytesOf(numbered(i, 8)));
+    }
+  }
+
+  /**
+   * Guards issue 9, defect 3: a TCP connection that ends without a close frame is an error:
+   * onFailure with an I/O cause comes before onClose(1006).
+   */
+  @Test
+  void aConnectionLostWithoutACloseFrameReportsAnIoFailureBeforeOnClose() {
+    RecordingDelegate d = new RecordingDelegate();
+    openClient(d);
+    server.dropAllConnections();
+    Failure failure = d.take(Failure.class);
+    assertThat(failure.error()).isInstanceOf(IOException.class)
+        .hasMessageContaining("without a close frame");
+    Close close = d.take(Close.class);
+    assertThat(close.code()).isEqualTo(1006);
+    assertThat(close.wasClean()).isFalse();
+    assertThat(d.take(Reconnecting.class).attempt()).isEqualTo(1);
+    d.take(Open.class);
+  }
+
+  /**
+   * Guards issue 9, defect 4: a final 4xx answer to the handshake is not retried; the failure
+   * names the status and the URI, without its query.
+   */
+  @Test
+  void aHandshakeAnsweredWith404IsFinalAndNamesTheUriWithoutItsQuery() {
+    RecordingDelegate d = new RecordingDelegate();
+    URI wrongPath = server.uri().resolve("/nowhere?user=alice&secret=s3cr3t");
+    TetherClient c = client(TetherClient.builder(wrongPath), d);
+    c.open();
+    Failure failure = d.take(Failure.class);
+    assertThat(failure.error()).hasMessageContaining("HTTP 404")
+        .hasMessageContaining(server.uri().resolve("/nowhere").toString())
+        .hasMessageNotContaining("s3cr3t");
+    assertThat(c.readyState()).isEqualTo(ReadyState.CLOSED);
+    d.assertNoEvent(Duration.ofMillis(500));
+  }
+
+  /**
+   * Guards issue 9, defect 6: a peer that stops reading stalls the container's writes (Jetty's
+   * sendPing blocks until its frame is written). The heartbeat still finds it, and timers of other
+   * clients on the shared scheduler keep running meanwhile.
+   */
+  @Test
+  void aPeerThatNeverReadsIsFoundByTheHeartbeatAndFreezesNoOtherTimer() throws Exception {
+    try (FaultProxy proxy = FaultProxy.start(server.uri())) {
+      RecordingDelegate d = new RecordingDelegate();
+      TetherClient stuck = client(TetherClient.builder(proxy.uri())
+          .heartbeat(Duration.ofMillis(200), Duration.ofSeconds(1)), d);
+      stuck.open();
+      d.take(Open.class);
+      proxy.stopReading();
+      ByteBuffer mebibyte = ByteBuffer.allocate(1 << 20);
+      for (int i = 0; i < 32; i++) {
+        assertThat(stuck.send(mebibyte.duplicate())).isTrue(); // fills the TCP buffers, then queues
+      }
+
+      TetherClient other = client(TetherClient.builder(server.uri()).networkMonitor(NetworkMonitor.manual(false)),
+          new RecordingDelegate());
+      other.open();
+      CompletableFuture<Ack> expiring = other.send(Envelope.chat("lobby", "expires"), Duration.ofMillis(300));
+      assertThatThrownBy(() -> expiring.get(10, TimeUnit.SECONDS)).cause().hasMessageContaining("expired");
+
+      assertThat(d.take(Failure.class, Duration.ofSeconds(15)).error()).isInstanceOf(TimeoutException.class)
+          .hasMessageStartingWith("no pong within 1000 ms");
+      assertThat(d.take(Close.class).code()).isEqualTo(1006);
     }
   }
 }

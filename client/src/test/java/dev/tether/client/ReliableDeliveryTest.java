@@ -307,4 +307,31 @@ class ReliableDeliveryTest {
       second.close();
     }
   }
+
+  /**
+   * Guards issue 9, defect 2: an envelope written and then lost with its connection is reported
+   * QUEUED again before it is written on the next connection.
+   */
+  @Test
+  void anEnvelopeLostWithItsConnectionGoesBackToQueuedBeforeItIsWrittenAgain() throws Exception {
+    server = StubServer.start();
+    proxy = FaultProxy.start(server.uri());
+    List<String> states = new CopyOnWriteArrayList<>();
+    SocketDelegate watcher = new SocketDelegate() {
+      @Override
+      public void onDeliveryState(TetherSocket socket, Envelope envelope, DeliveryState state) {
+        if (envelope.type() == Envelope.Type.CHAT) {
+          states.add(state.name());
+        }
+      }
+    };
+    TetherClient c = open(TetherClient.builder(proxy.uri()).heartbeat(Duration.ZERO, Duration.ofSeconds(1)), watcher);
+    proxy.blackhole();
+    CompletableFuture<Ack> ack = c.send(Envelope.chat(ROOM, "lost, then resent"));
+    await().untilAsserted(() -> assertThat(states).containsExactly("SENT"));
+    proxy.cutAll();
+    proxy.heal();
+    assertThat(ack.get(30, TimeUnit.SECONDS).seq()).isEqualTo(1);
+    await().untilAsserted(() -> assertThat(states).containsExactly("SENT", "QUEUED", "SENT", "ACKED"));
+  }
 }

@@ -292,4 +292,43 @@ class StayConnectedTest {
         .hasMessageContaining("gave up reconnecting");
     assertThat(c.outboxSize()).isZero();
   }
+
+  /**
+   * Guards issue 9, defect 4: a host that does not resolve may resolve later, so it is retried, and
+   * the failure says which host it was.
+   */
+  @Test
+  void anUnresolvableHostIsRetriedAndItsFailureNamesTheHost() {
+    RecordingDelegate d = new RecordingDelegate();
+    TetherClient c = track(TetherClient.builder(java.net.URI.create("ws://no-such-host.invalid:8025/im?user=alice"))
+        .delegate(d).reconnect(FAST).networkMonitor(NetworkMonitor.manual(true)).build());
+    c.open();
+    Failure failure = d.take(Failure.class);
+    assertThat(failure.error()).hasMessageContaining("cannot resolve host no-such-host.invalid")
+        .hasMessageNotContaining("user=alice");
+    assertThat(d.take(Reconnecting.class).attempt()).isEqualTo(1);
+    assertThat(c.readyState()).isEqualTo(ReadyState.CONNECTING);
+  }
+
+  /**
+   * Guards issue 9, defect 5: a handshake whose TCP connection is closed without an HTTP answer
+   * fails when the connection ends, not at the connect timeout. On the default container (Tyrus on
+   * its shared transport); OnJettyTest checks Jetty.
+   */
+  @Test
+  void aHandshakeWhoseConnectionClosesWithoutAnAnswerFailsAtOnce() {
+    try (HangUpServer hangUp = HangUpServer.start()) {
+      RecordingDelegate d = new RecordingDelegate();
+      TetherClient c = track(TetherClient.builder(hangUp.uri()).delegate(d).reconnect(FAST)
+          .connectTimeout(Duration.ofSeconds(30)).build());
+      long start = System.nanoTime();
+      c.open();
+      Failure failure = d.take(Failure.class, Duration.ofSeconds(10));
+      long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertThat(failure.error()).hasMessageContaining("without answering the handshake");
+      assertThat(elapsedMillis).isLessThan(10_000);
+      assertThat(hangUp.hangUps()).isPositive();
+      assertThat(d.take(Reconnecting.class).attempt()).isEqualTo(1);
+    }
+  }
 }
