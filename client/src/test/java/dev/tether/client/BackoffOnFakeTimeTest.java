@@ -13,9 +13,8 @@ import dev.tether.server.FaultProxy;
 import dev.tether.server.StubServer;
 import java.time.Duration;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The reconnect loop on fake time: real connection attempts against a real server, but every wait
@@ -23,26 +22,14 @@ import org.junit.jupiter.api.Test;
  */
 class BackoffOnFakeTimeTest {
   private final FakeScheduler clock = new FakeScheduler();
-  private StubServer server;
+  @RegisterExtension final StubServerExtension stub = new StubServerExtension();
+  private final StubServer server = stub.server();
   private TetherClient client;
 
-  @BeforeEach
-  void startServer() {
-    server = StubServer.start();
-  }
-
-  @AfterEach
-  void tearDown() {
-    if (client != null) {
-      client.close();
-    }
-    server.close();
-  }
-
   private TetherClient client(RecordingDelegate d, ReconnectPolicy policy) {
-    client = TetherClient.builder(server.uri()).delegate(d).reconnect(policy)
+    client = stub.track(TetherClient.builder(server.uri()).delegate(d).reconnect(policy)
         .heartbeat(Duration.ZERO, Duration.ofSeconds(1))
-        .scheduler(clock).random(new SplittableRandom(7)).build();
+        .scheduler(clock).random(new SplittableRandom(7)).build());
     return client;
   }
 
@@ -119,27 +106,26 @@ class BackoffOnFakeTimeTest {
 
   @Test
   void closingAgainstAPeerThatNeverAnswersEndsPromptlyAndReleasesTheConnection() {
-    try (FaultProxy proxy = FaultProxy.start(server.uri())) {
-      RecordingDelegate d = new RecordingDelegate();
-      client = TetherClient.builder(proxy.uri()).delegate(d).reconnect(ReconnectPolicy.none())
-          .heartbeat(Duration.ZERO, Duration.ofSeconds(1)).closeTimeout(Duration.ofSeconds(5))
-          .scheduler(clock).build();
-      client.open();
-      d.take(Open.class);
-      await().untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
-      proxy.blackhole();
-      client.close();
-      // Tyrus reports the close as soon as our close frame is written, without waiting for the
-      // peer's; other containers wait, and then the close timeout decides (wasClean=false).
-      Close close = d.take(Close.class);
-      assertThat(close.code()).isEqualTo(1000);
-      assertThat(client.readyState()).isEqualTo(ReadyState.CLOSED);
-      // Our side of the TCP connection is closed (by the container, or at the latest by our abort
-      // at the close timeout): once the link heals, the server sees the connection end.
-      clock.advance(Duration.ofSeconds(5));
-      proxy.heal();
-      await().untilAsserted(() -> assertThat(server.connectionCount()).isZero());
-      d.assertNoEvent(Duration.ofMillis(200));
-    }
+    FaultProxy proxy = stub.proxy();
+    RecordingDelegate d = new RecordingDelegate();
+    client = stub.track(TetherClient.builder(proxy.uri()).delegate(d).reconnect(ReconnectPolicy.none())
+        .heartbeat(Duration.ZERO, Duration.ofSeconds(1)).closeTimeout(Duration.ofSeconds(5))
+        .scheduler(clock).build());
+    client.open();
+    d.take(Open.class);
+    await().untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
+    proxy.blackhole();
+    client.close();
+    // Tyrus reports the close as soon as our close frame is written, without waiting for the
+    // peer's; other containers wait, and then the close timeout decides (wasClean=false).
+    Close close = d.take(Close.class);
+    assertThat(close.code()).isEqualTo(1000);
+    assertThat(client.readyState()).isEqualTo(ReadyState.CLOSED);
+    // Our side of the TCP connection is closed (by the container, or at the latest by our abort
+    // at the close timeout): once the link heals, the server sees the connection end.
+    clock.advance(Duration.ofSeconds(5));
+    proxy.heal();
+    await().untilAsserted(() -> assertThat(server.connectionCount()).isZero());
+    d.assertNoEvent(Duration.ofMillis(200));
   }
 }

@@ -17,55 +17,59 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A sender process killed mid-stream and restarted loses nothing and duplicates nothing. */
 class KillAndRestartTest {
   private static final int TOTAL = 5000;
 
+  @RegisterExtension final StubServerExtension stub = new StubServerExtension();
+
   @Test
   void aSenderKilledMidStreamAndRestartedDeliversEachMessageOnceInOrder(@TempDir Path dir) throws Exception {
-    try (StubServer server = StubServer.start()) {
-      List<Envelope> received = new CopyOnWriteArrayList<>();
-      TetherClient receiver = TetherClient.builder(server.uri().resolve("/im?user=receiver"))
-          .delegate(new SocketDelegate() {
-            @Override
-            public void onEnvelope(TetherSocket socket, Envelope e) {
-              received.add(e);
-            }
-          }).build();
-      receiver.open();
-      receiver.send(Envelope.join(SenderMain.ROOM)).get(10, TimeUnit.SECONDS);
+    StubServer server = stub.server();
+    List<Envelope> received = new CopyOnWriteArrayList<>();
+    TetherClient receiver = stub.track(TetherClient.builder(server.uri().resolve("/im?user=receiver"))
+        .delegate(new SocketDelegate() {
+          @Override
+          public void onEnvelope(TetherSocket socket, Envelope e) {
+            received.add(e);
+          }
+        }).build());
+    receiver.open();
+    receiver.send(Envelope.join(SenderMain.ROOM)).get(10, TimeUnit.SECONDS);
 
-      Path db = dir.resolve("sender.db");
-      Path progress = dir.resolve("progress");
-      String uri = server.uri().resolve("/im?user=sender").toString();
+    Path db = dir.resolve("sender.db");
+    Path progress = dir.resolve("progress");
+    String uri = server.uri().resolve("/im?user=sender").toString();
 
-      Process first = sender(uri, db, progress, dir.resolve("first.log"));
-      awaitLine(first, "sent 1000");
-      first.destroyForcibly();
-      assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      int sentBeforeKill = Integer.parseInt(Files.readString(progress).trim());
-      assertThat(sentBeforeKill).as("killed mid-stream").isLessThan(TOTAL);
+    Process first = sender(uri, db, progress, dir.resolve("first.log"));
+    stub.closeAfter(first::destroyForcibly);
+    awaitLine(first, "sent 1000");
+    first.destroyForcibly();
+    assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    int sentBeforeKill = Integer.parseInt(Files.readString(progress).trim());
+    assertThat(sentBeforeKill).as("killed mid-stream").isLessThan(TOTAL);
 
-      Process second = sender(uri, db, progress, dir.resolve("second.log"));
-      awaitLine(second, "done");
-      assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(second.exitValue()).isZero();
+    Process second = sender(uri, db, progress, dir.resolve("second.log"));
+    stub.closeAfter(second::destroyForcibly);
+    awaitLine(second, "done");
+    assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(second.exitValue()).isZero();
 
-      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(received).hasSizeGreaterThanOrEqualTo(TOTAL));
-      List<String> texts = received.stream().map(Envelope::text).toList();
-      long distinct = texts.stream().distinct().count();
-      System.out.printf("kill and restart: killed after %d sends; receiver got %d messages, %d distinct,"
-          + " %d lost, %d duplicated%n", sentBeforeKill, texts.size(), distinct, TOTAL - distinct,
-          texts.size() - distinct);
-      assertThat(distinct).isEqualTo(TOTAL);
-      assertThat(texts).hasSize(TOTAL);
-      for (int i = 0; i < TOTAL; i++) {
-        assertThat(texts.get(i)).isEqualTo("m" + i);
-      }
-      receiver.close();
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(received).hasSizeGreaterThanOrEqualTo(TOTAL));
+    List<String> texts = received.stream().map(Envelope::text).toList();
+    long distinct = texts.stream().distinct().count();
+    System.out.printf("kill and restart: killed after %d sends; receiver got %d messages, %d distinct,"
+        + " %d lost, %d duplicated%n", sentBeforeKill, texts.size(), distinct, TOTAL - distinct,
+        texts.size() - distinct);
+    assertThat(distinct).isEqualTo(TOTAL);
+    assertThat(texts).hasSize(TOTAL);
+    for (int i = 0; i < TOTAL; i++) {
+      assertThat(texts.get(i)).isEqualTo("m" + i);
     }
+    receiver.close();
   }
 
   private static Process sender(String uri, Path db, Path progress, Path log) throws Exception {

@@ -14,31 +14,18 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Message size limits and per-handshake headers. */
 class LimitsAndAuthTest {
-  private StubServer server;
+  @RegisterExtension final StubServerExtension stub = new StubServerExtension();
+  private StubServer server = stub.server();
   private TetherClient client;
-
-  @BeforeEach
-  void startServer() {
-    server = StubServer.start();
-  }
-
-  @AfterEach
-  void tearDown() {
-    if (client != null) {
-      client.close();
-    }
-    server.close();
-  }
 
   @Test
   void anOutgoingMessageOverTheLimitIsRefusedUpFront() {
-    client = TetherClient.builder(server.uri()).maxMessageSize(1000).build();
+    client = stub.track(TetherClient.builder(server.uri()).maxMessageSize(1000).build());
     assertThatThrownBy(() -> client.send("x".repeat(1001)))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("message > 1000 bytes: 1001");
     assertThatThrownBy(() -> client.send("é".repeat(501)))
@@ -54,8 +41,8 @@ class LimitsAndAuthTest {
   @Test
   void anIncomingMessageOverTheLimitClosesWith1009AndDoesNotReconnect() {
     RecordingDelegate d = new RecordingDelegate();
-    client = TetherClient.builder(server.uri()).delegate(d).maxMessageSize(1000)
-        .reconnect(ReconnectPolicy.exponential(Duration.ofMillis(10), Duration.ofMillis(10))).build();
+    client = stub.track(TetherClient.builder(server.uri()).delegate(d).maxMessageSize(1000)
+        .reconnect(ReconnectPolicy.exponential(Duration.ofMillis(10), Duration.ofMillis(10))).build());
     client.open();
     d.take(Open.class);
     client.send("small");
@@ -75,10 +62,10 @@ class LimitsAndAuthTest {
   void headersAreComputedAgainForEveryHandshake() {
     AtomicInteger calls = new AtomicInteger();
     RecordingDelegate d = new RecordingDelegate();
-    client = TetherClient.builder(server.uri()).delegate(d)
+    client = stub.track(TetherClient.builder(server.uri()).delegate(d)
         .reconnect(ReconnectPolicy.exponential(Duration.ofMillis(10), Duration.ofMillis(10)))
         .headers(() -> Map.of("Authorization", "Bearer token-" + calls.incrementAndGet()))
-        .build();
+        .build());
     client.open();
     d.take(Open.class);
     assertThat(calls).hasValue(1);
@@ -91,16 +78,15 @@ class LimitsAndAuthTest {
 
   @Test
   void aReconnectUsesAFreshTokenAndARefusedOneIsTerminal() {
-    server.close();
     java.util.Set<String> valid = java.util.concurrent.ConcurrentHashMap.newKeySet();
     valid.add("token-1");
-    server = StubServer.builder().requireBearerToken(t -> valid.contains(t) ? "alice" : null).start();
+    server = stub.start(StubServer.builder().requireBearerToken(t -> valid.contains(t) ? "alice" : null));
     AtomicInteger issued = new AtomicInteger();
     RecordingDelegate d = new RecordingDelegate();
-    client = TetherClient.builder(server.uri().resolve("/im?user=mallory")).delegate(d)
+    client = stub.track(TetherClient.builder(server.uri().resolve("/im?user=mallory")).delegate(d)
         .reconnect(ReconnectPolicy.exponential(Duration.ofMillis(10), Duration.ofMillis(10)))
         .headers(() -> Map.of("Authorization", "Bearer token-" + issued.incrementAndGet()))
-        .build();
+        .build());
     client.open();
     d.take(Open.class);
     client.send(Envelope.join("r"));
@@ -131,10 +117,9 @@ class LimitsAndAuthTest {
 
   @Test
   void aForbiddenOriginIsTerminal() {
-    server.close();
-    server = StubServer.builder().allowedOrigins("https://chat.example.com").start();
+    server = stub.start(StubServer.builder().allowedOrigins("https://chat.example.com"));
     RecordingDelegate d = new RecordingDelegate();
-    client = TetherClient.builder(server.uri()).delegate(d).header("Origin", "https://evil.example.com").build();
+    client = stub.track(TetherClient.builder(server.uri()).delegate(d).header("Origin", "https://evil.example.com").build());
     client.open();
     assertThat(d.take(RecordingDelegate.Failure.class).error()).hasMessageContaining("HTTP 403 Forbidden");
     assertThat(client.readyState()).isEqualTo(ReadyState.CLOSED);

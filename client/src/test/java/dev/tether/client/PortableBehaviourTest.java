@@ -32,9 +32,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The behaviours that must hold on any JSR-356 container: open, send, ping, close, reconnect,
@@ -43,31 +42,18 @@ import org.junit.jupiter.api.Test;
 abstract class PortableBehaviourTest {
   private static final ReconnectPolicy FAST = ReconnectPolicy.exponential(Duration.ofMillis(20), Duration.ofMillis(100));
 
-  protected StubServer server;
-  private final List<TetherClient> clients = new ArrayList<>();
+  @RegisterExtension final StubServerExtension stub = new StubServerExtension();
+  protected final StubServer server = stub.server();
 
   /** The container under test. */
   abstract WebSocketContainer container();
-
-  @BeforeEach
-  void startServer() {
-    server = StubServer.start();
-  }
-
-  @AfterEach
-  void tearDown() {
-    clients.forEach(TetherClient::close);
-    server.close();
-  }
 
   private TetherClient.Builder builder(TetherClient.Builder builder) {
     return builder.container(container()).reconnect(FAST);
   }
 
   private TetherClient client(TetherClient.Builder builder, RecordingDelegate d) {
-    TetherClient c = builder.delegate(d).container(container()).reconnect(FAST).build();
-    clients.add(c);
-    return c;
+    return stub.track(builder.delegate(d).container(container()).reconnect(FAST).build());
   }
 
   private TetherClient openClient(RecordingDelegate d) {
@@ -212,8 +198,7 @@ abstract class PortableBehaviourTest {
         all.countDown();
       }
     };
-    TetherClient c = builder(TetherClient.builder(server.uri())).delegate(slow).build();
-    clients.add(c);
+    TetherClient c = stub.track(builder(TetherClient.builder(server.uri())).delegate(slow).build());
     c.open();
     assertThat(opened.await(10, TimeUnit.SECONDS)).isTrue();
     for (int i = 0; i < binaries; i++) {

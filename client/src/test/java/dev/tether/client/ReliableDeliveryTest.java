@@ -26,8 +26,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Acks, resend, dedup, resume and the durable outbox, against a real StubServer and real faults. */
@@ -36,24 +36,12 @@ class ReliableDeliveryTest {
       ReconnectPolicy.exponential(Duration.ofMillis(20), Duration.ofMillis(200)).withJitter(0.5);
   private static final String ROOM = "lobby";
 
+  @RegisterExtension final StubServerExtension stub = new StubServerExtension();
   private StubServer server;
   private FaultProxy proxy;
-  private final List<TetherClient> clients = new ArrayList<>();
-
-  @AfterEach
-  void tearDown() {
-    clients.forEach(TetherClient::close);
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-  }
 
   private TetherClient open(TetherClient.Builder builder, SocketDelegate delegate) throws Exception {
-    TetherClient c = builder.delegate(delegate).reconnect(FAST).build();
-    clients.add(c);
+    TetherClient c = stub.track(builder.delegate(delegate).reconnect(FAST).build());
     c.open();
     c.send(Envelope.join(ROOM)).get(10, TimeUnit.SECONDS);
     return c;
@@ -93,8 +81,8 @@ class ReliableDeliveryTest {
 
   @Test
   void aReceiverOfflineFor1000MessagesResumesAndGetsEachOnceInOrder() throws Exception {
-    server = StubServer.start();
-    proxy = FaultProxy.start(server.uri());
+    server = stub.server();
+    proxy = stub.proxy();
     NetworkMonitor.Manual bobsNetwork = NetworkMonitor.manual(true);
     Inbox bob = new Inbox();
     TetherClient bobClient = open(TetherClient.builder(proxy.uri().resolve("/im?user=bob"))
@@ -123,8 +111,8 @@ class ReliableDeliveryTest {
 
   @Test
   void aReceiverOfflineLongerThanTheHistoryIsToldExactlyWhatItMissed() throws Exception {
-    server = StubServer.builder().historyPerRoom(100).start();
-    proxy = FaultProxy.start(server.uri());
+    server = stub.start(StubServer.builder().historyPerRoom(100));
+    proxy = stub.proxy();
     NetworkMonitor.Manual bobsNetwork = NetworkMonitor.manual(true);
     RecordingDelegate bob = new RecordingDelegate();
     TetherClient bobClient = open(TetherClient.builder(proxy.uri().resolve("/im?user=bob"))
@@ -154,7 +142,7 @@ class ReliableDeliveryTest {
 
   @Test
   void tenThousandMessagesSurviveRestartsAndDropsWithNothingLostOrDuplicated() throws Exception {
-    server = StubServer.start();
+    server = stub.server();
     Inbox aliceInbox = new Inbox();
     Inbox bobInbox = new Inbox();
     TetherClient alice = open(TetherClient.builder(server.uri().resolve("/im?user=alice")), aliceInbox);
@@ -211,7 +199,7 @@ class ReliableDeliveryTest {
 
   @Test
   void theSameEnvelopeSentTwiceIsFannedOutOnceAndAckedTwiceAlike() throws Exception {
-    server = StubServer.start();
+    server = stub.server();
     Inbox bob = new Inbox();
     open(TetherClient.builder(server.uri().resolve("/im?user=bob")), bob);
     TetherClient alice = open(TetherClient.builder(server.uri().resolve("/im?user=alice")), new Inbox());
@@ -226,8 +214,8 @@ class ReliableDeliveryTest {
 
   @Test
   void anEnvelopeWithoutAckIsResentOnTheNextConnectionAfterTheAckTimeout() throws Exception {
-    server = StubServer.start();
-    proxy = FaultProxy.start(server.uri());
+    server = stub.server();
+    proxy = stub.proxy();
     RecordingDelegate d = new RecordingDelegate();
     TetherClient alice = open(TetherClient.builder(proxy.uri().resolve("/im?user=alice"))
         .heartbeat(Duration.ZERO, Duration.ofSeconds(1)).ackTimeout(Duration.ofMillis(500))
@@ -245,9 +233,8 @@ class ReliableDeliveryTest {
 
   @Test
   void anEnvelopeThatExpiresFailsItsFutureAndLeavesTheOutbox() {
-    server = StubServer.start();
-    TetherClient c = TetherClient.builder(server.uri()).networkMonitor(NetworkMonitor.manual(false)).build();
-    clients.add(c);
+    server = stub.server();
+    TetherClient c = stub.track(TetherClient.builder(server.uri()).networkMonitor(NetworkMonitor.manual(false)).build());
     c.open();
     CompletableFuture<Ack> f = c.send(Envelope.chat(ROOM, "too late"), Duration.ofMillis(100));
     assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).cause().hasMessageContaining("expired");
@@ -256,7 +243,7 @@ class ReliableDeliveryTest {
 
   @Test
   void deliveryStatesAreReportedInOrder() throws Exception {
-    server = StubServer.start();
+    server = stub.server();
     List<String> states = new CopyOnWriteArrayList<>();
     SocketDelegate watcher = new SocketDelegate() {
       @Override
@@ -264,8 +251,7 @@ class ReliableDeliveryTest {
         states.add(envelope.type() + " " + state);
       }
     };
-    TetherClient c = TetherClient.builder(server.uri()).delegate(watcher).build();
-    clients.add(c);
+    TetherClient c = stub.track(TetherClient.builder(server.uri()).delegate(watcher).build());
     CompletableFuture<Ack> join = c.send(Envelope.join(ROOM));
     c.open();
     join.get(10, TimeUnit.SECONDS);
@@ -276,7 +262,7 @@ class ReliableDeliveryTest {
 
   @Test
   void aDurableOutboxCarriesUnsentEnvelopesAndRoomsToTheNextClient(@TempDir Path dir) throws Exception {
-    server = StubServer.start();
+    server = stub.server();
     Path file = dir.resolve("outbox.db");
     List<String> sent = new ArrayList<>();
     try (OutboxStore store = OutboxStore.sqlite(file)) {
@@ -293,9 +279,8 @@ class ReliableDeliveryTest {
     server.restart();
     Inbox inbox = new Inbox();
     try (OutboxStore store = OutboxStore.sqlite(file)) {
-      TetherClient second = TetherClient.builder(server.uri().resolve("/im?user=alice")).outboxStore(store)
-          .delegate(inbox).reconnect(FAST).build();
-      clients.add(second);
+      TetherClient second = stub.track(TetherClient.builder(server.uri().resolve("/im?user=alice")).outboxStore(store)
+          .delegate(inbox).reconnect(FAST).build());
       assertThat(second.outboxSize()).isEqualTo(3);
       second.open();
       // No join: the room was restored from the store and resumed.
@@ -314,8 +299,8 @@ class ReliableDeliveryTest {
    */
   @Test
   void anEnvelopeLostWithItsConnectionGoesBackToQueuedBeforeItIsWrittenAgain() throws Exception {
-    server = StubServer.start();
-    proxy = FaultProxy.start(server.uri());
+    server = stub.server();
+    proxy = stub.proxy();
     List<String> states = new CopyOnWriteArrayList<>();
     SocketDelegate watcher = new SocketDelegate() {
       @Override

@@ -23,9 +23,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -34,23 +33,9 @@ class StayConnectedTest {
   private static final ReconnectPolicy FAST =
       ReconnectPolicy.exponential(Duration.ofMillis(50), Duration.ofMillis(200));
 
-  private StubServer server;
+  @RegisterExtension final StubServerExtension stub = new StubServerExtension();
+  private final StubServer server = stub.server();
   private FaultProxy proxy;
-  private final List<TetherClient> clients = new ArrayList<>();
-
-  @BeforeEach
-  void startServer() {
-    server = StubServer.start();
-  }
-
-  @AfterEach
-  void tearDown() {
-    clients.forEach(TetherClient::close);
-    if (proxy != null) {
-      proxy.close();
-    }
-    server.close();
-  }
 
   private TetherClient.Builder builder(RecordingDelegate d) {
     return TetherClient.builder(server.uri()).delegate(d).reconnect(FAST);
@@ -62,13 +47,12 @@ class StayConnectedTest {
   }
 
   private TetherClient track(TetherClient c) {
-    clients.add(c);
-    return c;
+    return stub.track(c);
   }
 
   @Test
   void heartbeatFindsAHalfOpenLinkAndReconnectsAfterItHeals() {
-    proxy = FaultProxy.start(server.uri());
+    proxy = stub.proxy();
     RecordingDelegate d = new RecordingDelegate();
     Duration interval = Duration.ofMillis(200);
     Duration pongTimeout = Duration.ofMillis(300);
@@ -99,7 +83,7 @@ class StayConnectedTest {
 
   @Test
   void aBlackholedHandshakeFailsAtTheConnectTimeout() {
-    proxy = FaultProxy.start(server.uri());
+    proxy = stub.proxy();
     proxy.blackhole();
     RecordingDelegate d = new RecordingDelegate();
     TetherClient c = track(TetherClient.builder(proxy.uri()).delegate(d)

@@ -24,37 +24,22 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The foundation: open, send, receive, ping, close and bad input, against a real StubServer. */
 class TetherClientTest {
-  private StubServer server;
-  private final List<TetherClient> clients = new ArrayList<>();
-
-  @BeforeEach
-  void startServer() {
-    server = StubServer.start();
-  }
-
-  @AfterEach
-  void tearDown() {
-    clients.forEach(TetherClient::close);
-    server.close();
-  }
+  @RegisterExtension final StubServerExtension stub = new StubServerExtension();
+  private final StubServer server = stub.server();
 
   private TetherClient client(String user, SocketDelegate delegate) {
-    TetherClient c = TetherClient.builder(URI.create(server.uri() + "?user=" + user))
+    return stub.track(TetherClient.builder(URI.create(server.uri() + "?user=" + user))
         .delegate(delegate)
-        .build();
-    clients.add(c);
-    return c;
+        .build());
   }
 
   private TetherClient openClient(String user, RecordingDelegate delegate) {
@@ -242,8 +227,7 @@ class TetherClientTest {
   @Test
   void serverStopEndsTheConnectionUncleanly() {
     RecordingDelegate d = new RecordingDelegate();
-    TetherClient c = TetherClient.builder(server.uri()).delegate(d).reconnect(ReconnectPolicy.none()).build();
-    clients.add(c);
+    TetherClient c = stub.track(TetherClient.builder(server.uri()).delegate(d).reconnect(ReconnectPolicy.none()).build());
     c.open();
     d.take(Open.class);
     server.stop();
@@ -302,8 +286,7 @@ class TetherClientTest {
     });
     try {
       RecordingDelegate d = new RecordingDelegate();
-      TetherClient c = TetherClient.builder(server.uri()).delegate(d).callbackExecutor(pool).build();
-      clients.add(c);
+      TetherClient c = stub.track(TetherClient.builder(server.uri()).delegate(d).callbackExecutor(pool).build());
       c.open();
       d.take(Open.class);
       for (int i = 0; i < 200; i++) {

@@ -15,23 +15,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Many clients and many cycles: shared threads only, nothing leaks, retries spread out. */
 class ThreadsAndScaleTest {
-  private StubServer server;
-
-  @BeforeEach
-  void startServer() {
-    server = StubServer.start();
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
-  }
+  @RegisterExtension final StubServerExtension stub = new StubServerExtension();
+  private final StubServer server = stub.server();
 
   /** Live threads in this JVM (client and the in-process server alike). */
   private static long clientThreads() {

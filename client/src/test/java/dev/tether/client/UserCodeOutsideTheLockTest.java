@@ -25,9 +25,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Guards issue 9, defect 7: code the user supplies (outbox store, network monitor, reconnect
@@ -38,8 +38,8 @@ import org.junit.jupiter.api.Test;
 class UserCodeOutsideTheLockTest {
   private static final Duration PROBE_WAIT = Duration.ofSeconds(5);
 
-  private StubServer server;
-  private final List<TetherClient> clients = new ArrayList<>();
+  @RegisterExtension final StubServerExtension stub = new StubServerExtension();
+  private final StubServer server = stub.server();
   private final ExecutorService probes = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "lock-probe");
     t.setDaemon(true);
@@ -50,21 +50,13 @@ class UserCodeOutsideTheLockTest {
   private final List<String> findings = new CopyOnWriteArrayList<>();
 
   @BeforeEach
-  void startServer() {
-    server = StubServer.start();
-  }
-
-  @AfterEach
-  void tearDown() {
-    clients.forEach(TetherClient::close);
-    server.close();
-    probes.shutdownNow();
+  void stopProbesAfterTheClients() {
+    stub.closeAfter(probes::shutdownNow); // a client's close() may still call probing code
   }
 
   private TetherClient track(TetherClient c) {
-    clients.add(c);
     probed.set(c);
-    return c;
+    return stub.track(c);
   }
 
   /** Records whether the client lock is free, as seen from inside user code at {@code where}. */

@@ -10,15 +10,16 @@ import dev.tether.client.RecordingDelegate.Text;
 import dev.tether.server.SelfSignedCertificate;
 import dev.tether.server.StubServer;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** wss with a certificate made at test time: trusted works; untrusted or the wrong host is terminal. */
 class WssTest {
   private static SelfSignedCertificate forLoopback;
   private static SelfSignedCertificate forOtherHost;
 
+  @RegisterExtension final StubServerExtension stub = new StubServerExtension();
   private StubServer server;
   private TetherClient client;
 
@@ -28,16 +29,6 @@ class WssTest {
     forOtherHost = SelfSignedCertificate.generate("chat.example.com");
   }
 
-  @AfterEach
-  void tearDown() {
-    if (client != null) {
-      client.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-  }
-
   private TetherClient.Builder builder(RecordingDelegate d) {
     return TetherClient.builder(server.uri()).delegate(d)
         .reconnect(ReconnectPolicy.exponential(Duration.ofMillis(10), Duration.ofMillis(10)));
@@ -45,10 +36,10 @@ class WssTest {
 
   @Test
   void aTrustedCertificateConnectsOverWss() {
-    server = StubServer.builder().tls(forLoopback.serverContext()).start();
+    server = stub.start(StubServer.builder().tls(forLoopback.serverContext()));
     assertThat(server.uri().getScheme()).isEqualTo("wss");
     RecordingDelegate d = new RecordingDelegate();
-    client = builder(d).sslContext(forLoopback.clientContext()).build();
+    client = stub.track(builder(d).sslContext(forLoopback.clientContext()).build());
     client.open();
     d.take(Open.class);
     client.send("over tls");
@@ -57,9 +48,9 @@ class WssTest {
 
   @Test
   void anUntrustedCertificateIsATerminalFailure() {
-    server = StubServer.builder().tls(forLoopback.serverContext()).start();
+    server = stub.start(StubServer.builder().tls(forLoopback.serverContext()));
     RecordingDelegate d = new RecordingDelegate();
-    client = builder(d).build(); // the JVM's default trust store does not know this certificate
+    client = stub.track(builder(d).build()); // the JVM's default trust store does not know this certificate
     client.open();
     Failure failure = d.take(Failure.class);
     assertThat(failure.error()).isInstanceOf(TetherException.class)
@@ -71,9 +62,9 @@ class WssTest {
 
   @Test
   void aCertificateForAnotherHostIsATerminalFailure() {
-    server = StubServer.builder().tls(forOtherHost.serverContext()).start();
+    server = stub.start(StubServer.builder().tls(forOtherHost.serverContext()));
     RecordingDelegate d = new RecordingDelegate();
-    client = builder(d).sslContext(forOtherHost.clientContext()).build();
+    client = stub.track(builder(d).sslContext(forOtherHost.clientContext()).build());
     client.open();
     Failure failure = d.take(Failure.class);
     assertThat(failure.error()).hasMessageContaining("TLS handshake failed");
