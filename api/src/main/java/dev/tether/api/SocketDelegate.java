@@ -18,11 +18,16 @@ import java.time.Duration;
  * <h2>Lifecycle of one connection</h2>
  * <ul>
  *   <li>A connection that opens produces {@link #onOpen}, then messages, then exactly one
- *       {@link #onClose}. If it ended because of an error rather than a close frame (I/O error, lost
- *       TCP connection, heartbeat timeout), {@link #onFailure} with the cause comes first and
- *       {@code onClose} follows with {@code wasClean=false}.
+ *       {@link #onClose}. If it ended because of an error rather than a close frame, {@link #onFailure}
+ *       with the cause comes first and {@code onClose} follows with {@code wasClean=false}: an
+ *       {@link java.io.IOException} for a TCP connection lost without a close frame (reset, EOF), a
+ *       {@link java.util.concurrent.TimeoutException} for a missed pong or ack.
  *   <li>An attempt that never opens (refused, handshake failed or timed out) produces exactly one
- *       {@link #onFailure} and no {@code onClose}.
+ *       {@link #onFailure} and no {@code onClose}. A final answer to the handshake (HTTP 401, 403,
+ *       404 and the other 4xx but 408 and 429) or a TLS failure is not retried.
+ *   <li>Your own {@code close()} while connecting or waiting to reconnect produces exactly one
+ *       {@code onClose(code, reason, true)} with your code and reason, and no {@code onFailure}; when
+ *       the socket is already closed, nothing.
  *   <li>With reconnect on, {@link #onReconnecting} comes before each wait for the next attempt. When
  *       the socket gives up, one final {@code onFailure} says so.
  * </ul>
@@ -37,13 +42,19 @@ public interface SocketDelegate {
   /** A text frame arrived that is not an envelope (it does not start with <code>{</code>). */
   default void onMessage(TetherSocket socket, String text) {}
 
-  /** A binary frame arrived. The buffer is yours. */
+  /**
+   * A binary message arrived. The buffer is yours: a copy made for this call that nobody else holds
+   * (containers reuse their own buffers), so you may keep it, read it later or change it.
+   */
   default void onMessage(TetherSocket socket, ByteBuffer bytes) {}
 
   /** An envelope arrived, for example a chat fanned out to a room we joined. */
   default void onEnvelope(TetherSocket socket, Envelope envelope) {}
 
-  /** A pong arrived in answer to {@link TetherSocket#sendPing}; the heartbeat's own pongs are not reported. */
+  /**
+   * A pong arrived in answer to {@link TetherSocket#sendPing}; the heartbeat's own pongs are not
+   * reported. The payload is yours, as in {@link #onMessage(TetherSocket, ByteBuffer)}.
+   */
   default void onPong(TetherSocket socket, ByteBuffer payload) {}
 
   /** Something failed; see the class documentation for when the connection ends with it. */

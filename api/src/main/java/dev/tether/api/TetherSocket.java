@@ -74,7 +74,7 @@ public interface TetherSocket extends AutoCloseable {
 
   /**
    * Sends a ping frame; the peer's pong arrives at {@link SocketDelegate#onPong}. Does nothing unless
-   * {@code OPEN}.
+   * {@code OPEN}. Returns at once: the payload is copied and written on another thread.
    *
    * @param payload at most 125 bytes (RFC 6455 control frame limit); the buffer is not changed
    * @throws IllegalArgumentException if {@code payload} has more than 125 bytes remaining
@@ -87,8 +87,9 @@ public interface TetherSocket extends AutoCloseable {
    * reconnect wait under way is cancelled. When {@code OPEN}, ends with
    * {@link SocketDelegate#onClose} once the close handshake completes (or, if the peer never
    * answers, after a close timeout with {@code wasClean=false}); while {@code CONNECTING} or waiting
-   * to reconnect, {@code onClose(code, reason, true)} follows at once; when already {@code CLOSED}
-   * nothing is called. Envelopes still waiting fail their futures.
+   * to reconnect, {@code onClose(code, reason, true)} follows at once (and no {@code onFailure}: the
+   * attempt under way is abandoned, see {@link SocketDelegate}); when already {@code CLOSED} nothing
+   * is called. Envelopes still waiting fail their futures.
    */
   @Override
   void close();

@@ -14,7 +14,9 @@ import java.time.Duration;
  * interfaces. A client whose target host is a loopback address ignores the default monitor: loopback
  * is always reachable.
  *
- * <p>Listeners may be called on any thread and must return quickly.
+ * <p>Threads: the client calls {@link #isAvailable()}, {@link #subscribe} and the subscription's
+ * {@code close} on its own threads (the shared scheduler's among them), never while holding its
+ * lock; they must return quickly. Listeners may be called on any thread and must return quickly.
  */
 public interface NetworkMonitor {
 

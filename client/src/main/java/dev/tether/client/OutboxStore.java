@@ -23,7 +23,10 @@ import java.util.Map;
  * </ul>
  *
  * <p>A store belongs to one client at a time. Implementations must be thread-safe: the client calls
- * {@link #add} on the sending thread and the other methods on its own threads.
+ * {@link #add} on the sending thread, inside {@code send(Envelope)}, and the other methods on its own
+ * threads; never while holding its lock, so a slow disk delays only the sends that wait for it, not
+ * incoming messages. Durable sends take turns: envelopes are added in the order they enter the
+ * outbox.
  */
 public interface OutboxStore extends AutoCloseable {
 

@@ -50,8 +50,9 @@ import java.util.random.RandomGenerator;
  *       and reconnecting starts. See {@link Builder#heartbeat}.
  *   <li><b>Reconnect</b>: after an abnormal end (1001, 1006, 1011-1014, heartbeat timeout, failed
  *       handshake, I/O error) with exponential backoff and jitter; never after your own
- *       {@link #close()} or a close code that says retrying is pointless. See
- *       {@link Builder#reconnect} and {@link Builder#reconnectOn}.
+ *       {@link #close()}, a close code that says retrying is pointless, or a final answer to the
+ *       handshake (HTTP 401, 403, 404 and the other 4xx but 408 and 429; an untrusted certificate).
+ *       See {@link Builder#reconnect} and {@link Builder#reconnectOn}.
  *   <li><b>Outbox</b>: what you send while not open waits, bounded, and is written in order as
  *       soon as a connection opens. Envelopes stay until the server acks them and are written again
  *       on a new connection if the old one ended first. Rooms you joined are joined again first.
@@ -297,7 +298,9 @@ public final class TetherClient implements TetherSocket {
 
     /**
      * How long one attempt may take, TCP connect and opening handshake together, before it counts
-     * as failed. Default 10 s.
+     * as failed. Default 10 s. A server that closes the connection without answering the handshake
+     * fails the attempt at once, without waiting for this (on Tyrus with the default container, or
+     * any Tyrus container on its shared transport; on Jetty).
      */
     public Builder connectTimeout(Duration timeout) {
       this.timeouts = timeouts.withConnect(positive(timeout, "connectTimeout"));
@@ -376,7 +379,9 @@ public final class TetherClient implements TetherSocket {
     /**
      * Which close codes are worth reconnecting after. Lost connections, failed handshakes and
      * heartbeat timeouts are tested as 1006. Default {@link TetherClient#isReconnectable}. The
-     * user's own {@code close()} never reconnects.
+     * user's own {@code close()} never reconnects. The predicate is called on a toolkit thread (the
+     * shared scheduler's, or a container's), never while the client holds its lock, whenever a
+     * connection or attempt ends; it must return quickly.
      */
     public Builder reconnectOn(IntPredicate closeCodes) {
       this.reconnectOn = Objects.requireNonNull(closeCodes, "closeCodes == null");

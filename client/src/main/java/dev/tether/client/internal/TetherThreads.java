@@ -15,12 +15,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * to one connection, so 10,000 clients share the same few threads.
  *
  * <ul>
- *   <li>{@code tether-scheduler}: one thread for heartbeats, reconnect waits and timeouts. Tasks are
- *       tiny and never block.
+ *   <li>{@code tether-scheduler}: one thread for heartbeats, reconnect waits and timeouts. Tasks only
+ *       decide: they take a client's lock briefly and never write to the network (pings, close
+ *       frames and aborts are handed to {@code tether-io}), so a peer that stops reading cannot
+ *       freeze the timers of any client. The user code they call ({@code reconnectOn}, a network
+ *       monitor's {@code isAvailable}) must return quickly.
  *   <li>{@code tether-callback-N}: runs delegate callbacks, each client's one at a time through a
  *       {@link SerialExecutor}. Idle threads end after 30 s.
- *   <li>{@code tether-io-N}: blocking container calls (the JSR-356 {@code connectToServer} blocks for
- *       the handshake; {@code Session.close} may block). Bounded; idle threads end after 10 s.
+ *   <li>{@code tether-io-N}: container calls that may block: {@code connectToServer} (the
+ *       handshake), pings (Jetty's {@code sendPing} waits until the frame is written), close frames
+ *       and aborts, and outbox store calls other than {@code add}. Bounded; idle threads end after
+ *       10 s.
  * </ul>
  */
 public final class TetherThreads {
