@@ -56,7 +56,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
   private final ClientEndpointConfig endpointConfig;
   private final NetworkWatch network;
   private final Counters counters = new Counters();
-  private final RoomTracker rooms = new RoomTracker(1024);
+  private final RoomTracker rooms = new RoomTracker(1024, lock);
   private final StoreSync store;
   private final DeliveryTracker delivery;
   private final Lifecycle lifecycle;

@@ -41,25 +41,40 @@ final class RoomTracker {
   }
 
   private final int idWindow;
+  /** The owner's lock, asserted held on every call; null for a tracker used alone. */
+  private final Object lock;
   private final Map<String, Room> rooms = new LinkedHashMap<>();
   /** True when a lastSeq changed since {@link #takeDirty()}. */
   private final Map<String, Long> dirty = new LinkedHashMap<>();
 
   RoomTracker(int idWindow) {
+    this(idWindow, null);
+  }
+
+  /** @param lock the socket's lock, which every caller must hold */
+  RoomTracker(int idWindow, Object lock) {
     this.idWindow = idWindow;
+    this.lock = lock;
+  }
+
+  private boolean locked() {
+    return lock == null || Thread.holdsLock(lock);
   }
 
   /** Rooms restored from a durable store: joined, with the last seq delivered. */
   void restore(Map<String, Long> lastSeqs) {
+    assert locked();
     lastSeqs.forEach((room, seq) -> rooms.put(room, new Room(seq, idWindow)));
   }
 
   boolean isTracked(String room) {
+    assert locked();
     return rooms.containsKey(room);
   }
 
   /** The app's join was acked: chats after {@code latestSeq} are ours. */
   void joined(String room, long latestSeq) {
+    assert locked();
     Room r = rooms.get(room);
     if (r == null) {
       rooms.put(room, new Room(latestSeq, idWindow));
@@ -68,18 +83,21 @@ final class RoomTracker {
   }
 
   void left(String room) {
+    assert locked();
     rooms.remove(room);
     dirty.put(room, -1L);
   }
 
   /** Each joined room and the seq to resume after, for a new connection. */
   Map<String, Long> resumePoints() {
+    assert locked();
     Map<String, Long> out = new LinkedHashMap<>();
     rooms.forEach((name, r) -> out.put(name, r.lastSeq));
     return out;
   }
 
   void resumeSent(String room, String id) {
+    assert locked();
     Room r = rooms.get(room);
     if (r != null) {
       r.resumeId = id;
@@ -88,11 +106,13 @@ final class RoomTracker {
 
   /** Forgets resumes in flight: the connection they were sent on is gone. */
   void connectionLost() {
+    assert locked();
     rooms.values().forEach(r -> r.resumeId = null);
   }
 
   /** A chat arrived. */
   Step chat(Envelope e) {
+    assert locked();
     Room r = rooms.get(e.room());
     if (r == null || e.seq() == 0) {
       return new Step(e.room(), List.of(e), List.of(), false, 0, 0);
@@ -113,6 +133,7 @@ final class RoomTracker {
 
   /** The server no longer holds {@code first..last} of {@code room}: skip them. */
   Step gap(String room, long first, long last) {
+    assert locked();
     Room r = rooms.get(room);
     if (r == null || last <= r.lastSeq) {
       return Step.NONE;
@@ -132,6 +153,7 @@ final class RoomTracker {
    * before chats that arrived ahead cannot be filled any more; it is reported as a gap.
    */
   Step resumed(String id) {
+    assert locked();
     for (Map.Entry<String, Room> entry : rooms.entrySet()) {
       Room r = entry.getValue();
       if (id.equals(r.resumeId)) {
@@ -173,6 +195,7 @@ final class RoomTracker {
 
   /** Last seqs changed since the previous call (-1: the room was left); clears the record. */
   Map<String, Long> takeDirty() {
+    assert locked();
     if (dirty.isEmpty()) {
       return Collections.emptyMap();
     }
@@ -182,6 +205,7 @@ final class RoomTracker {
   }
 
   boolean hasDirty() {
+    assert locked();
     return !dirty.isEmpty();
   }
 }
