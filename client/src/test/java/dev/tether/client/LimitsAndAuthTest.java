@@ -119,7 +119,8 @@ class LimitsAndAuthTest {
   void aForbiddenOriginIsTerminal() {
     server = stub.start(StubServer.builder().allowedOrigins("https://chat.example.com"));
     RecordingDelegate d = new RecordingDelegate();
-    client = stub.track(TetherClient.builder(server.uri()).delegate(d).header("Origin", "https://evil.example.com").build());
+    client = stub.track(TetherClient.builder(server.uri()).delegate(d)
+        .header("Origin", "https://evil.example.com").build());
     client.open();
     assertThat(d.take(RecordingDelegate.Failure.class).error()).hasMessageContaining("HTTP 403 Forbidden");
     assertThat(client.readyState()).isEqualTo(ReadyState.CLOSED);

@@ -234,7 +234,8 @@ class ReliableDeliveryTest {
   @Test
   void anEnvelopeThatExpiresFailsItsFutureAndLeavesTheOutbox() {
     server = stub.server();
-    TetherClient c = stub.track(TetherClient.builder(server.uri()).networkMonitor(NetworkMonitor.manual(false)).build());
+    TetherClient c = stub.track(TetherClient.builder(server.uri())
+        .networkMonitor(NetworkMonitor.manual(false)).build());
     c.open();
     CompletableFuture<Ack> f = c.send(Envelope.chat(ROOM, "too late"), Duration.ofMillis(100));
     assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).cause().hasMessageContaining("expired");

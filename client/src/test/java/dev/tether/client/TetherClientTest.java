@@ -227,7 +227,8 @@ class TetherClientTest {
   @Test
   void serverStopEndsTheConnectionUncleanly() {
     RecordingDelegate d = new RecordingDelegate();
-    TetherClient c = stub.track(TetherClient.builder(server.uri()).delegate(d).reconnect(ReconnectPolicy.none()).build());
+    TetherClient c = stub.track(
+        TetherClient.builder(server.uri()).delegate(d).reconnect(ReconnectPolicy.none()).build());
     c.open();
     d.take(Open.class);
     server.stop();

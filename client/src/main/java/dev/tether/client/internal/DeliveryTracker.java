@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,7 +88,7 @@ final class DeliveryTracker {
   /** An envelope a previous client left in the store: waits, with no state reported yet. */
   void restore(Envelope envelope) {
     assert Thread.holdsLock(lock);
-    outbox.add(Outbox.Entry.envelope(envelope, CODEC.encode(envelope), new java.util.concurrent.CompletableFuture<>()));
+    outbox.add(Outbox.Entry.envelope(envelope, CODEC.encode(envelope), new CompletableFuture<>()));
   }
 
   /** Adds an entry that waits for a connection (its envelope is QUEUED). Checked with refusal(). */

@@ -240,8 +240,9 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
 
   @Override
   public void connectTimedOut(Phase.Attempt attempt) {
-    attemptFailed(attempt.connection(), new HandshakeFailures.Verdict(new TimeoutException("no handshake response within "
-        + config.timeouts().connect().toMillis() + " ms from " + target), false));
+    TimeoutException timeout = new TimeoutException(
+        "no handshake response within " + config.timeouts().connect().toMillis() + " ms from " + target);
+    attemptFailed(attempt.connection(), new HandshakeFailures.Verdict(timeout, false));
   }
 
   @Override
@@ -321,13 +322,11 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
       open = lifecycle.open();
       overdue = delivery.tick(open != null);
     }
-    if (overdue == null) {
-      afterUnlock();
-      return;
-    }
     afterUnlock();
-    lost(open, "ack timeout", new TimeoutException(
-        "no ack for " + overdue + " within " + config.timeouts().ack().toMillis() + " ms"));
+    if (overdue != null) {
+      lost(open, "ack timeout", new TimeoutException(
+          "no ack for " + overdue + " within " + config.timeouts().ack().toMillis() + " ms"));
+    }
   }
 
   /** The open connection ended: what was written on it goes back to waiting. Guarded by lock. */
