@@ -274,6 +274,15 @@ class LifecycleTest {
   }
 
   @Test
+  void aBackoffThatEndsWhileTheNetworkIsDownWaitsForItInstead() {
+    fail(attempt(), true);
+    Phase.Backoff b = backoff();
+    assertThat(step(() -> lifecycle.backoffOver(b, false))).isEqualTo(After.NOTHING);
+    assertThat(phase()).isInstanceOf(Phase.WaitingForNetwork.class);
+    assertThat(step(() -> lifecycle.networkChanged(true)).action()).isEqualTo(After.Action.CONNECT);
+  }
+
+  @Test
   void theNetworkGoingDownDuringABackoffCancelsTheWait() {
     fail(attempt(), true);
     step(() -> lifecycle.networkChanged(false));
