@@ -32,6 +32,8 @@ final class TyrusHandshakeWatch {
   private static final String SOCKET = "org.glassfish.tyrus.container.grizzly.client.GrizzlyClientSocket";
   /** Transports that carry the probe; weak, since Tyrus replaces an idle shared transport. */
   private static final Set<Object> WATCHED = Collections.newSetFromMap(new WeakHashMap<>());
+  /** Tyrus's static field holding the shared transport, or null without Tyrus on Grizzly. */
+  private static final Field TRANSPORT = transportField();
 
   private TyrusHandshakeWatch() {}
 
@@ -40,11 +42,11 @@ final class TyrusHandshakeWatch {
    * handshake, from inside {@code connectToServer} (which creates the transport first).
    */
   static void install() {
+    if (TRANSPORT == null) {
+      return;
+    }
     try {
-      Class<?> socket = Class.forName(SOCKET, false, TyrusHandshakeWatch.class.getClassLoader());
-      Field field = socket.getDeclaredField("transport");
-      field.setAccessible(true);
-      Object transport = field.get(null);
+      Object transport = TRANSPORT.get(null);
       if (transport == null) {
         return;
       }
@@ -60,10 +62,22 @@ final class TyrusHandshakeWatch {
         config.getClass().getMethod("addProbes", Object[].class).invoke(config, array(probeType, probe));
         WATCHED.add(transport);
       }
-    } catch (ClassNotFoundException e) {
-      // not Tyrus on Grizzly: nothing to watch
     } catch (ReflectiveOperationException | RuntimeException e) {
       log.debug("cannot watch Tyrus handshakes; a hang-up during one is found at the connect timeout", e);
+    }
+  }
+
+  private static Field transportField() {
+    try {
+      Class<?> socket = Class.forName(SOCKET, false, TyrusHandshakeWatch.class.getClassLoader());
+      Field field = socket.getDeclaredField("transport");
+      field.setAccessible(true);
+      return field;
+    } catch (ClassNotFoundException e) {
+      return null; // not Tyrus on Grizzly: nothing to watch
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      log.debug("cannot find Tyrus's shared transport; hang-ups during handshakes are found at the connect timeout", e);
+      return null;
     }
   }
 
