@@ -24,7 +24,8 @@ import java.time.Duration;
  *       {@link java.util.concurrent.TimeoutException} for a missed pong or ack.
  *   <li>An attempt that never opens (refused, handshake failed or timed out) produces exactly one
  *       {@link #onFailure} and no {@code onClose}. A final answer to the handshake (HTTP 401, 403,
- *       404 and the other 4xx but 408 and 429) or a TLS failure is not retried.
+ *       404 and the other 4xx but 408 and 429) or a TLS failure is not retried (except a 4xx other
+ *       than 401 and 403 from a server that accepted the URI before, which may be restarting).
  *   <li>Your own {@code close()} while connecting or waiting to reconnect produces exactly one
  *       {@code onClose(code, reason, true)} with your code and reason, and no {@code onFailure}; when
  *       the socket is already closed, nothing.

@@ -51,8 +51,10 @@ import java.util.random.RandomGenerator;
  *   <li><b>Reconnect</b>: after an abnormal end (1001, 1006, 1011-1014, heartbeat timeout, failed
  *       handshake, I/O error) with exponential backoff and jitter; never after your own
  *       {@link #close()}, a close code that says retrying is pointless, or a final answer to the
- *       handshake (HTTP 401, 403, 404 and the other 4xx but 408 and 429; an untrusted certificate).
- *       See {@link Builder#reconnect} and {@link Builder#reconnectOn}.
+ *       handshake (HTTP 401, 403, 404 and the other 4xx but 408 and 429; an untrusted certificate),
+ *       unless a connection to the URI opened before: then a 4xx other than 401 and 403 is taken
+ *       for a server that is restarting, and retried. See {@link Builder#reconnect} and
+ *       {@link Builder#reconnectOn}.
  *   <li><b>Outbox</b>: what you send while not open waits, bounded, and is written in order as
  *       soon as a connection opens. Envelopes stay until the server acks them and are written again
  *       on a new connection if the old one ended first. Rooms you joined are joined again first.

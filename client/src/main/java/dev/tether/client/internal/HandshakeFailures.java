@@ -13,8 +13,11 @@ import javax.net.ssl.SSLException;
  * retrying cannot fix from those it may. A server that answers the upgrade with a final 4xx status
  * (401, 403, 404, ...; not 408 Request Timeout or 429 Too Many Requests) will do so again, and a
  * certificate we do not trust stays untrusted: such failures are terminal, with no reconnect storm
- * against a server that will never let us in. An unresolvable host may resolve later (DNS, VPN), so
- * it is retried, but its failure names the host.
+ * against a server that will never let us in. One exception: a final status other than 401 and 403
+ * from a server that accepted this URI before (a connection opened on it) is retried, since such a
+ * server is more likely restarting (Tyrus on Grizzly answers 404 for a moment while it deploys its
+ * endpoints) than wrong. An unresolvable host may resolve later (DNS, VPN), so it is retried, but its
+ * failure names the host.
  *
  * <p>JSR-356 has no standard exception for an HTTP status, so the status is read from the cause
  * chain: Tyrus's {@code HandshakeException.getHttpStatusCode()}, Jetty's
@@ -27,10 +30,20 @@ final class HandshakeFailures {
   /** What to report for a failed attempt, and whether retrying is pointless. */
   record Verdict(Throwable reported, boolean terminal) {}
 
-  /** Judges {@code failure}, thrown by {@code connectToServer} (or reported before open) for {@code uri}. */
-  static Verdict judge(URI uri, Throwable failure) {
+  /**
+   * Judges {@code failure}, thrown by {@code connectToServer} (or reported before open) for
+   * {@code uri}.
+   *
+   * @param openedBefore true if a connection of this socket opened on {@code uri} before
+   */
+  static Verdict judge(URI uri, Throwable failure, boolean openedBefore) {
     String prefix = "cannot connect to " + redacted(uri) + ": ";
     String terminal = terminalReason(failure);
+    int status = status(failure);
+    if (terminal != null && openedBefore && status != 401 && status != 403 && status >= 400) {
+      return new Verdict(new TetherException(prefix + answer(status)
+          + "; retrying, as the server accepted this URI before (restarting?)", failure), false);
+    }
     if (terminal != null) {
       return new Verdict(new TetherException(prefix + terminal, failure), true);
     }
@@ -46,24 +59,38 @@ final class HandshakeFailures {
     return new Verdict(new TetherException(prefix + root, failure), false);
   }
 
-  /** Why {@code failure} is terminal, or null if a later attempt may succeed. */
+  /** Why {@code failure} makes a first attempt terminal, or null if a later attempt may succeed. */
   static String terminalReason(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof CertificateException || t instanceof SSLException) {
         return "TLS handshake failed (" + t.getMessage() + "); not reconnecting: the server's"
             + " certificate or protocol will not change by retrying";
       }
-      int status = httpStatus(t);
-      if (status == 401 || status == 403) {
-        return "the server refused the handshake with HTTP " + status
-            + (status == 401 ? " Unauthorized" : " Forbidden") + "; not reconnecting";
-      }
-      if (status >= 400 && status < 500 && status != 408 && status != 429) {
-        return "the server answered the handshake with HTTP " + status + reasonPhrase(status)
-            + "; not reconnecting: the same request will get the same answer";
-      }
+    }
+    int status = status(failure);
+    if (status == 401 || status == 403) {
+      return "the server refused the handshake with HTTP " + status
+          + (status == 401 ? " Unauthorized" : " Forbidden") + "; not reconnecting";
+    }
+    if (status >= 400 && status < 500 && status != 408 && status != 429) {
+      return answer(status) + "; not reconnecting: the same request will get the same answer";
     }
     return null;
+  }
+
+  private static String answer(int status) {
+    return "the server answered the handshake with HTTP " + status + reasonPhrase(status);
+  }
+
+  /** The first HTTP status in the cause chain, or -1. */
+  private static int status(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      int status = httpStatus(t);
+      if (status > 0) {
+        return status;
+      }
+    }
+    return -1;
   }
 
   /** The URI as messages and logs may show it: without user info, query or fragment. */

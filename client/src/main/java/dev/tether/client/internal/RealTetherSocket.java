@@ -221,7 +221,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
       }
     }
     if (attempt) {
-      attemptFailed(c, HandshakeFailures.judge(config.target().uri(), error));
+      attemptFailed(c, error);
     }
   }
 
@@ -276,8 +276,16 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
     try {
       container.connectToServer(c, endpointConfig, config.target().uri());
     } catch (Exception e) {
-      attemptFailed(c, HandshakeFailures.judge(config.target().uri(), e));
+      attemptFailed(c, e);
     }
+  }
+
+  private void attemptFailed(Connection c, Throwable failure) {
+    boolean openedBefore;
+    synchronized (lock) {
+      openedBefore = counters.connectionsOpened > 0;
+    }
+    attemptFailed(c, HandshakeFailures.judge(config.target().uri(), failure, openedBefore));
   }
 
   private void attemptFailed(Connection c, HandshakeFailures.Verdict verdict) {

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import jakarta.websocket.DeploymentException;
 import java.io.IOException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
 import java.security.cert.CertificateException;
 import javax.net.ssl.SSLHandshakeException;
 import org.glassfish.tyrus.core.HandshakeException;
@@ -33,5 +36,49 @@ class HandshakeFailuresTest {
     assertThat(HandshakeFailures.terminalReason(new DeploymentException("x", new HandshakeException(503, "busy"))))
         .isNull();
     assertThat(HandshakeFailures.terminalReason(new IOException("Connection refused"))).isNull();
+  }
+
+  /** Guards issue 9, defect 4. */
+  @Test
+  void aFinalAnswerEndsAFirstAttemptAndNamesTheStatusAndTheUriWithoutItsQuery() {
+    URI uri = URI.create("ws://chat.example.com:8025/wrong?token=s3cr3t");
+    HandshakeFailures.Verdict v = HandshakeFailures.judge(uri,
+        new DeploymentException("Handshake error.", new HandshakeException(404, "Not Found")), false);
+    assertThat(v.terminal()).isTrue();
+    assertThat(v.reported()).hasMessage("cannot connect to ws://chat.example.com:8025/wrong: the server"
+        + " answered the handshake with HTTP 404 Not Found; not reconnecting: the same request will get"
+        + " the same answer");
+    for (int status : new int[] {400, 405, 410, 426, 451}) {
+      assertThat(HandshakeFailures.judge(uri, new HandshakeException(status, "no"), false).terminal())
+          .as("HTTP %d", status).isTrue();
+    }
+  }
+
+  @Test
+  void timeoutsAndRateLimitsMaySucceedLater() {
+    URI uri = URI.create("ws://h/im");
+    assertThat(HandshakeFailures.judge(uri, new HandshakeException(408, "timeout"), false).terminal()).isFalse();
+    assertThat(HandshakeFailures.judge(uri, new HandshakeException(429, "slow down"), false).terminal()).isFalse();
+    assertThat(HandshakeFailures.judge(uri, new HandshakeException(503, "busy"), false).terminal()).isFalse();
+  }
+
+  @Test
+  void aServerThatAcceptedTheUriBeforeIsRetriedOnA404ButNotOnA401() {
+    URI uri = URI.create("ws://h/im");
+    HandshakeFailures.Verdict notFound =
+        HandshakeFailures.judge(uri, new HandshakeException(404, "starting"), true);
+    assertThat(notFound.terminal()).isFalse();
+    assertThat(notFound.reported()).hasMessageContaining("HTTP 404 Not Found; retrying");
+    assertThat(HandshakeFailures.judge(uri, new HandshakeException(401, "no"), true).terminal()).isTrue();
+  }
+
+  @Test
+  void anUnresolvableHostIsRetriedAndNamed() {
+    HandshakeFailures.Verdict v = HandshakeFailures.judge(URI.create("ws://nowhere.invalid/im?user=a"),
+        new DeploymentException("Connection failed.", new UnresolvedAddressException()), false);
+    assertThat(v.terminal()).isFalse();
+    assertThat(v.reported())
+        .hasMessage("cannot connect to ws://nowhere.invalid/im: cannot resolve host nowhere.invalid")
+        .hasCauseInstanceOf(UnknownHostException.class);
   }
 }
