@@ -45,10 +45,7 @@ final class Sender {
   }
 
   boolean text(String text) {
-    // chars * 3 bounds the UTF-8 size: only long texts need counting.
-    if ((long) text.length() * 3 > maxMessageSize) {
-      checkSize(WireRules.utf8Length(text));
-    }
+    checkSize(text);
     Connection direct;
     synchronized (lock) {
       if (lifecycle.isClosedByUser()) {
@@ -86,7 +83,7 @@ final class Sender {
    */
   CompletableFuture<Ack> envelope(Envelope envelope, Duration expiresAfter) {
     String encoded = CODEC.encode(envelope);
-    checkSize(WireRules.utf8Length(encoded));
+    checkSize(encoded);
     Outbox.Entry entry = Outbox.Entry.envelope(envelope, encoded, new CompletableFuture<>());
     if (expiresAfter != null) {
       entry.expiresAt = scheduler.nanoTime() + expiresAfter.toNanos();
@@ -119,6 +116,13 @@ final class Sender {
     }
     if (open != null) {
       outbound.ping(open, copy);
+    }
+  }
+
+  private void checkSize(String text) {
+    // chars * 3 bounds the UTF-8 size: only long texts need counting.
+    if ((long) text.length() * 3 > maxMessageSize) {
+      checkSize(WireRules.utf8Length(text));
     }
   }
 
