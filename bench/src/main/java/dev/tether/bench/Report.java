@@ -88,7 +88,7 @@ final class Report {
     if (workloads.contains("outbox")) {
       outbox();
     }
-    md.append("## Targets from issue 5\n\n| target | measured | met? |\n| --- | --- | --- |\n");
+    md.append("## Targets\n\n| target | measured | met? |\n| --- | --- | --- |\n");
     targets.forEach(t -> md.append(t).append('\n'));
     md.append('\n');
     Path analysis = root.resolve("bench").resolve("ANALYSIS.md");
