@@ -133,7 +133,7 @@ final class Report {
     md.append("| libraries | Tyrus 2.2.2 (Grizzly), OkHttp 5.5.1, Java-WebSocket 1.6.0, "
         + "JDK java.net.http, HdrHistogram 2.2.2 |\n\n");
     md.append("Every workload runs in its own client JVM; the echo server is "
-        + "`dev.tether.server.StubServer` in another JVM on a fresh free port, started per "
+        + "`dev.tether.stub.StubServer` in another JVM on a fresh free port, started per "
         + "workload and killed after it. Both JVMs share the same 2 cores, so the server's cost "
         + "still competes for CPU with the client's. Messages are 64-byte text frames. "
         + "All clients run with their library defaults: no socket options or buffer sizes were "

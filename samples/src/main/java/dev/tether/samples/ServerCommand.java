@@ -1,6 +1,6 @@
 package dev.tether.samples;
 
-import dev.tether.server.StubServer;
+import dev.tether.stub.StubServer;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;

@@ -1,4 +1,4 @@
-package dev.tether.server;
+package dev.tether.stub;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -9,17 +9,14 @@ import dev.tether.api.ErrorReply;
 import dev.tether.api.MalformedEnvelopeException;
 import dev.tether.api.Wire;
 import dev.tether.api.WireRules;
-import dev.tether.server.Received;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.nio.ByteBuffer;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
@@ -27,14 +24,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The state of one stub server that outlives restarts: rooms with their seq counters and history,
- * the dedup memory, the received-frames log and the counters; plus the open connections. All
+ * The state of one server that outlives restarts: rooms with their seq counters and history, the
+ * dedup memory and the counters; plus the open connections. Every received frame is shown to a
+ * {@link FrameTap} first. All
  * methods are thread-safe and are called on Tyrus worker threads (frames) or the user's thread
  * (fault tooling). Chats, joins and resumes of one room are handled under that room's lock; sends
  * are asynchronous, so no lock is held while waiting on the network.
  */
 public final class Hub {
-  static final int RECEIVED_CAPACITY = 100_000;
   static final int DEDUP_CAPACITY = 100_000;
   /** Chats of history kept per room unless configured otherwise. */
   public static final int HISTORY_LIMIT = 10_000;
@@ -51,7 +48,7 @@ public final class Hub {
   private final LongSupplier nanoTime;
   private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
   private final Dedup dedup = new Dedup(DEDUP_CAPACITY);
-  private final ReceivedLog received = new ReceivedLog(RECEIVED_CAPACITY);
+  private final FrameTap tap;
   private final Set<Peer> peers = ConcurrentHashMap.newKeySet();
   private final AtomicInteger handshakes = new AtomicInteger();
   private final AtomicInteger anonymous = new AtomicInteger();
@@ -64,9 +61,10 @@ public final class Hub {
    * @param nanoTime measures time for rate limits
    * @param authenticator maps a bearer token to its user, or to null if it is not accepted; null
    *     for no authentication (the {@code user} query parameter is trusted)
+   * @param tap sees every frame received
    */
   public Hub(Clock clock, int historyLimit, Limits limits, LongSupplier nanoTime,
-      java.util.function.Function<String, String> authenticator) {
+      java.util.function.Function<String, String> authenticator, FrameTap tap) {
     if (historyLimit < 1) {
       throw new IllegalArgumentException("historyLimit < 1: " + historyLimit);
     }
@@ -75,6 +73,7 @@ public final class Hub {
     this.limits = limits;
     this.nanoTime = nanoTime;
     this.authenticator = authenticator;
+    this.tap = tap;
   }
 
   public int maxMessageSize() {
@@ -120,14 +119,6 @@ public final class Hub {
 
   public int connectionCount() {
     return peers.size();
-  }
-
-  public long receivedCount() {
-    return received.total();
-  }
-
-  public Received takeReceived(Duration timeout) throws InterruptedException, TimeoutException {
-    return received.take(timeout);
   }
 
   /** The newest accepted chats of {@code room}, oldest first; empty for an unknown room. */
@@ -196,12 +187,12 @@ public final class Hub {
       return;
     }
     if (!peer.withinRateLimit()) {
-      received.add(new Received(peer.user(), null, copyOf(bytes), null));
+      tap.received(peer.user(), null, copyOf(bytes), null);
       reply(peer, rateLimited(null));
       return;
     }
     ByteBuffer copy = copyOf(bytes);
-    received.add(new Received(peer.user(), null, copy, null));
+    tap.received(peer.user(), null, copy, null);
     peer.send(copy.duplicate());
   }
 
@@ -215,12 +206,12 @@ public final class Hub {
       }
     }
     if (!peer.withinRateLimit()) {
-      received.add(new Received(peer.user(), text, null, null));
+      tap.received(peer.user(), text, null, null);
       reply(peer, rateLimited(WireRules.isEnvelope(text) ? idOf(text) : null));
       return;
     }
     if (!WireRules.isEnvelope(text)) {
-      received.add(new Received(peer.user(), text, null, null));
+      tap.received(peer.user(), text, null, null);
       peer.send(text);
       return;
     }
@@ -228,12 +219,12 @@ public final class Hub {
     try {
       wire = CODEC.decode(text);
     } catch (MalformedEnvelopeException e) {
-      received.add(new Received(peer.user(), text, null, null));
+      tap.received(peer.user(), text, null, null);
       String code = e.getMessage().startsWith("unknown type ") ? "unknown_type" : "malformed";
       reply(peer, new ErrorReply(idOf(text), code, e.getMessage()));
       return;
     }
-    received.add(new Received(peer.user(), text, null, wire instanceof Envelope e ? e : null));
+    tap.received(peer.user(), text, null, wire instanceof Envelope e ? e : null);
     if (wire instanceof Envelope envelope) {
       switch (envelope.type()) {
         case CHAT -> chat(peer, envelope);

@@ -1,4 +1,4 @@
-package dev.tether.server;
+package dev.tether.stub;
 
 import dev.tether.api.Envelope;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package dev.tether.server;
+package dev.tether.stub;
 
 import java.io.IOException;
 import java.io.InputStream;

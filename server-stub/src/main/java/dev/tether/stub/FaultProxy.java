@@ -1,6 +1,6 @@
-package dev.tether.server;
+package dev.tether.stub;
 
-import dev.tether.server.internal.ProxyLoop;
+import dev.tether.stub.internal.ProxyLoop;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package dev.tether.server.internal;
+package dev.tether.stub.internal;
 
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerEndpointConfig;

@@ -1,9 +1,10 @@
-package dev.tether.server;
+package dev.tether.stub;
 
 import dev.tether.api.WireRules;
 import dev.tether.server.internal.Hub;
 import dev.tether.server.internal.Limits;
-import dev.tether.server.internal.TlsServerContainer;
+import dev.tether.stub.internal.ReceivedLog;
+import dev.tether.stub.internal.TlsServerContainer;
 import jakarta.websocket.DeploymentException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -77,7 +78,11 @@ public final class StubServer implements AutoCloseable {
   /** Tyrus's own default: 4 MiB of payload plus frame overhead. */
   private static final int DEFAULT_INCOMING_BUFFER = 4 * 1024 * 1024 + 11;
 
+  /** Received frames: at most this many are kept. */
+  private static final int RECEIVED_CAPACITY = 100_000;
+
   private final Hub hub;
+  private final ReceivedLog received;
   /** Guarded by this; the port of the first start, reused by restarts. 0 until then. */
   private int port;
   /** Null for plain ws. */
@@ -87,8 +92,9 @@ public final class StubServer implements AutoCloseable {
   /** Guarded by this. */
   private boolean closed;
 
-  private StubServer(Hub hub, SSLContext tls) {
+  private StubServer(Hub hub, ReceivedLog received, SSLContext tls) {
     this.hub = hub;
+    this.received = received;
     this.tls = tls;
   }
 
@@ -256,8 +262,10 @@ public final class StubServer implements AutoCloseable {
      * @throws UncheckedIOException if the port cannot be bound
      */
     public StubServer start() {
-      StubServer server = new StubServer(
-          new Hub(Clock.systemUTC(), historyPerRoom, limits, System::nanoTime, authenticator), tls);
+      ReceivedLog received = new ReceivedLog(RECEIVED_CAPACITY);
+      Hub hub = new Hub(Clock.systemUTC(), historyPerRoom, limits, System::nanoTime, authenticator,
+          (user, text, binary, envelope) -> received.add(new Received(user, text, binary, envelope)));
+      StubServer server = new StubServer(hub, received, tls);
       synchronized (server) {
         server.port = port;
         server.startContainer();
@@ -430,7 +438,7 @@ public final class StubServer implements AutoCloseable {
    */
   public Received takeReceived(Duration timeout) throws InterruptedException, TimeoutException {
     Objects.requireNonNull(timeout, "timeout == null");
-    return hub.takeReceived(timeout);
+    return received.take(timeout);
   }
 
   /**
@@ -438,7 +446,7 @@ public final class StubServer implements AutoCloseable {
    * dropped from the bounded record; not counting messages refused as too big (closed with 1009).
    */
   public int receivedCount() {
-    return (int) Math.min(Integer.MAX_VALUE, hub.receivedCount());
+    return (int) Math.min(Integer.MAX_VALUE, received.total());
   }
 
   @Override

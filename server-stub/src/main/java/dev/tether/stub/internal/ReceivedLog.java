@@ -1,6 +1,6 @@
-package dev.tether.server.internal;
+package dev.tether.stub.internal;
 
-import dev.tether.server.Received;
+import dev.tether.stub.Received;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeoutException;

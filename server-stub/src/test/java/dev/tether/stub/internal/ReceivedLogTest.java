@@ -1,9 +1,9 @@
-package dev.tether.server.internal;
+package dev.tether.stub.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tether.server.Received;
+import dev.tether.stub.Received;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;

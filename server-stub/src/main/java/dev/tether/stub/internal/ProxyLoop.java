@@ -1,4 +1,4 @@
-package dev.tether.server.internal;
+package dev.tether.stub.internal;
 
 import java.io.IOException;
 import java.net.InetAddress;
