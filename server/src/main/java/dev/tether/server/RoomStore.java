@@ -31,9 +31,10 @@ import java.util.concurrent.CompletionStage;
  * <ul>
  *   <li>{@link #append} is one atomic operation: the dedup check, the seq, the history entry and
  *       the dedup record happen together or not at all. Its callback is called only once all of it
- *       is durable (for a durable store: committed), and for any one room the callbacks come one at
- *       a time, in the order the store performed the appends (so new chats in seq order). The
- *       server fans chats out from these callbacks, which is how members see a room in seq order.
+ *       is durable (for a durable store: committed). For any one room, the callbacks of new chats
+ *       come one at a time, in seq order; a duplicate's callback comes after its original was
+ *       made durable. The server fans chats out from these callbacks, which is how members see a
+ *       room in seq order.
  *   <li>Reads ({@link #open}, {@link #state}, {@link #accepted}, {@link #history}) see at least
  *       everything whose append callback has already been called.
  *   <li>No method blocks on I/O: work that waits on a disk or network runs on the store's own

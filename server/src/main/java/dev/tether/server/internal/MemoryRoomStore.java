@@ -102,6 +102,12 @@ public final class MemoryRoomStore implements RoomStore {
       callback.failed(new IllegalStateException("store closed"));
       return;
     }
+    Appended known = dedup.get(draft.user(), draft.id());
+    if (known != null) {
+      // A duplicate changes nothing, not even which rooms exist.
+      callback.appended(known);
+      return;
+    }
     RoomData data = rooms.computeIfAbsent(draft.room(), name -> new RoomData());
     synchronized (data) {
       Appended prior = dedup.get(draft.user(), draft.id());

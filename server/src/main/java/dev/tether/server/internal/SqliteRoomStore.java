@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * without waiting for the writer.
  *
  * <p>Schema: {@code rooms(name, epoch, last_seq)}, {@code history(room, seq, frame)},
- * {@code dedup(n, user, id, room, epoch, seq, ts)}. Dedup keeps the newest {@value #DEDUP_CAPACITY}
+ * {@code dedup(n, user, id, room, epoch, seq, ts, stored_at)}. Dedup keeps the newest {@value #DEDUP_CAPACITY}
  * entries, none older than {@link #DEDUP_MAX_AGE}.
  */
 public final class SqliteRoomStore implements RoomStore {
@@ -70,6 +71,7 @@ public final class SqliteRoomStore implements RoomStore {
   private final ExecutorService callbacks;
   private final Writer writer;
   private final Reader readerState;
+  private final AtomicLong commits = new AtomicLong();
   private volatile boolean closed;
 
   private SqliteRoomStore(Path file, boolean fsync, int dedupCapacity, Duration dedupMaxAge, LongSupplier millis)
@@ -139,7 +141,8 @@ public final class SqliteRoomStore implements RoomStore {
       s.execute("CREATE TABLE IF NOT EXISTS history ("
           + "room TEXT NOT NULL, seq INTEGER NOT NULL, frame TEXT NOT NULL, PRIMARY KEY (room, seq)) WITHOUT ROWID");
       s.execute("CREATE TABLE IF NOT EXISTS dedup (n INTEGER PRIMARY KEY, user TEXT NOT NULL, id TEXT NOT NULL, "
-          + "room TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL)");
+          + "room TEXT NOT NULL, epoch TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, "
+          + "stored_at INTEGER NOT NULL)");
       s.execute("CREATE UNIQUE INDEX IF NOT EXISTS dedup_key ON dedup (user, id)");
     }
   }
@@ -243,6 +246,11 @@ public final class SqliteRoomStore implements RoomStore {
     readerState.close();
   }
 
+  /** Transactions committed so far: how many appends shared a commit shows in this against their count. */
+  public long commits() {
+    return commits.get();
+  }
+
   @Override
   public String toString() {
     return "RoomStore.sqlite(" + file + ")";
@@ -310,12 +318,12 @@ public final class SqliteRoomStore implements RoomStore {
       updateRoom = db.prepareStatement("UPDATE rooms SET last_seq = ? WHERE name = ?");
       selectDedup = db.prepareStatement("SELECT epoch, seq, ts FROM dedup WHERE user = ? AND id = ?");
       insertDedup = db.prepareStatement(
-          "INSERT INTO dedup (n, user, id, room, epoch, seq, ts) VALUES (?, ?, ?, ?, ?, ?, ?)");
+          "INSERT INTO dedup (n, user, id, room, epoch, seq, ts, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
       insertHistory = db.prepareStatement("INSERT INTO history (room, seq, frame) VALUES (?, ?, ?)");
       trimHistory = db.prepareStatement("DELETE FROM history WHERE room = ? AND seq <= ?");
       pruneDedupCount = db.prepareStatement("DELETE FROM dedup WHERE n <= ?");
       pruneDedupAge = db.prepareStatement(
-          "DELETE FROM dedup WHERE n IN (SELECT n FROM dedup ORDER BY n LIMIT 1000) AND ts < ?");
+          "DELETE FROM dedup WHERE n IN (SELECT n FROM dedup ORDER BY n LIMIT 1000) AND stored_at < ?");
       try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT MAX(n), MIN(n) FROM dedup")) {
         rs.next();
         nextN = rs.getLong(1) + 1;
@@ -348,17 +356,19 @@ public final class SqliteRoomStore implements RoomStore {
 
     private void perform(List<Op> batch) {
       List<Runnable> done = new ArrayList<>(batch.size());
+      long now = millis.getAsLong();
       try {
         for (Op op : batch) {
           if (op instanceof AppendOp a) {
-            done.add(append(a));
+            done.add(append(a, now));
           } else if (op instanceof OpenOp o) {
             done.add(open(o));
           }
         }
         flushRooms();
-        pruneDedup();
+        pruneDedup(now);
         db.commit();
+        commits.incrementAndGet();
       } catch (SQLException | RuntimeException e) {
         log.warn("room store {}: transaction of {} operations failed; rolling back", file, batch.size(), e);
         try {
@@ -391,7 +401,7 @@ public final class SqliteRoomStore implements RoomStore {
       return () -> op.result().complete(state);
     }
 
-    private Runnable append(AppendOp op) throws SQLException {
+    private Runnable append(AppendOp op, long now) throws SQLException {
       Draft d = op.draft();
       selectDedup.setString(1, d.user());
       selectDedup.setString(2, d.id());
@@ -415,6 +425,7 @@ public final class SqliteRoomStore implements RoomStore {
       insertDedup.setString(5, meta.epoch);
       insertDedup.setLong(6, seq);
       insertDedup.setLong(7, d.ts());
+      insertDedup.setLong(8, now);
       insertDedup.executeUpdate();
       nextN++;
       meta.lastSeq = seq;
@@ -468,14 +479,13 @@ public final class SqliteRoomStore implements RoomStore {
       dirty.clear();
     }
 
-    private void pruneDedup() throws SQLException {
+    private void pruneDedup(long now) throws SQLException {
       long through = nextN - 1 - dedupCapacity;
       if (through > prunedThrough) {
         pruneDedupCount.setLong(1, through);
         pruneDedupCount.executeUpdate();
         prunedThrough = through;
       }
-      long now = millis.getAsLong();
       if (now - agePrunedAt >= AGE_PRUNE_EVERY_MILLIS) {
         agePrunedAt = now;
         pruneDedupAge.setLong(1, now - dedupMaxAgeMillis);
