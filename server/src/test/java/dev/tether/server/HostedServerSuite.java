@@ -46,6 +46,11 @@ public abstract class HostedServerSuite {
    */
   protected abstract boolean refusesWithStatus();
 
+  /** A builder with the defaults this suite runs with; subclasses may pick another store. */
+  protected TetherServer.Builder settings() {
+    return TetherServer.builder();
+  }
+
   private TetherServer server;
   private Host host;
   private final List<WsClient> clients = new ArrayList<>();
@@ -68,7 +73,7 @@ public abstract class HostedServerSuite {
   }
 
   private void start() throws Exception {
-    start(TetherServer.builder());
+    start(settings());
   }
 
   private WsClient connect(String user) throws Exception {
@@ -281,7 +286,7 @@ public abstract class HostedServerSuite {
 
   @Test
   void resumeFromBeyondTheHistoryReportsTheGapFirst() throws Exception {
-    start(TetherServer.builder().historyPerRoom(5));
+    start(settings().historyPerRoom(5));
     WsClient alice = connect("alice");
     joined(alice, "lobby");
     for (int i = 1; i <= 8; i++) {
@@ -300,7 +305,7 @@ public abstract class HostedServerSuite {
 
   @Test
   void aMessageOverTheLimitClosesWith1009() throws Exception {
-    start(TetherServer.builder().maxMessageSize(1024));
+    start(settings().maxMessageSize(1024));
     WsClient alice = connect("alice");
     alice.send("x".repeat(1024));
     assertThat(alice.nextText()).hasSize(1024);
@@ -313,7 +318,7 @@ public abstract class HostedServerSuite {
 
   @Test
   void framesOverTheRateLimitAreRefusedAndNotProcessed() throws Exception {
-    start(TetherServer.builder().rateLimit(2));
+    start(settings().rateLimit(2));
     WsClient alice = connect("alice");
     for (int i = 0; i < 5; i++) {
       alice.send("echo " + i);
@@ -349,7 +354,7 @@ public abstract class HostedServerSuite {
 
   @Test
   void listedOriginsAreAdmittedAndOthersRefusedWith403() throws Exception {
-    start(TetherServer.builder().allowedOrigins("https://chat.example.com"));
+    start(settings().allowedOrigins("https://chat.example.com"));
     URI uri = URI.create(host.uri() + "?user=o");
     try (RawHandshake h = RawHandshake.send(uri, Map.of("Origin", "https://CHAT.example.com"))) {
       assertThat(h.status()).isEqualTo(101);
@@ -362,7 +367,7 @@ public abstract class HostedServerSuite {
 
   @Test
   void theAuthenticatorNamesTheUserOrRefuses() throws Exception {
-    start(TetherServer.builder().authenticator(request -> {
+    start(settings().authenticator(request -> {
       String token = request.getParameterMap().getOrDefault("token", List.of("")).get(0);
       if (token.equals("banned")) {
         throw Authenticator.Refused.forbidden("banned");
@@ -381,7 +386,7 @@ public abstract class HostedServerSuite {
 
   @Test
   void handshakesBeyondTheConnectionCapAreRefusedWith503() throws Exception {
-    start(TetherServer.builder().maxConnections(1));
+    start(settings().maxConnections(1));
     WsClient alice = connect("alice");
     alice.send("hi");
     alice.nextText();

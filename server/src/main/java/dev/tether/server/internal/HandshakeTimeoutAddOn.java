@@ -1,19 +1,20 @@
 package dev.tether.server.internal;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import org.glassfish.grizzly.Buffer;
 import org.glassfish.grizzly.Connection;
 import org.glassfish.grizzly.filterchain.BaseFilter;
 import org.glassfish.grizzly.filterchain.FilterChainBuilder;
 import org.glassfish.grizzly.filterchain.FilterChainContext;
 import org.glassfish.grizzly.filterchain.NextAction;
+import org.glassfish.grizzly.http.HttpContent;
+import org.glassfish.grizzly.http.HttpHeader;
+import org.glassfish.grizzly.http.HttpResponsePacket;
 import org.glassfish.grizzly.http.server.AddOn;
 import org.glassfish.grizzly.http.server.HttpServerFilter;
 import org.glassfish.grizzly.http.server.NetworkListener;
@@ -23,14 +24,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Closes a connection that has not completed its WebSocket handshake within a deadline counted
  * from when it was accepted, however it trickles bytes in (a slowloris holds a socket open by
- * sending a header byte now and then; an idle timeout would never fire). A Grizzly filter just
- * below the HTTP codec starts a timer task per accepted connection and cancels it when the
- * server writes a {@code 101 Switching Protocols} response; a connection still waiting when the
- * task runs is closed. Costs one scheduled task per connection while it handshakes, none after.
+ * sending a header byte now and then; an idle timeout would never fire). A Grizzly filter between
+ * the HTTP codec and Tyrus's WebSocket filter starts a timer task per accepted connection and
+ * cancels it when the server writes a {@code 101 Switching Protocols} response; a connection still
+ * waiting when the task runs is closed. Costs one scheduled task per connection while it handshakes, none after.
  */
 final class HandshakeTimeoutAddOn implements AddOn {
   private static final Logger log = LoggerFactory.getLogger(HandshakeTimeoutAddOn.class);
-  private static final byte[] SWITCHING = "HTTP/1.1 101".getBytes(StandardCharsets.US_ASCII);
 
   private final long timeoutMillis;
   private final ScheduledExecutorService timer;
@@ -43,9 +43,11 @@ final class HandshakeTimeoutAddOn implements AddOn {
 
   @Override
   public void setup(NetworkListener listener, FilterChainBuilder builder) {
-    int codec = builder.indexOfType(HttpServerFilter.class);
-    if (codec >= 0) {
-      builder.add(codec, new Deadline());
+    // Before the server's dispatching filter, as Tyrus's add-on (registered after this one) puts
+    // its own: so the order is codec, this, Tyrus, and Tyrus's 101 response passes through here.
+    int dispatcher = builder.indexOfType(HttpServerFilter.class);
+    if (dispatcher >= 0) {
+      builder.add(dispatcher, new Deadline());
     } else {
       builder.add(new Deadline());
     }
@@ -70,8 +72,7 @@ final class HandshakeTimeoutAddOn implements AddOn {
 
     @Override
     public NextAction handleWrite(FilterChainContext ctx) throws IOException {
-      Object message = ctx.getMessage();
-      if (message instanceof Buffer buffer && startsWithSwitching(buffer)) {
+      if (isSwitchingProtocols(ctx.getMessage())) {
         Connection<?> connection = ctx.getConnection();
         upgraded.put(connection, Boolean.TRUE);
         ScheduledFuture<?> task = pending.remove(connection);
@@ -112,16 +113,9 @@ final class HandshakeTimeoutAddOn implements AddOn {
     }
   }
 
-  private static boolean startsWithSwitching(Buffer buffer) {
-    if (buffer.remaining() < SWITCHING.length) {
-      return false;
-    }
-    int p = buffer.position();
-    for (int i = 0; i < SWITCHING.length; i++) {
-      if (buffer.get(p + i) != SWITCHING[i]) {
-        return false;
-      }
-    }
-    return true;
+  private static boolean isSwitchingProtocols(Object message) {
+    HttpHeader header = message instanceof HttpHeader h ? h
+        : message instanceof HttpContent c ? c.getHttpHeader() : null;
+    return header instanceof HttpResponsePacket response && response.getStatus() == 101;
   }
 }
