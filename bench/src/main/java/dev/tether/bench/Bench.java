@@ -191,8 +191,8 @@ public final class Bench {
       List<String> lines = Files.readAllLines(csv);
       for (String line : lines.subList(1, lines.size())) {
         String[] r = line.split(",");
-        if (!rerun.contains(r[0]) && !r[0].equals("meta")) {
-          kept.add(r);
+        if (!rerun.contains(r[0])) {
+          kept.add(r); // the last full run's meta rows (wall time, date) stay: they describe it
         }
       }
     }
