@@ -225,10 +225,16 @@ public final class Hub {
     }
   }
 
-  /** Releases the hub's threads. Connections should be closed first. */
+  /** Releases the hub's threads, waiting briefly for them to end. Connections should be closed first. */
   public void shutdown() {
     sender.shutdown();
     timer.shutdownNow();
+    try {
+      sender.awaitTermination(2, TimeUnit.SECONDS);
+      timer.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   void onBinary(Peer peer, ByteBuffer bytes) {
