@@ -218,6 +218,24 @@ class StubServerTest {
     assertThat(second.seq()).isEqualTo(2);
   }
 
+  /**
+   * Guards a deviation from PROTOCOL.md found by an independent implementation: a chat already
+   * accepted, resent for a room that does not exist, was answered not_member instead of being
+   * acked again with its seq (dedup comes before membership).
+   */
+  @Test
+  void anAcceptedChatResentForARoomThatDoesNotExistIsAckedWithItsSeq() throws Exception {
+    WsRecorder alice = connect("alice");
+    joined(alice, "lobby");
+    Envelope chat = Envelope.chat("lobby", "once");
+    alice.send(chat);
+    assertThat(alice.nextWire()).isEqualTo(new Ack(chat.id(), 1));
+    alice.nextWire();
+    WsRecorder again = connect("alice");
+    again.send(new Envelope(Envelope.Type.CHAT, chat.id(), "gone", null, 0, 0, chat.body()));
+    assertThat(again.nextWire()).isEqualTo(new Ack(chat.id(), 1));
+  }
+
   @Test
   void leaveStopsFanOutAndIsAckedEvenWhenNotAMember() throws Exception {
     WsRecorder alice = connect("alice");
