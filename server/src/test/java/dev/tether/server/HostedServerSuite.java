@@ -284,6 +284,60 @@ public abstract class HostedServerSuite {
     assertThat(server.stats().resumes()).isEqualTo(1);
   }
 
+  /**
+   * A client that pipelines (join, then chats, without waiting for the join's ack; resume, then a
+   * chat) is answered once per envelope and gets every chat once, in seq order, after the ack that
+   * makes it a member, also with a store that answers later (SQLite).
+   */
+  @Test
+  void envelopesSentWithoutWaitingAreEachAnsweredOnceAndChatsComeInOrder() throws Exception {
+    start();
+    WsClient alice = connect("alice");
+    Envelope join = Envelope.join("lobby");
+    List<Envelope> chats = List.of(Envelope.chat("lobby", "c1"), Envelope.chat("lobby", "c2"),
+        Envelope.chat("lobby", "c3"));
+    alice.send(join);
+    for (Envelope c : chats) {
+      alice.send(c);
+    }
+    List<Long> seen = new ArrayList<>();
+    Map<String, Long> acks = new java.util.HashMap<>();
+    boolean joined = false;
+    while (acks.size() < 4 || seen.size() < 3) {
+      Wire w = alice.nextWire();
+      if (w instanceof Ack a) {
+        assertThat(acks.put(a.id(), a.seq())).as("second answer to %s", a.id()).isNull();
+        joined |= a.id().equals(join.id());
+      } else {
+        assertThat(joined).as("a chat before the join's ack").isTrue();
+        seen.add(((Envelope) w).seq());
+      }
+    }
+    assertThat(acks).containsEntry(join.id(), 0L).containsEntry(chats.get(0).id(), 1L)
+        .containsEntry(chats.get(2).id(), 3L);
+    assertThat(seen).containsExactly(1L, 2L, 3L);
+
+    WsClient bob = connect("bob");
+    Envelope resume = Envelope.resume("lobby", 0);
+    Envelope c4 = Envelope.chat("lobby", "c4");
+    bob.send(resume);
+    bob.send(c4);
+    List<Long> replayed = new ArrayList<>();
+    Map<String, Long> bobAcks = new java.util.HashMap<>();
+    while (bobAcks.size() < 2 || replayed.size() < 4) {
+      Wire w = bob.nextWire();
+      if (w instanceof Ack a) {
+        assertThat(bobAcks.put(a.id(), a.seq())).as("second answer to %s", a.id()).isNull();
+      } else {
+        replayed.add(((Envelope) w).seq());
+      }
+    }
+    assertThat(replayed).containsExactly(1L, 2L, 3L, 4L);
+    assertThat(bobAcks).containsEntry(c4.id(), 4L);
+    assertThat(bobAcks.get(resume.id())).isBetween(3L, 4L);
+    bob.assertNothingWithin(Duration.ofMillis(200));
+  }
+
   @Test
   void resumeFromBeyondTheHistoryReportsTheGapFirst() throws Exception {
     start(settings().historyPerRoom(5));
