@@ -12,6 +12,7 @@ import dev.tether.server.internal.ServerAccess;
 import dev.tether.server.internal.Tap;
 import dev.tether.stub.internal.ReceivedLog;
 import jakarta.websocket.DeploymentException;
+import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -94,6 +95,8 @@ public final class StubServer implements AutoCloseable {
   private int port;
   /** Guarded by this; null while stopped. */
   private GrizzlyHost container;
+  /** Guarded by this; the endpoint config the running container serves; null while stopped. */
+  private ServerEndpointConfig endpoint;
   /** Guarded by this. */
   private boolean closed;
 
@@ -335,19 +338,21 @@ public final class StubServer implements AutoCloseable {
   private void startContainer() {
     GrizzlyHost c = new GrizzlyHost(tls == null ? "0.0.0.0" : "127.0.0.1", tls, hub.maxMessageSize(),
         Duration.ZERO, hub.timer());
+    ServerEndpointConfig e = server.endpointConfig();
     try {
-      c.addEndpoint(server.endpointConfig());
+      c.addEndpoint(e);
       c.start("/", port);
-    } catch (IOException | DeploymentException e) {
+    } catch (IOException | DeploymentException ex) {
       try {
         c.stop();
       } catch (RuntimeException suppressed) {
-        e.addSuppressed(suppressed);
+        ex.addSuppressed(suppressed);
       }
       throw new UncheckedIOException("cannot start stub server on port " + port,
-          e instanceof IOException io ? io : new IOException(e));
+          ex instanceof IOException io ? io : new IOException(ex));
     }
     container = c;
+    endpoint = e;
     port = c.getPort();
     log.debug("stub server listening at {}", uri());
   }
@@ -395,9 +400,13 @@ public final class StubServer implements AutoCloseable {
       return;
     }
     GrizzlyHost c = container;
+    ServerEndpointConfig e = endpoint;
     container = null;
+    endpoint = null;
+    // Retired first: a session Tyrus opens while it stops is then either forgotten here or refused.
+    hub.retire(e);
     c.stop();
-    hub.closedAll();
+    hub.closedAll(e);
     log.debug("stub server on port {} stopped", port);
   }
 

@@ -182,9 +182,9 @@ public final class TetherServer implements AutoCloseable {
   }
 
   /**
-   * A server listening standalone, from {@link #listen}. {@link #close()} stops listening: open
-   * connections are closed with 1001 (going away) and given up to two seconds to go, then the
-   * port is released. The server itself stays usable.
+   * A server listening standalone, from {@link #listen}. {@link #close()} stops listening: new
+   * handshakes are refused with 503, open connections are closed with 1001 (going away) and given
+   * up to two seconds to go, then the port is released. The server itself stays usable.
    */
   public final class Running implements AutoCloseable {
     private final String host;
@@ -222,6 +222,7 @@ public final class TetherServer implements AutoCloseable {
         stopped = true;
         running.remove(this);
       }
+      hub.retire(endpoint);
       hub.goAway(endpoint, Duration.ofSeconds(2));
       container.stop();
       hub.closedAll(endpoint);

@@ -134,8 +134,8 @@ public final class Hub {
    * A new connection, which came in through the config whose configurator is {@code entry}; null
    * if the server is at its connection cap.
    */
-  Peer open(Session session, String user, Object entry) {
-    if (peers.size() >= config.maxConnections()) {
+  Peer open(Session session, String user, ImConfigurator entry) {
+    if (peers.size() >= config.maxConnections() || entry.retired()) {
       return null;
     }
     if (Connections.isTyrus(session)) {
@@ -148,7 +148,21 @@ public final class Hub {
     peer.outbound(new Outbound(session, sender, config.maxQueuedMessages(), config.maxQueuedBytes(),
         why -> slowMember(peer, why), error -> sendFailed(peer, error)));
     peers.add(peer);
+    if (entry.retired()) {
+      // Retired while we opened: whoever retired it forgets the peers it sees; this one it may not.
+      peers.remove(peer);
+      return null;
+    }
     return peer;
+  }
+
+  /**
+   * Admits nothing more through {@code endpoint} (a config from {@link #endpointConfig()}), for a
+   * listener that is stopping: handshakes get 503, sessions opening now are closed. Call before
+   * {@link #closedAll(ServerEndpointConfig)}.
+   */
+  public void retire(ServerEndpointConfig endpoint) {
+    ((ImConfigurator) endpoint.getConfigurator()).retire();
   }
 
   /** The connection ended, for whatever reason: its memberships end with it. */

@@ -23,9 +23,19 @@ final class ImConfigurator extends ServerEndpointConfig.Configurator {
   static final String AUTHENTICATED_USER = "dev.tether.server.user";
 
   private final Hub hub;
+  /** Set once the listener this config serves is stopping: nothing more is admitted through it. */
+  private volatile boolean retired;
 
   ImConfigurator(Hub hub) {
     this.hub = hub;
+  }
+
+  void retire() {
+    retired = true;
+  }
+
+  boolean retired() {
+    return retired;
   }
 
   @Override
@@ -42,6 +52,10 @@ final class ImConfigurator extends ServerEndpointConfig.Configurator {
     HubConfig c = hub.config();
     if (!c.tap().handshake()) {
       Refusals.refuse(config, request, 503, "server is rejecting new connections");
+      return;
+    }
+    if (retired) {
+      Refusals.refuse(config, request, 503, "server shutting down");
       return;
     }
     String origin = Handshakes.header(request, "Origin");

@@ -20,11 +20,11 @@ public final class ImEndpoint extends Endpoint {
 
   private final Hub hub;
   /** The configurator of the endpoint config this connection came in through. */
-  private final Object entry;
+  private final ImConfigurator entry;
   /** Set in onOpen, before any frame or close callback. */
   private volatile Peer peer;
 
-  ImEndpoint(Hub hub, Object entry) {
+  ImEndpoint(Hub hub, ImConfigurator entry) {
     this.hub = hub;
     this.entry = entry;
   }
@@ -44,6 +44,11 @@ public final class ImEndpoint extends Endpoint {
     String user = authenticated instanceof String s ? s
         : users == null || users.isEmpty() ? null : users.get(0);
     Peer p = hub.open(session, user, entry);
+    if (p == null && entry.retired()) {
+      // Its listener is stopping and ends the others without a close frame: so this one too.
+      Connections.abort(session);
+      return;
+    }
     if (p == null) {
       Connections.close(session, CloseReason.CloseCodes.TRY_AGAIN_LATER.getCode(), "503 too many connections");
       return;
