@@ -1,30 +1,35 @@
 package dev.tether.stub;
 
+import dev.tether.api.Envelope;
 import dev.tether.api.WireRules;
+import dev.tether.server.Authenticator;
+import dev.tether.server.ServerStats;
+import dev.tether.server.TetherServer;
+import dev.tether.server.internal.GrizzlyHost;
 import dev.tether.server.internal.Hub;
-import dev.tether.server.internal.Limits;
+import dev.tether.server.internal.Peer;
+import dev.tether.server.internal.ServerAccess;
+import dev.tether.server.internal.Tap;
 import dev.tether.stub.internal.ReceivedLog;
-import dev.tether.stub.internal.TlsServerContainer;
 import jakarta.websocket.DeploymentException;
+import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.time.Clock;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
-import org.glassfish.tyrus.container.grizzly.server.GrizzlyServerContainer;
-import org.glassfish.tyrus.core.TyrusWebSocketEngine;
-import org.glassfish.tyrus.server.TyrusServerContainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,13 +46,14 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <h2>What it does</h2>
- * It echoes plain text and binary frames; text frames starting with <code>{</code> are envelopes:
- * {@code join}, {@code leave}, {@code resume} and {@code chat} are acked, chats are stamped with
- * gap-free per-room seqs and fanned out to the room's members, duplicates (same user and id) are
- * acked again and not fanned out, a {@code resume} replays the room's history after a seq (with a
- * {@code history_gap} error first when the history no longer reaches back that far), everything
- * else gets an {@code error}. {@link #builder()} sets the port, how much history is kept and the
- * limits below.
+ * It is a {@link TetherServer} (in-memory rooms) with test-friendly limits, plus a recorder of
+ * every frame it receives and switches to break connections. It echoes plain text and binary
+ * frames; text frames starting with <code>{</code> are envelopes: {@code join}, {@code leave},
+ * {@code resume} and {@code chat} are acked, chats are stamped with gap-free per-room seqs and
+ * fanned out to the room's members, duplicates (same user and id) are acked again and not fanned
+ * out, a {@code resume} replays the room's history after a seq (with a {@code history_gap} error
+ * first when the history no longer reaches back that far), everything else gets an {@code error}.
+ * {@link #builder()} sets the port, how much history is kept and the limits below.
  *
  * <h2>Limits</h2>
  * A message larger than {@link Builder#maxMessageSize} (1 MiB by default) closes its connection
@@ -55,8 +61,9 @@ import org.slf4j.LoggerFactory;
  * with an {@code error} {@code rate_limited} and not processed; a handshake whose {@code Origin}
  * is not in {@link Builder#allowedOrigins} (any, by default) is refused with 403. Invalid UTF-8 in
  * a text frame closes the connection with 1007 and a broken frame with 1002 (Tyrus does both).
- * There is no handshake timeout and no limit on connections: this is a test server, not one to
- * expose to the internet.
+ * Unlike a {@link TetherServer}'s defaults, there is no handshake timeout, no limit on connections
+ * and no bound on what a connection that does not read makes the server hold: this is a test
+ * server, not one to expose to the internet.
  *
  * <h2>States</h2>
  * Running after {@link #start}; {@link #stop()} makes it stopped (the port is released, open
@@ -66,36 +73,61 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threads and cost</h2>
  * All methods are thread-safe. Each running server owns a Grizzly transport (a selector thread per
- * core plus a small worker pool) and listens on all interfaces (Tyrus's Grizzly container gives no
- * choice of address), though {@link #uri()} names loopback. Counts are bounded: at most 100,000
- * received frames, 100,000 remembered chat ids and {@link Builder#historyPerRoom} history chats per
- * room (10,000 by default), each frame up to {@link Builder#maxMessageSize}; rooms are never
- * forgotten, so a client naming ever new rooms grows the server.
+ * core plus a small worker pool) and listens on all interfaces (with {@link Builder#tls}, on
+ * loopback), though {@link #uri()} names loopback; its {@link TetherServer} owns a few
+ * {@code tether-server-*} threads. Counts are bounded: at most 100,000 received frames, 100,000
+ * remembered chat ids and {@link Builder#historyPerRoom} history chats per room (10,000 by
+ * default), each frame up to {@link Builder#maxMessageSize}; rooms are never forgotten, so a client
+ * naming ever new rooms grows the server.
  */
 public final class StubServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StubServer.class);
-
-  /** Tyrus's own default: 4 MiB of payload plus frame overhead. */
-  private static final int DEFAULT_INCOMING_BUFFER = 4 * 1024 * 1024 + 11;
-
   /** Received frames: at most this many are kept. */
   private static final int RECEIVED_CAPACITY = 100_000;
 
+  private final TetherServer server;
   private final Hub hub;
   private final ReceivedLog received;
-  /** Guarded by this; the port of the first start, reused by restarts. 0 until then. */
-  private int port;
+  private final Recorder recorder;
   /** Null for plain ws. */
   private final SSLContext tls;
+  /** Guarded by this; the port of the first start, reused by restarts. 0 until then. */
+  private int port;
   /** Guarded by this; null while stopped. */
-  private TyrusServerContainer container;
+  private GrizzlyHost container;
+  /** Guarded by this; the endpoint config the running container serves; null while stopped. */
+  private ServerEndpointConfig endpoint;
   /** Guarded by this. */
   private boolean closed;
 
-  private StubServer(Hub hub, ReceivedLog received, SSLContext tls) {
-    this.hub = hub;
+  private StubServer(TetherServer server, ReceivedLog received, Recorder recorder, SSLContext tls) {
+    this.server = server;
+    this.hub = ServerAccess.get().hub(server);
     this.received = received;
+    this.recorder = recorder;
     this.tls = tls;
+  }
+
+  /** The stub's tap on its server: records frames, counts handshakes, refuses them on demand. */
+  private static final class Recorder implements Tap {
+    private final ReceivedLog received;
+    private final AtomicInteger handshakes = new AtomicInteger();
+    private final AtomicBoolean rejecting = new AtomicBoolean();
+
+    Recorder(ReceivedLog received) {
+      this.received = received;
+    }
+
+    @Override
+    public boolean handshake() {
+      handshakes.incrementAndGet();
+      return !rejecting.get();
+    }
+
+    @Override
+    public void frame(String user, String text, ByteBuffer binary, Envelope envelope) {
+      received.add(new Received(user, text, binary, envelope));
+    }
   }
 
   /** Starts a server on an ephemeral loopback port with the default settings of {@link #builder()}. */
@@ -132,19 +164,25 @@ public final class StubServer implements AutoCloseable {
    * limit, any origin.
    */
   public static final class Builder {
-    static final Builder DEFAULTS = new Builder(0, Hub.HISTORY_LIMIT, Limits.DEFAULTS, null, null);
+    static final Builder DEFAULTS = new Builder(0, TetherServer.Builder.DEFAULT_HISTORY_PER_ROOM,
+        TetherServer.Builder.DEFAULT_MAX_MESSAGE_SIZE, 0, null, null, null);
 
     private final int port;
     private final int historyPerRoom;
-    private final Limits limits;
+    private final int maxMessageSize;
+    private final int rateLimit;
+    /** Lower case; null for any. */
+    private final Set<String> allowedOrigins;
     private final SSLContext tls;
     private final Function<String, String> authenticator;
 
-    private Builder(int port, int historyPerRoom, Limits limits, SSLContext tls,
-        Function<String, String> authenticator) {
+    private Builder(int port, int historyPerRoom, int maxMessageSize, int rateLimit,
+        Set<String> allowedOrigins, SSLContext tls, Function<String, String> authenticator) {
       this.port = port;
       this.historyPerRoom = historyPerRoom;
-      this.limits = limits;
+      this.maxMessageSize = maxMessageSize;
+      this.rateLimit = rateLimit;
+      this.allowedOrigins = allowedOrigins;
       this.tls = tls;
       this.authenticator = authenticator;
     }
@@ -159,7 +197,7 @@ public final class StubServer implements AutoCloseable {
      */
     public Builder requireBearerToken(Function<String, String> userForToken) {
       Objects.requireNonNull(userForToken, "userForToken == null");
-      return new Builder(port, historyPerRoom, limits, tls, userForToken);
+      return new Builder(port, historyPerRoom, maxMessageSize, rateLimit, allowedOrigins, tls, userForToken);
     }
 
     /**
@@ -168,7 +206,7 @@ public final class StubServer implements AutoCloseable {
      */
     public Builder tls(SSLContext sslContext) {
       Objects.requireNonNull(sslContext, "sslContext == null");
-      return new Builder(port, historyPerRoom, limits, sslContext, authenticator);
+      return new Builder(port, historyPerRoom, maxMessageSize, rateLimit, allowedOrigins, sslContext, authenticator);
     }
 
     /**
@@ -180,7 +218,7 @@ public final class StubServer implements AutoCloseable {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port not in [0, 65535]: " + port);
       }
-      return new Builder(port, historyPerRoom, limits, tls, authenticator);
+      return new Builder(port, historyPerRoom, maxMessageSize, rateLimit, allowedOrigins, tls, authenticator);
     }
 
     /**
@@ -194,7 +232,7 @@ public final class StubServer implements AutoCloseable {
       if (historyPerRoom < 1) {
         throw new IllegalArgumentException("historyPerRoom < 1: " + historyPerRoom);
       }
-      return new Builder(port, historyPerRoom, limits, tls, authenticator);
+      return new Builder(port, historyPerRoom, maxMessageSize, rateLimit, allowedOrigins, tls, authenticator);
     }
 
     /**
@@ -210,8 +248,7 @@ public final class StubServer implements AutoCloseable {
       if (bytes < 1) {
         throw new IllegalArgumentException("maxMessageSize < 1: " + bytes);
       }
-      return new Builder(port, historyPerRoom,
-          new Limits(bytes, limits.messagesPerSecond(), limits.allowedOrigins()), tls, authenticator);
+      return new Builder(port, historyPerRoom, bytes, rateLimit, allowedOrigins, tls, authenticator);
     }
 
     /**
@@ -227,8 +264,7 @@ public final class StubServer implements AutoCloseable {
       if (messagesPerSecond < 0) {
         throw new IllegalArgumentException("rateLimit < 0: " + messagesPerSecond);
       }
-      return new Builder(port, historyPerRoom,
-          new Limits(limits.maxMessageSize(), messagesPerSecond, limits.allowedOrigins()), tls, authenticator);
+      return new Builder(port, historyPerRoom, maxMessageSize, messagesPerSecond, allowedOrigins, tls, authenticator);
     }
 
     /**
@@ -252,8 +288,7 @@ public final class StubServer implements AutoCloseable {
         }
         set.add(origin.toLowerCase(Locale.ROOT));
       }
-      return new Builder(port, historyPerRoom,
-          new Limits(limits.maxMessageSize(), limits.messagesPerSecond(), set), tls, authenticator);
+      return new Builder(port, historyPerRoom, maxMessageSize, rateLimit, set, tls, authenticator);
     }
 
     /**
@@ -262,13 +297,29 @@ public final class StubServer implements AutoCloseable {
      * @throws UncheckedIOException if the port cannot be bound
      */
     public StubServer start() {
+      TetherServer.Builder settings = TetherServer.builder()
+          .historyPerRoom(historyPerRoom)
+          .maxMessageSize(maxMessageSize)
+          .rateLimit(rateLimit)
+          .memberQueue(Integer.MAX_VALUE, Long.MAX_VALUE)
+          .handshakeTimeout(Duration.ZERO)
+          .maxConnections(Integer.MAX_VALUE);
+      settings = allowedOrigins == null ? settings.allowedOrigins("*")
+          : settings.allowedOrigins(allowedOrigins.toArray(String[]::new));
+      if (authenticator != null) {
+        settings = settings.authenticator(Authenticator.bearerTokens(authenticator));
+      }
       ReceivedLog received = new ReceivedLog(RECEIVED_CAPACITY);
-      Hub hub = new Hub(Clock.systemUTC(), historyPerRoom, limits, System::nanoTime, authenticator,
-          (user, text, binary, envelope) -> received.add(new Received(user, text, binary, envelope)));
-      StubServer server = new StubServer(hub, received, tls);
+      Recorder recorder = new Recorder(received);
+      StubServer server = new StubServer(ServerAccess.get().build(settings, recorder), received, recorder, tls);
       synchronized (server) {
         server.port = port;
-        server.startContainer();
+        try {
+          server.startContainer();
+        } catch (RuntimeException e) {
+          server.server.close();
+          throw e;
+        }
       }
       return server;
     }
@@ -276,37 +327,32 @@ public final class StubServer implements AutoCloseable {
     @Override
     public String toString() {
       return "StubServer.Builder{port=" + port + ", historyPerRoom=" + historyPerRoom
-          + ", maxMessageSize=" + limits.maxMessageSize()
-          + ", rateLimit=" + (limits.messagesPerSecond() == 0 ? "off" : limits.messagesPerSecond() + "/s")
-          + ", allowedOrigins=" + (limits.allowedOrigins() == null ? "any" : limits.allowedOrigins())
+          + ", maxMessageSize=" + maxMessageSize
+          + ", rateLimit=" + (rateLimit == 0 ? "off" : rateLimit + "/s")
+          + ", allowedOrigins=" + (allowedOrigins == null ? "any" : allowedOrigins)
           + (tls == null ? "" : ", tls") + (authenticator == null ? "" : ", bearer tokens") + "}";
     }
   }
 
   /** Requires the monitor. */
   private void startContainer() {
-    // Tyrus refuses a frame larger than its incoming buffer (4 MiB by default) before any size
-    // check of ours; keep it above the message limit so that every too-big message gets 1009.
-    long buffer = Math.max(DEFAULT_INCOMING_BUFFER, (long) hub.maxMessageSize() + 64 * 1024);
-    int incomingBuffer = (int) Math.min(Integer.MAX_VALUE - 8, buffer);
-    TyrusServerContainer c = tls != null
-        ? new TlsServerContainer(tls, incomingBuffer)
-        : (TyrusServerContainer) new GrizzlyServerContainer().createContainer(
-            Map.of(TyrusWebSocketEngine.INCOMING_BUFFER_SIZE, incomingBuffer));
+    GrizzlyHost c = new GrizzlyHost(tls == null ? "0.0.0.0" : "127.0.0.1", tls, hub.maxMessageSize(),
+        Duration.ZERO, hub.timer());
+    ServerEndpointConfig e = server.endpointConfig();
     try {
-      c.addEndpoint(hub.endpointConfig());
-      // The container binds the port as given (0: ephemeral); only Tyrus's Server maps 0 to 8025.
+      c.addEndpoint(e);
       c.start("/", port);
-    } catch (IOException | DeploymentException e) {
+    } catch (IOException | DeploymentException ex) {
       try {
         c.stop();
       } catch (RuntimeException suppressed) {
-        e.addSuppressed(suppressed);
+        ex.addSuppressed(suppressed);
       }
       throw new UncheckedIOException("cannot start stub server on port " + port,
-          e instanceof IOException io ? io : new IOException(e));
+          ex instanceof IOException io ? io : new IOException(ex));
     }
     container = c;
+    endpoint = e;
     port = c.getPort();
     log.debug("stub server listening at {}", uri());
   }
@@ -329,6 +375,11 @@ public final class StubServer implements AutoCloseable {
     return container != null;
   }
 
+  /** The counters of the server underneath: connections, rooms, chats, resumes, gaps, dedup hits. */
+  public ServerStats stats() {
+    return server.stats();
+  }
+
   /**
    * The number of WebSocket sessions currently open. A client may see its handshake complete a
    * moment before the server has registered the session; a test that then acts on every connection
@@ -348,10 +399,14 @@ public final class StubServer implements AutoCloseable {
     if (container == null) {
       return;
     }
-    TyrusServerContainer c = container;
+    GrizzlyHost c = container;
+    ServerEndpointConfig e = endpoint;
     container = null;
+    endpoint = null;
+    // Retired first: a session Tyrus opens while it stops is then either forgotten here or refused.
+    hub.retire(e);
     c.stop();
-    hub.closedAll();
+    hub.closedAll(e);
     log.debug("stub server on port {} stopped", port);
   }
 
@@ -373,8 +428,12 @@ public final class StubServer implements AutoCloseable {
   /** Stops the server for good. Idempotent. */
   @Override
   public synchronized void close() {
+    if (closed) {
+      return;
+    }
     closed = true;
     stop();
+    server.close();
   }
 
   /**
@@ -384,7 +443,13 @@ public final class StubServer implements AutoCloseable {
    * moment before the server opens its session, so wait for the count if that matters.
    */
   public void dropAllConnections() {
-    hub.dropAll();
+    for (Peer peer : hub.peers()) {
+      try {
+        peer.abort();
+      } finally {
+        hub.forget(peer);
+      }
+    }
   }
 
   /**
@@ -394,7 +459,9 @@ public final class StubServer implements AutoCloseable {
    */
   public void sendToAll(String text) {
     Objects.requireNonNull(text, "text == null");
-    hub.sendAll(text);
+    for (Peer peer : hub.peers()) {
+      peer.send(text);
+    }
   }
 
   /**
@@ -422,12 +489,12 @@ public final class StubServer implements AutoCloseable {
    * {@link #handshakeCount()}.
    */
   public void rejectNewConnections(boolean reject) {
-    hub.rejectNewConnections(reject);
+    recorder.rejecting.set(reject);
   }
 
   /** Handshakes attempted since start, refused ones included, across restarts. */
   public int handshakeCount() {
-    return hub.handshakeCount();
+    return recorder.handshakes.get();
   }
 
   /**

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeoutException;
 import org.glassfish.tyrus.core.HandshakeException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
 class StubServerTest {
@@ -218,6 +219,24 @@ class StubServerTest {
     assertThat(second.seq()).isEqualTo(2);
   }
 
+  /**
+   * Guards a deviation from PROTOCOL.md found by an independent implementation: a chat already
+   * accepted, resent for a room that does not exist, was answered not_member instead of being
+   * acked again with its seq (dedup comes before membership).
+   */
+  @Test
+  void anAcceptedChatResentForARoomThatDoesNotExistIsAckedWithItsSeq() throws Exception {
+    WsRecorder alice = connect("alice");
+    joined(alice, "lobby");
+    Envelope chat = Envelope.chat("lobby", "once");
+    alice.send(chat);
+    assertThat(alice.nextWire()).isEqualTo(new Ack(chat.id(), 1));
+    alice.nextWire();
+    WsRecorder again = connect("alice");
+    again.send(new Envelope(Envelope.Type.CHAT, chat.id(), "gone", null, 0, 0, chat.body()));
+    assertThat(again.nextWire()).isEqualTo(new Ack(chat.id(), 1));
+  }
+
   @Test
   void leaveStopsFanOutAndIsAckedEvenWhenNotAMember() throws Exception {
     WsRecorder alice = connect("alice");
@@ -280,6 +299,22 @@ class StubServerTest {
     assertThat(server.isRunning()).isFalse();
     assertThat(server.connectionCount()).isZero();
     assertThatThrownBy(() -> connect("bob")).isInstanceOf(DeploymentException.class);
+  }
+
+  /**
+   * Guards a race: a session the server opened just as it stopped was registered after the stop
+   * forgot the others, so it counted as open forever (and stopEndsConnectionsAbnormally failed
+   * about once in fifty runs). Now it is either forgotten or refused, and aborted like the rest.
+   */
+  @RepeatedTest(50)
+  void stopRightAfterAHandshakeLeavesNoConnectionBehind() throws Exception {
+    try (StubServer other = StubServer.start()) {
+      WsRecorder alice = WsRecorder.connect(other.uri(), "alice");
+      clients.add(alice);
+      other.stop();
+      assertThat(alice.nextClose().code()).isEqualTo(1006);
+      assertThat(other.connectionCount()).isZero();
+    }
   }
 
   @Test

@@ -1,79 +1,96 @@
 package dev.tether.server.internal;
 
+import dev.tether.server.Authenticator;
 import jakarta.websocket.HandshakeResponse;
 import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerEndpointConfig;
-import java.util.List;
-import java.util.function.Function;
-import org.glassfish.tyrus.core.HandshakeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Binds the endpoint of one server to its {@link Hub}, counts handshakes and refuses them while the
- * hub rejects new connections or when their {@code Origin} is not allowed.
+ * Admits or refuses each handshake and binds the endpoint of one server to its {@link Hub}. In
+ * order: the tap (test tooling: 503), the origin (403; the list check in {@link #checkOrigin}, which
+ * every container answers with 403, the same-origin check here), the connection cap (503), the
+ * authenticator (401/403). Refusing is container-specific: see {@link Refusals}.
  *
- * <p>Tyrus calls {@link #checkOrigin} first and answers {@code false} with 403 (then
- * {@link #modifyHandshake} is not called), so a refused origin is counted there.
- *
- * <p>Refusal throws Tyrus's {@link HandshakeException} with status 503 out of
- * {@link #modifyHandshake}. The method cannot declare it, so it is thrown unchecked; Tyrus's engine
- * catches exactly this exception around the handshake, answers with its status and opens no
- * session. Setting status 503 on the response instead would not do: Tyrus treats a 503 response as
- * a successful upgrade and opens a session anyway.
+ * <p>Containers call {@link #checkOrigin} first and do not call {@link #modifyHandshake} if it says
+ * no, so a refused origin is shown to the tap there.
  */
 final class ImConfigurator extends ServerEndpointConfig.Configurator {
-  /** User property holding the user a bearer token named; read by {@link ImEndpoint}. */
+  private static final Logger log = LoggerFactory.getLogger(ImConfigurator.class);
+
+  /** User property holding the user the authenticator named; read by {@link ImEndpoint}. */
   static final String AUTHENTICATED_USER = "dev.tether.server.user";
 
   private final Hub hub;
+  /** Set once the listener this config serves is stopping: nothing more is admitted through it. */
+  private volatile boolean retired;
 
   ImConfigurator(Hub hub) {
     this.hub = hub;
   }
 
-  @Override
-  public boolean checkOrigin(String originHeaderValue) {
-    return hub.admitOrigin(originHeaderValue);
+  void retire() {
+    retired = true;
+  }
+
+  boolean retired() {
+    return retired;
   }
 
   @Override
-  public void modifyHandshake(
-      ServerEndpointConfig config, HandshakeRequest request, HandshakeResponse response) {
-    if (!hub.admitHandshake()) {
-      throw Sneaky.<RuntimeException>raise(
-          new HandshakeException(503, "stub server is rejecting new connections"));
+  public boolean checkOrigin(String originHeaderValue) {
+    if (hub.config().limits().origins().admitsOrigin(originHeaderValue)) {
+      return true;
     }
-    Function<String, String> authenticator = hub.authenticator();
+    hub.config().tap().handshake();
+    return false;
+  }
+
+  @Override
+  public void modifyHandshake(ServerEndpointConfig config, HandshakeRequest request, HandshakeResponse response) {
+    HubConfig c = hub.config();
+    if (!c.tap().handshake()) {
+      Refusals.refuse(config, request, 503, "server is rejecting new connections");
+      return;
+    }
+    if (retired) {
+      Refusals.refuse(config, request, 503, "server shutting down");
+      return;
+    }
+    String origin = Handshakes.header(request, "Origin");
+    if (!c.limits().origins().admitsForHost(origin, Handshakes.header(request, "Host"))) {
+      Refusals.refuse(config, request, 403, "origin not allowed");
+      return;
+    }
+    if (hub.connectionCount() >= c.maxConnections()) {
+      Refusals.refuse(config, request, 503, "too many connections");
+      return;
+    }
+    Authenticator authenticator = c.authenticator();
     if (authenticator != null) {
-      String user = userForBearer(authenticator, request.getHeaders().get("Authorization"));
-      if (user == null) {
-        // The token is never logged or echoed: only whether there was one.
-        throw Sneaky.<RuntimeException>raise(new HandshakeException(401, "missing or unknown bearer token"));
+      String user;
+      try {
+        user = authenticator.authenticate(request);
+      } catch (Authenticator.Refused refused) {
+        Refusals.refuse(config, request, refused.status(), refused.getMessage());
+        return;
+      } catch (RuntimeException e) {
+        log.warn("authenticator failed; refusing the handshake with 401", e);
+        user = null;
       }
-      // Per handshake: Tyrus gives each handshake its own copy of the user properties.
+      if (user == null || user.isEmpty()) {
+        // Credentials are never logged or echoed: only that they were not accepted.
+        Refusals.refuse(config, request, 401, "missing or unknown credentials");
+        return;
+      }
+      // Per handshake: every container gives each handshake its own copy of the user properties.
       config.getUserProperties().put(AUTHENTICATED_USER, user);
     }
   }
 
-  private static String userForBearer(Function<String, String> authenticator, List<String> header) {
-    if (header == null || header.isEmpty()) {
-      return null;
-    }
-    String value = header.get(0);
-    if (!value.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    return authenticator.apply(value.substring(7).trim());
-  }
-
   @Override
   public <T> T getEndpointInstance(Class<T> endpointClass) {
-    return endpointClass.cast(new ImEndpoint(hub));
-  }
-
-  private static final class Sneaky {
-    @SuppressWarnings("unchecked")
-    static <E extends Throwable> RuntimeException raise(Throwable t) throws E {
-      throw (E) t;
-    }
+    return endpointClass.cast(new ImEndpoint(hub, this));
   }
 }

@@ -1,33 +1,51 @@
 package dev.tether.server.internal;
 
-import jakarta.websocket.CloseReason;
+import dev.tether.api.Wire;
+import dev.tether.server.internal.Outbound.Frame;
 import jakarta.websocket.Session;
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Set;
+import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One open WebSocket connection of the stub server and the user it belongs to. Sends are
- * asynchronous and never throw: a failed send means the connection is going away, which the
- * endpoint's close callback handles.
+ * One open WebSocket connection of a server: its user, its memberships (one
+ * {@link Subscription} per room) and its {@link Outbound} queue. Frames of one connection are
+ * handled one at a time by the container; memberships are changed on that thread and read by
+ * others, so the map is concurrent.
  */
 public final class Peer {
-  private static final Logger log = LoggerFactory.getLogger(Peer.class);
-
   private final Session session;
   private final String user;
+  /** The endpoint config (its configurator) the connection came in through. */
+  private final Object entry;
   /** Null when the server sets no rate limit. */
   private final RateLimiter limiter;
-  /** Rooms this connection joined; updated under the room's lock, read on close. */
-  private final Set<Room> rooms = ConcurrentHashMap.newKeySet();
+  private final ConcurrentHashMap<String, Subscription> subscriptions = new ConcurrentHashMap<>(4);
+  private Outbound outbound;
 
-  Peer(Session session, String user, RateLimiter limiter) {
+  Peer(Session session, String user, RateLimiter limiter, Object entry) {
     this.session = session;
     this.user = user;
+    this.entry = entry;
     this.limiter = limiter;
+  }
+
+  /** Set once, right after construction. */
+  void outbound(Outbound outbound) {
+    this.outbound = outbound;
+  }
+
+  Outbound outbound() {
+    return outbound;
+  }
+
+  Session session() {
+    return session;
+  }
+
+  /** Whether the connection came in through {@code endpoint}'s config; any for null. */
+  boolean cameThrough(Object endpoint) {
+    return endpoint == null || endpoint == entry;
   }
 
   /** Whether this frame is within the connection's rate limit; always true without one. */
@@ -35,65 +53,53 @@ public final class Peer {
     return limiter == null || limiter.tryAcquire();
   }
 
+  /** The user this connection belongs to. */
   public String user() {
     return user;
   }
 
-  Set<Room> rooms() {
-    return rooms;
+  Subscription subscription(String room) {
+    return subscriptions.get(room);
   }
 
-  /*
-   * A failed send means the member silently missed a frame, which would break the gap-free promise
-   * without a trace. So the connection is aborted instead: the client sees it end, reconnects and
-   * resumes from the last seq it has.
+  void subscribe(Subscription subscription) {
+    subscriptions.put(subscription.room(), subscription);
+  }
+
+  Subscription unsubscribe(String room) {
+    return subscriptions.remove(room);
+  }
+
+  Collection<Subscription> subscriptions() {
+    return subscriptions.values();
+  }
+
+  /** Queues an ack, error or chat for this connection; dropped if the connection is going. */
+  void reply(Wire wire) {
+    outbound.enqueue(Frame.text(Hub.encode(wire), true));
+  }
+
+  /**
+   * Queues {@code text} exactly as given, as one text frame; dropped if the connection is going.
+   * For echoes, and for test tooling that sends what a server might.
    */
-
-  void send(String text) {
-    try {
-      session.getAsyncRemote().sendText(text, result -> {
-        if (!result.isOK()) {
-          sendFailed(result.getException());
-        }
-      });
-    } catch (RuntimeException e) {
-      sendFailed(e);
-    }
+  public void send(String text) {
+    outbound.enqueue(Frame.text(text, true));
   }
 
+  /** Queues a binary frame; the buffer must be this peer's own. */
   void send(ByteBuffer bytes) {
-    try {
-      session.getAsyncRemote().sendBinary(bytes, result -> {
-        if (!result.isOK()) {
-          sendFailed(result.getException());
-        }
-      });
-    } catch (RuntimeException e) {
-      sendFailed(e);
-    }
+    outbound.enqueue(Frame.binary(bytes));
   }
 
-  private void sendFailed(Throwable e) {
-    log.debug("send to {} failed; aborting the connection", user, e);
-    abort();
+  /** Sends a close frame with {@code code} and {@code reason} (see {@link Connections#close}). */
+  public void close(int code, String reason) {
+    Connections.close(session, code, reason);
   }
 
-  /** Sends a close frame with {@code code} and {@code reason}. */
-  void close(int code, String reason) {
-    try {
-      session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason));
-    } catch (IOException | RuntimeException e) {
-      log.debug("close of {} failed", user, e);
-    }
-  }
-
-  /** Ends the TCP connection without a close frame; nothing to do if it is already closed. */
-  void abort() {
-    try {
-      TransportAbort.abort(session);
-    } catch (RuntimeException e) {
-      log.debug("abort of {} failed; the connection is already closed", user, e);
-    }
+  /** Ends the TCP connection without a close frame where the container allows it, else closes with 1011. */
+  public void abort() {
+    Connections.abort(session);
   }
 
   @Override
