@@ -11,20 +11,24 @@ import java.util.Objects;
 
 /**
  * A loopback TCP proxy that sits between a client and any server and breaks the network on demand:
- * black-hole it, cut every connection, refuse new ones, or add latency. Point the client at
+ * black-hole it, stop reading (a peer whose receive window stays at zero), cut every connection,
+ * refuse new ones, or add latency. Point the client at
  * {@link #uri()} instead of the server:
  * <pre>{@code
  * try (StubServer server = StubServer.start(); FaultProxy proxy = FaultProxy.start(server.uri())) {
  *   connect(proxy.uri() + "?user=alice");
  *   proxy.blackhole();     // traffic stops, both TCP connections stay open
  *   proxy.heal();
+ *   proxy.stopReading();   // nothing is read: the sender's writes stall once the buffers are full
+ *   proxy.heal();          // reading resumes; nothing was lost
  *   proxy.cutAll();        // both sides see a connection reset
  * }
  * }</pre>
  *
  * <h2>States</h2>
- * Forwarding after {@link #start}; {@link #blackhole()} and {@link #heal()} switch between
- * forwarding and black-holing; {@link #latency}, {@link #rejectNew} are independent switches.
+ * Forwarding after {@link #start}; {@link #blackhole()} and {@link #stopReading()} stop it in two
+ * different ways (bytes discarded, or bytes left unread), {@link #heal()} forwards again;
+ * {@link #latency}, {@link #rejectNew} are independent switches.
  * After {@link #close()} the port is released and every connection was reset. The switches take
  * effect at once for existing and new connections.
  *
@@ -88,9 +92,26 @@ public final class FaultProxy implements AutoCloseable {
     loop.blackhole(true);
   }
 
-  /** Forwards again after {@link #blackhole()}; bytes discarded meanwhile stay lost. */
+  /**
+   * Stops reading from every proxied connection, in both directions, existing and new: the proxy
+   * still accepts connections but reads nothing from them, so once the kernel buffers fill (a few
+   * MiB on loopback) the TCP receive window stays at zero and every write of the peer stalls, as
+   * against a process that hangs without closing its socket. Unlike {@link #blackhole()}, nothing
+   * is discarded: bytes the proxy had already read are still forwarded, and after {@link #heal()}
+   * everything left unread is read and forwarded in order. A handshake through the proxy never
+   * completes meanwhile.
+   */
+  public void stopReading() {
+    loop.stopReading(true);
+  }
+
+  /**
+   * Forwards again after {@link #blackhole()} or {@link #stopReading()}: bytes discarded by the
+   * black hole stay lost; bytes left unread are read and forwarded now.
+   */
   public void heal() {
     loop.blackhole(false);
+    loop.stopReading(false);
   }
 
   /** Resets every proxied connection, both sides (SO_LINGER 0, then close). New ones are accepted. */

@@ -6,14 +6,22 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -178,5 +186,69 @@ class FaultProxyTest {
     proxy.close();
     proxy.close();
     assertThat(alice.nextClose().code()).isEqualTo(1006);
+  }
+
+  @Test
+  void stopReadingHoldsFramesAndHealForwardsThem() throws Exception {
+    WsRecorder alice = connect("alice");
+    proxy.stopReading();
+    alice.send("held, not lost");
+    alice.assertNothingWithin(Duration.ofMillis(300));
+    assertThat(server.receivedCount()).isZero();
+    assertThat(proxy.connectionCount()).isEqualTo(1);
+
+    proxy.heal();
+    assertThat(alice.nextText()).isEqualTo("held, not lost");
+  }
+
+  /**
+   * The zero window itself, against a plain TCP sink: a sender's writes stall after a bounded
+   * amount, nothing reaches the target meanwhile, and after heal every byte arrives.
+   */
+  @Test
+  void stopReadingStallsTheSendersWritesUntilHeal() throws Exception {
+    try (ServerSocket sink = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        FaultProxy tcp = FaultProxy.start(URI.create("tcp://127.0.0.1:" + sink.getLocalPort()))) {
+      AtomicLong received = new AtomicLong();
+      Thread reader = new Thread(() -> drain(sink, received), "sink");
+      reader.setDaemon(true);
+      reader.start();
+      tcp.stopReading();
+
+      long written = 0;
+      try (SocketChannel sender = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), tcp.port()));
+          Selector selector = Selector.open()) {
+        sender.configureBlocking(false);
+        SelectionKey key = sender.register(selector, SelectionKey.OP_WRITE);
+        ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+        long limit = 256L * 1024 * 1024;
+        // Write until the socket stays unwritable for 500 ms: the window is closed.
+        while (selector.select(500) > 0) {
+          selector.selectedKeys().clear();
+          chunk.clear();
+          written += sender.write(chunk);
+          assertThat(written).as("bytes accepted by a proxy that does not read").isLessThan(limit);
+        }
+        assertThat(written).isPositive();
+        assertThat(received).hasValue(0);
+        assertThat(tcp.connectionCount()).isEqualTo(1);
+
+        tcp.heal();
+        key.interestOps(0);
+        long total = written;
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(received).hasValue(total));
+      }
+    }
+  }
+
+  private static void drain(ServerSocket sink, AtomicLong received) {
+    try (Socket s = sink.accept(); InputStream in = s.getInputStream()) {
+      byte[] buffer = new byte[64 * 1024];
+      for (int n; (n = in.read(buffer)) >= 0; ) {
+        received.addAndGet(n);
+      }
+    } catch (IOException e) {
+      // the test ended
+    }
   }
 }

@@ -49,6 +49,8 @@ public final class ProxyLoop implements Runnable {
   private final Set<Link> links = new HashSet<>();
   private final AtomicInteger linkCount = new AtomicInteger();
   private volatile boolean blackhole;
+  /** While true no channel is read: the proxy's receive windows close and senders stall. */
+  private volatile boolean stopReading;
   private volatile boolean rejectNew;
   private volatile long latencyNanos;
   private volatile boolean running = true;
@@ -83,6 +85,15 @@ public final class ProxyLoop implements Runnable {
 
   public void blackhole(boolean on) {
     blackhole = on;
+    selector.wakeup();
+  }
+
+  /**
+   * Stops (or resumes) reading from every connection, both sides; bytes already read are still
+   * written. The loop drops its read interest on its next turn, which the wakeup brings at once.
+   */
+  public void stopReading(boolean on) {
+    stopReading = on;
     selector.wakeup();
   }
 
@@ -325,6 +336,9 @@ public final class ProxyLoop implements Runnable {
     }
 
     private void read(SocketChannel source, Pipe pipe) throws IOException {
+      if (stopReading) {
+        return; // selected as readable before the switch; leave the bytes in the kernel
+      }
       ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
       int n = source.read(buffer);
       if (n < 0) {
@@ -397,7 +411,7 @@ public final class ProxyLoop implements Runnable {
     /** Interest of the channel that is the source of {@code in} and the sink of {@code out}. */
     private int ops(Pipe in, Pipe out, long now) {
       int ops = 0;
-      if (!in.eof && in.pendingBytes < MAX_PENDING) {
+      if (!in.eof && in.pendingBytes < MAX_PENDING && !stopReading) {
         ops |= SelectionKey.OP_READ;
       }
       Chunk head = out.pending.peekFirst();
