@@ -16,7 +16,8 @@ import java.util.Locale;
  * Runs every workload, each in a child JVM against a {@code StubServer} in another JVM, and writes
  * {@code BENCHMARKS.md} and {@code bench/results/results.csv} under the current directory (the repo
  * root). Usage: {@code java -jar bench/target/tether-bench.jar [workload...]}, workloads
- * {@code throughput latency connections storm outbox} (default: all). Timings are system properties
+ * {@code throughput latency connections storm outbox server} (default: all; {@code server} alone
+ * replaces only its own section of BENCHMARKS.md and its rows of the CSV). Timings are system properties
  * ({@code -Dbench.runs=5}, ...) so a quick smoke run can shorten them.
  */
 public final class Bench {
@@ -32,7 +33,10 @@ public final class Bench {
   static final int STORM_N = Integer.getInteger("bench.stormN", 2000);
   static final int OUTBOX_N = Integer.getInteger("bench.outboxN", 100_000);
 
-  static final List<String> ALL = List.of("throughput", "latency", "connections", "storm", "outbox");
+  static final int SERVER_IDLE_N = Integer.getInteger("bench.serverIdleN", 5000);
+  static final String SERVER_LOAD = System.getProperty("bench.serverLoad", "8x32");
+
+  static final List<String> ALL = List.of("throughput", "latency", "connections", "storm", "outbox", "server");
 
   private final List<String[]> rows = new ArrayList<>();
   private final Path root = Path.of(System.getProperty("bench.out", "."));
@@ -85,14 +89,29 @@ public final class Bench {
     if (workloads.contains("outbox")) {
       child(true, "-Xmx2g", "outbox", "tether-raw", Integer.toString(OUTBOX_N));
     }
+    if (workloads.contains("server")) {
+      // The workload starts its own TetherServer process, with the store under test.
+      child(false, "-Xmx1g", "server", "memory", SERVER_LOAD);
+      child(false, "-Xmx1g", "server", "sqlite", SERVER_LOAD);
+      child(false, "-Xmx2g", "server", "idle-memory", Integer.toString(SERVER_IDLE_N));
+    }
     double minutes = (System.nanoTime() - started) / 60e9;
     rows.add(new String[] {"meta", "bench", "-", "0", "wall_minutes",
         String.format(Locale.ROOT, "%.3f", minutes)});
     rows.add(new String[] {"meta", "bench", "-", "0", "finished_epoch_s",
         System.currentTimeMillis() / 1000 + ".000"});
+    Path md = root.resolve("BENCHMARKS.md");
+    if (workloads.equals(List.of("server")) && Files.exists(md)) {
+      // Only the server workload: splice its section into BENCHMARKS.md and its rows into the CSV,
+      // leaving every other section and row as the last full run wrote them.
+      mergeCsv(workloads);
+      String section = new Report(rows, workloads, minutes, root, Instant.now()).serverSection();
+      Files.writeString(md, splice(Files.readString(md), section));
+      System.err.printf("done in %.1f min: BENCHMARKS.md (server section), bench/results/results.csv%n", minutes);
+      return;
+    }
     writeCsv();
-    Files.writeString(root.resolve("BENCHMARKS.md"),
-        new Report(rows, workloads, minutes, root, Instant.now()).markdown());
+    Files.writeString(md, new Report(rows, workloads, minutes, root, Instant.now()).markdown());
     System.err.printf("done in %.1f min: BENCHMARKS.md, bench/results/results.csv%n", minutes);
   }
 
@@ -162,6 +181,39 @@ public final class Bench {
         server.kill();
       }
     }
+  }
+
+  /** Keeps the CSV's rows of other workloads, replaces those of {@code rerun}. */
+  private void mergeCsv(List<String> rerun) throws IOException {
+    Path csv = root.resolve("bench").resolve("results").resolve("results.csv");
+    List<String[]> kept = new ArrayList<>();
+    if (Files.exists(csv)) {
+      List<String> lines = Files.readAllLines(csv);
+      for (String line : lines.subList(1, lines.size())) {
+        String[] r = line.split(",");
+        if (!rerun.contains(r[0])) {
+          kept.add(r); // the last full run's meta rows (wall time, date) stay: they describe it
+        }
+      }
+    }
+    List<String[]> fresh = new ArrayList<>(rows);
+    rows.clear();
+    rows.addAll(kept);
+    rows.addAll(fresh.stream().filter(r -> !r[0].equals("meta")).toList());
+    writeCsv();
+    rows.clear();
+    rows.addAll(fresh);
+  }
+
+  /** {@code markdown} with the server section replaced, or added before the targets. */
+  static String splice(String markdown, String section) {
+    int at = markdown.indexOf(Report.SERVER_HEADING);
+    if (at >= 0) {
+      int end = markdown.indexOf("\n## ", at + Report.SERVER_HEADING.length());
+      return markdown.substring(0, at) + section + (end < 0 ? "" : markdown.substring(end + 1));
+    }
+    int targets = markdown.indexOf("## Targets");
+    return targets < 0 ? markdown + "\n" + section : markdown.substring(0, targets) + section + markdown.substring(targets);
   }
 
   private void writeCsv() throws IOException {

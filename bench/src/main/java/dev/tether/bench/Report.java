@@ -88,7 +88,10 @@ final class Report {
     if (workloads.contains("outbox")) {
       outbox();
     }
-    md.append("## Targets from issue 5\n\n| target | measured | met? |\n| --- | --- | --- |\n");
+    if (workloads.contains("server")) {
+      md.append(serverSection());
+    }
+    md.append("## Targets\n\n| target | measured | met? |\n| --- | --- | --- |\n");
     targets.forEach(t -> md.append(t).append('\n'));
     md.append('\n');
     Path analysis = root.resolve("bench").resolve("ANALYSIS.md");
@@ -133,7 +136,7 @@ final class Report {
     md.append("| libraries | Tyrus 2.2.2 (Grizzly), OkHttp 5.5.1, Java-WebSocket 1.6.0, "
         + "JDK java.net.http, HdrHistogram 2.2.2 |\n\n");
     md.append("Every workload runs in its own client JVM; the echo server is "
-        + "`dev.tether.server.StubServer` in another JVM on a fresh free port, started per "
+        + "`dev.tether.stub.StubServer` in another JVM on a fresh free port, started per "
         + "workload and killed after it. Both JVMs share the same 2 cores, so the server's cost "
         + "still competes for CPU with the client's. Messages are 64-byte text frames. "
         + "All clients run with their library defaults: no socket options or buffer sizes were "
@@ -304,6 +307,43 @@ final class Report {
     md.append("| ").append(f("%,.0f", median(rate))).append(" | ").append(spread(rate, "%,.0f"))
         .append(" | ").append(f("%.0f", median(heap))).append(" | ")
         .append(f("%.0f", median(get(w, "tether-raw", n, "delivered")))).append(" |\n\n");
+  }
+
+  /** Heading of the {@code server} workload's section, which {@link Bench} can splice alone. */
+  static final String SERVER_HEADING = "## TetherServer: chats through the server, by store";
+
+  /** The {@code server} workload's section, on its own. */
+  String serverSection() {
+    String w = "server";
+    String load = Bench.SERVER_LOAD;
+    StringBuilder s = new StringBuilder(SERVER_HEADING).append("\n\n");
+    s.append(String.format(Locale.ROOT, "A `TetherServer` in its own JVM (-Xmx1g -XX:+UseParallelGC; "
+        + "defaults except no rate limit) with the store under test, and one client JVM with %s raw "
+        + "Tyrus connections: each is a member of its own room and keeps %s chats (64-byte text) "
+        + "unacked. Chats/s = acks received per second; every chat is also fanned out to its sender, "
+        + "so the server writes two frames per chat. Both stores with the same harness in the same "
+        + "run; warm-up %d ms, then %d runs of %d ms. SQLite: WAL, synchronous=NORMAL, a file in "
+        + "the temp directory; each chat is acked only after the commit that holds it.%n%n",
+        load.substring(0, load.indexOf('x')), load.substring(load.indexOf('x') + 1), Bench.WARMUP_MS,
+        Bench.RUNS, Bench.RUN_MS));
+    s.append("| store | median chats/s | min – max | chats per commit (median) | × memory |\n"
+        + "| --- | ---: | ---: | ---: | ---: |\n");
+    double memory = median(get(w, "memory", load, "chats_per_s"));
+    for (String store : List.of("memory", "sqlite")) {
+      List<Double> xs = get(w, store, load, "chats_per_s");
+      List<Double> perCommit = get(w, store, load, "chats_per_commit");
+      s.append("| ").append(store.equals("memory") ? "`RoomStore.inMemory()`" : "`RoomStore.sqlite(path)`")
+          .append(" | ").append(f("%,.0f", median(xs))).append(" | ").append(spread(xs, "%,.0f"))
+          .append(" | ").append(perCommit.isEmpty() ? "–" : f("%,.0f", median(perCommit)))
+          .append(" | ").append(f("%.2f", median(xs) / memory)).append(" |\n");
+    }
+    String n = Integer.toString(Bench.SERVER_IDLE_N);
+    double perConn = median(get(w, "idle-memory", n, "server_heap_bytes_per_conn")) / 1024;
+    s.append("\nIdle connections: ").append(n).append(" raw Tyrus connections, each a member of one of "
+        + "100 rooms, cost the server ").append(f("%.1f", perConn)).append(" KiB of heap each (used heap "
+        + "after GC in the server JVM with N+10 open − with 10 open, / N; ")
+        .append(f("%.0f", median(get(w, "idle-memory", n, "still_open")))).append(" still open at the end).\n\n");
+    return s.toString();
   }
 
   private void target(String what, String measured, boolean met) {

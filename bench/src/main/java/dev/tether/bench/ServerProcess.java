@@ -41,7 +41,7 @@ final class ServerProcess implements AutoCloseable {
   void launch() {
     List<String> command = List.of(javaBinary(), "-Xmx1g", "-XX:+UseParallelGC",
         "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-cp", classPath(), "dev.tether.server.StubServer", "--port", Integer.toString(port));
+        "-cp", classPath(), "dev.tether.stub.StubServer", "--port", Integer.toString(port));
     try {
       process = new ProcessBuilder(command)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)

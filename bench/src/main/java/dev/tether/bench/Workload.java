@@ -49,6 +49,13 @@ final class Workload {
       case "connections" -> connections(client, uri, Integer.parseInt(param));
       case "storm" -> storm(client, Integer.parseInt(param));
       case "outbox" -> outbox(uri, Integer.parseInt(param));
+      case "server" -> {
+        if (client.startsWith("idle-")) {
+          serverIdle(client.substring("idle-".length()), Integer.parseInt(param));
+        } else {
+          serverChats(client, param);
+        }
+      }
       default -> throw new IllegalArgumentException(workload);
     }
     System.out.flush();
@@ -388,6 +395,131 @@ final class Workload {
       c.close();
       Thread.sleep(500);
       usedHeapAfterGc();
+    }
+  }
+
+  // ---- server: chats/s through a TetherServer, and its heap per idle connection ------------------
+
+  /**
+   * {@code connections} raw Tyrus connections, each a member of its own room, each keeping
+   * {@code window} chats unacked: the server's ack rate, with every chat also fanned out to its
+   * sender. Same harness for every store; {@code param} is {@code CONNECTIONSxWINDOW}.
+   */
+  static void serverChats(String store, String param) throws Exception {
+    int connections = Integer.parseInt(param.substring(0, param.indexOf('x')));
+    int window = Integer.parseInt(param.substring(param.indexOf('x') + 1));
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("tether-bench-server");
+    String spec = store.equals("memory") ? "memory" : "sqlite:" + dir.resolve("rooms.db");
+    try (TetherServerProcess server = TetherServerProcess.start(spec)) {
+      ClientManager manager = ClientManager.createClient();
+      manager.getProperties().put(ClientProperties.SHARED_CONTAINER, true);
+      String pad = "x".repeat(MESSAGE_BYTES);
+      AtomicLong acks = new AtomicLong();
+      List<Thread> senders = new ArrayList<>();
+      for (int c = 0; c < connections; c++) {
+        Semaphore permits = new Semaphore(window);
+        CountDownLatch joined = new CountDownLatch(1);
+        Session session = manager.connectToServer(new Endpoint() {
+          @Override
+          public void onOpen(Session session, EndpointConfig config) {
+            session.setMaxIdleTimeout(-1);
+            session.addMessageHandler(String.class, (jakarta.websocket.MessageHandler.Whole<String>) text -> {
+              if (text.startsWith("{\"type\":\"ack\"")) {
+                if (joined.getCount() > 0) {
+                  joined.countDown();
+                } else {
+                  acks.incrementAndGet();
+                  permits.release();
+                }
+              }
+            });
+          }
+        }, ClientEndpointConfig.Builder.create().build(), EchoClient.withUser(server.uri(), "bench" + c));
+        String room = "room" + c;
+        session.getBasicRemote().sendText("{\"type\":\"join\",\"id\":\"j" + c + "\",\"room\":\"" + room + "\"}");
+        if (!joined.await(30, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("join not acked");
+        }
+        var remote = session.getAsyncRemote();
+        String prefix = "{\"type\":\"chat\",\"id\":\"c" + c + "-";
+        String suffix = "\",\"room\":\"" + room + "\",\"body\":{\"text\":\"" + pad + "\"}}";
+        Thread t = new Thread(() -> {
+          try {
+            for (long n = 0; !Thread.currentThread().isInterrupted(); n++) {
+              permits.acquire();
+              remote.sendText(prefix + n + suffix);
+            }
+          } catch (InterruptedException done) {
+            // end of the workload
+          }
+        }, "bench-sender-" + c);
+        t.setDaemon(true);
+        senders.add(t);
+      }
+      senders.forEach(Thread::start);
+      Thread.sleep(Bench.WARMUP_MS);
+      for (int run = 1; run <= Bench.RUNS; run++) {
+        long n0 = acks.get();
+        long c0 = server.commits();
+        long t0 = System.nanoTime();
+        Thread.sleep(Bench.RUN_MS);
+        long n1 = acks.get();
+        long c1 = server.commits();
+        long t1 = System.nanoTime();
+        double rate = (n1 - n0) * 1e9 / (t1 - t0);
+        result("server", store, param, run, "chats_per_s", rate);
+        if (c0 >= 0) {
+          result("server", store, param, run, "chats_per_commit", (n1 - n0) / (double) Math.max(1, c1 - c0));
+        }
+        System.err.printf("  server %-7s %s run %d: %,.0f chats/s%s%n", store, param, run, rate,
+            c0 >= 0 ? String.format(" (%.0f chats per commit)", (n1 - n0) / (double) Math.max(1, c1 - c0)) : "");
+      }
+      senders.forEach(Thread::interrupt);
+    }
+  }
+
+  /** {@code n} idle connections, each a member of one of 100 rooms: the server's heap per connection. */
+  static void serverIdle(String store, int n) throws Exception {
+    try (TetherServerProcess server = TetherServerProcess.start(store)) {
+      ClientManager manager = ClientManager.createClient();
+      manager.getProperties().put(ClientProperties.SHARED_CONTAINER, true);
+      List<Session> keep = new ArrayList<>();
+      int warm = 10;
+      openIdle(manager, server.uri(), keep, 0, warm);
+      long heap0 = server.heapAfterGc();
+      for (int i = 0; i < n; i += 250) {
+        openIdle(manager, server.uri(), keep, warm + i, Math.min(250, n - i));
+      }
+      Thread.sleep(1000);
+      long heap1 = server.heapAfterGc();
+      long open = keep.stream().filter(Session::isOpen).count() - warm;
+      double perConnection = (heap1 - heap0) / (double) n;
+      result("server", "idle-" + store, n, 1, "server_heap_bytes_per_conn", perConnection);
+      result("server", "idle-" + store, n, 1, "still_open", open);
+      System.err.printf("  server idle %s N=%d: %.1f KiB of server heap per connection, %d open%n",
+          store, n, perConnection / 1024, open);
+    }
+  }
+
+  private static void openIdle(ClientManager manager, URI uri, List<Session> keep, int from, int count)
+      throws Exception {
+    CountDownLatch joined = new CountDownLatch(count);
+    for (int i = from; i < from + count; i++) {
+      Session s = manager.connectToServer(new Endpoint() {
+        @Override
+        public void onOpen(Session session, EndpointConfig config) {
+          session.addMessageHandler(String.class, (jakarta.websocket.MessageHandler.Whole<String>) text -> {
+            if (text.startsWith("{\"type\":\"ack\"")) {
+              joined.countDown();
+            }
+          });
+        }
+      }, ClientEndpointConfig.Builder.create().build(), EchoClient.withUser(uri, "idle" + i));
+      s.getAsyncRemote().sendText("{\"type\":\"join\",\"id\":\"j" + i + "\",\"room\":\"idle" + (i % 100) + "\"}");
+      keep.add(s);
+    }
+    if (!joined.await(120, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("only " + (count - joined.getCount()) + "/" + count + " joined");
     }
   }
 }

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.tether.api.Envelope;
 import dev.tether.api.SocketDelegate;
 import dev.tether.api.TetherSocket;
-import dev.tether.server.StubServer;
+import dev.tether.stub.StubServer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

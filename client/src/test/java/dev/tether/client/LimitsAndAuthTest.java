@@ -9,7 +9,7 @@ import dev.tether.api.ReadyState;
 import dev.tether.client.RecordingDelegate.Close;
 import dev.tether.client.RecordingDelegate.Open;
 import dev.tether.client.RecordingDelegate.Text;
-import dev.tether.server.StubServer;
+import dev.tether.stub.StubServer;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;

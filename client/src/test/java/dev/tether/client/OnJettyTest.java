@@ -6,7 +6,7 @@ import dev.tether.api.ReadyState;
 import dev.tether.client.RecordingDelegate.Close;
 import dev.tether.client.RecordingDelegate.Failure;
 import dev.tether.client.RecordingDelegate.Open;
-import dev.tether.server.FaultProxy;
+import dev.tether.stub.FaultProxy;
 import jakarta.websocket.WebSocketContainer;
 import java.time.Duration;
 import org.eclipse.jetty.ee10.websocket.jakarta.client.JakartaWebSocketClientContainerProvider;

@@ -1,7 +1,7 @@
 package dev.tether.client;
 
-import dev.tether.server.FaultProxy;
-import dev.tether.server.StubServer;
+import dev.tether.stub.FaultProxy;
+import dev.tether.stub.StubServer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

@@ -19,7 +19,7 @@ import dev.tether.client.RecordingDelegate.Failure;
 import dev.tether.client.RecordingDelegate.Open;
 import dev.tether.client.RecordingDelegate.Pong;
 import dev.tether.client.RecordingDelegate.Text;
-import dev.tether.server.StubServer;
+import dev.tether.stub.StubServer;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -8,7 +8,7 @@ import dev.tether.client.RecordingDelegate.Close;
 import dev.tether.client.RecordingDelegate.Open;
 import dev.tether.client.RecordingDelegate.Pong;
 import dev.tether.client.RecordingDelegate.Text;
-import dev.tether.server.StubServer;
+import dev.tether.stub.StubServer;
 import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.ContainerProvider;

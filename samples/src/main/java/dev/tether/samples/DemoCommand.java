@@ -6,7 +6,7 @@ import dev.tether.api.TetherSocket;
 import dev.tether.client.NetworkMonitor;
 import dev.tether.client.ReconnectPolicy;
 import dev.tether.client.TetherClient;
-import dev.tether.server.StubServer;
+import dev.tether.stub.StubServer;
 import java.io.PrintStream;
 import java.net.URI;
 import java.time.Duration;

@@ -1,28 +1,63 @@
 package dev.tether.samples;
 
-import dev.tether.server.StubServer;
+import dev.tether.server.RoomStore;
+import dev.tether.server.TetherServer;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** Runs the stub IM server until the process is stopped. */
+/**
+ * Runs a {@link TetherServer} until the process is stopped: prints {@code listening ws://HOST:PORT/im}
+ * once it accepts connections; on Ctrl-C (or SIGTERM) it closes every connection with 1001 and
+ * closes its store.
+ */
 @Command(name = "server", mixinStandardHelpOptions = true,
-    description = "Run the Tether stub IM server (echo + rooms) until Ctrl-C.")
+    description = "Run the Tether IM server until Ctrl-C (connections are then closed with 1001).")
 final class ServerCommand implements Callable<Integer> {
-  @Option(names = "--port", defaultValue = "8025", description = "Port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--host", defaultValue = "127.0.0.1",
+      description = "Address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
+  String host;
+
+  @Option(names = "--port", defaultValue = "8025", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
   int port;
+
+  @Option(names = "--store", defaultValue = "memory",
+      description = "memory (gone when the server stops) or sqlite:PATH (kept in a file; default: ${DEFAULT-VALUE}).")
+  String store;
+
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws InterruptedException {
-    StubServer server = StubServer.start(port);
+    if (port < 0 || port > 65535) {
+      throw new ParameterException(spec.commandLine(), "--port must be in [0, 65535]: " + port);
+    }
+    TetherServer server = TetherServer.builder().store(roomStore()).build();
+    TetherServer.Running running = server.listen(host, port);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
       stopped.countDown();
     }, "tether-samples-shutdown"));
-    System.out.println("stub server listening on " + server.uri() + "  (connect with ?user=NAME; Ctrl-C stops)");
+    System.out.println("listening " + running.uri());
+    System.out.flush();
     stopped.await();
     return 0;
+  }
+
+  private RoomStore roomStore() {
+    if (store.equals("memory")) {
+      return RoomStore.inMemory();
+    }
+    if (store.startsWith("sqlite:") && store.length() > "sqlite:".length()) {
+      return RoomStore.sqlite(Path.of(store.substring("sqlite:".length())));
+    }
+    throw new ParameterException(spec.commandLine(),
+        "--store must be 'memory' or 'sqlite:PATH', not '" + store + "'");
   }
 }

@@ -1,0 +1,36 @@
+package dev.tether.stub;
+
+import dev.tether.api.Envelope;
+import java.nio.ByteBuffer;
+
+/**
+ * One frame a {@link StubServer} received from a client, as returned by
+ * {@link StubServer#takeReceived}. Immutable: the binary payload is a read-only buffer.
+ *
+ * @param user the user of the connection the frame came on (named by its bearer token when the
+ *     server requires one, else the {@code user} query parameter of the handshake, or
+ *     {@code anon-<n>})
+ * @param text the text frame's content; null for a binary frame
+ * @param binary the binary frame's content as a read-only buffer; null for a text frame
+ * @param envelope the chat, join, leave or resume envelope the text decoded as; null for binary frames, plain
+ *     text, malformed envelopes and client-sent {@code ack} or {@code error} frames
+ */
+public record Received(String user, String text, ByteBuffer binary, Envelope envelope) {
+  public Received {
+    if ((text == null) == (binary == null)) {
+      throw new IllegalArgumentException("exactly one of text and binary must be set");
+    }
+    binary = binary == null ? null : binary.asReadOnlyBuffer();
+  }
+
+  /** The binary payload as a new array; throws if this is a text frame. */
+  public byte[] bytes() {
+    if (binary == null) {
+      throw new IllegalStateException("text frame: " + text);
+    }
+    ByteBuffer copy = binary.duplicate();
+    byte[] result = new byte[copy.remaining()];
+    copy.get(result);
+    return result;
+  }
+}

@@ -1,0 +1,531 @@
+package dev.tether.server.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tether.api.Ack;
+import dev.tether.api.Envelope;
+import dev.tether.api.EnvelopeCodec;
+import dev.tether.api.ErrorReply;
+import dev.tether.api.MalformedEnvelopeException;
+import dev.tether.api.Wire;
+import dev.tether.api.WireRules;
+import dev.tether.server.RoomStore;
+import dev.tether.server.ServerStats;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Session;
+import jakarta.websocket.server.ServerEndpointConfig;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The IM server of PROTOCOL.md, on any JSR-356 container: takes each connection's frames, answers
+ * them, and fans chats out to room members. Room state (epochs, seqs, history, dedup) is the
+ * {@link RoomStore}'s; the hub holds only connections, their memberships and counters.
+ *
+ * <p>How a chat goes: the connection's thread checks membership and hands the chat to the store's
+ * atomic {@link RoomStore#append}; the store calls back, in seq order per room, once the chat is
+ * durable; the callback queues the sender's ack and offers the chat to every member of the room
+ * (under the room's lock, so all members see one order). Nothing here waits on the network or the
+ * disk: frames are queued to each connection's {@link Outbound} and written by the shared send
+ * threads ({@code tether-server-N}, daemon, one per core, at least two), store reads and writes run
+ * on the store's threads.
+ *
+ * <p>Thread-safe. Frames of one connection arrive one at a time on the container's threads.
+ */
+public final class Hub {
+  private static final Logger log = LoggerFactory.getLogger(Hub.class);
+  private static final EnvelopeCodec CODEC = EnvelopeCodec.shared();
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final AtomicInteger HUBS = new AtomicInteger();
+
+  private final HubConfig config;
+  private final RoomStore store;
+  private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
+  private final Set<Peer> peers = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger anonymous = new AtomicInteger();
+  private final ExecutorService sender;
+  private final ScheduledExecutorService timer;
+  private final LongAdder chatsAccepted = new LongAdder();
+  private final LongAdder resumes = new LongAdder();
+  private final LongAdder gaps = new LongAdder();
+  private final LongAdder dedupHits = new LongAdder();
+  private final LongAdder slowMembersClosed = new LongAdder();
+
+  public Hub(HubConfig config) {
+    this.config = config;
+    this.store = config.store();
+    int n = HUBS.incrementAndGet();
+    this.sender = Executors.newFixedThreadPool(
+        Math.max(2, Runtime.getRuntime().availableProcessors()), threads("tether-server-" + n + "-"));
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads("tether-server-" + n + "-timer-"));
+    t.setRemoveOnCancelPolicy(true);
+    this.timer = t;
+  }
+
+  private static ThreadFactory threads(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    return r -> {
+      Thread thread = new Thread(r, prefix + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
+  public HubConfig config() {
+    return config;
+  }
+
+  RoomStore store() {
+    return store;
+  }
+
+  /** A scheduler for short timer tasks (close and handshake timeouts); never for blocking work. */
+  public ScheduledExecutorService timer() {
+    return timer;
+  }
+
+  public int maxMessageSize() {
+    return config.limits().maxMessageSize();
+  }
+
+  /** A new config of this hub's endpoint at {@code /im}, to add to any server container. */
+  public ServerEndpointConfig endpointConfig() {
+    return ServerEndpointConfig.Builder.create(ImEndpoint.class, "/im")
+        .configurator(new ImConfigurator(this))
+        .build();
+  }
+
+  public int connectionCount() {
+    return peers.size();
+  }
+
+  /** The open connections, for tooling that acts on all of them. */
+  public List<Peer> peers() {
+    return List.copyOf(peers);
+  }
+
+  public ServerStats stats() {
+    return new ServerStats(peers.size(), rooms.size(), chatsAccepted.sum(), resumes.sum(),
+        gaps.sum(), dedupHits.sum(), slowMembersClosed.sum());
+  }
+
+  void countResume() {
+    resumes.increment();
+  }
+
+  void countGap() {
+    gaps.increment();
+  }
+
+  /**
+   * A new connection, which came in through the config whose configurator is {@code entry}; null
+   * if the server is at its connection cap.
+   */
+  Peer open(Session session, String user, ImConfigurator entry) {
+    if (peers.size() >= config.maxConnections() || entry.retired()) {
+      return null;
+    }
+    if (Connections.isTyrus(session)) {
+      // Tyrus 2.2 reschedules an idle-timeout task on every frame unless the timeout is negative.
+      session.setMaxIdleTimeout(-1);
+    }
+    int rate = config.limits().messagesPerSecond();
+    Peer peer = new Peer(session, user == null || user.isEmpty() ? "anon-" + anonymous.incrementAndGet() : user,
+        rate == 0 ? null : new RateLimiter(rate, config.nanoTime()), entry);
+    peer.outbound(new Outbound(session, sender, config.maxQueuedMessages(), config.maxQueuedBytes(),
+        why -> slowMember(peer, why), error -> sendFailed(peer, error)));
+    peers.add(peer);
+    if (entry.retired()) {
+      // Retired while we opened: whoever retired it forgets the peers it sees; this one it may not.
+      peers.remove(peer);
+      return null;
+    }
+    return peer;
+  }
+
+  /**
+   * Admits nothing more through {@code endpoint} (a config from {@link #endpointConfig()}), for a
+   * listener that is stopping: handshakes get 503, sessions opening now are closed. Call before
+   * {@link #closedAll(ServerEndpointConfig)}.
+   */
+  public void retire(ServerEndpointConfig endpoint) {
+    ((ImConfigurator) endpoint.getConfigurator()).retire();
+  }
+
+  /** The connection ended, for whatever reason: its memberships end with it. */
+  void closed(Peer peer) {
+    if (!peers.remove(peer)) {
+      return;
+    }
+    peer.outbound().close();
+    for (Subscription sub : peer.subscriptions()) {
+      unregister(sub);
+      sub.end();
+    }
+    synchronized (peers) {
+      peers.notifyAll();
+    }
+  }
+
+  /** Forgets one connection at once, as if it had closed (for tooling that aborted it). */
+  public void forget(Peer peer) {
+    closed(peer);
+  }
+
+  /** Forgets every connection, for a container that stopped without telling its endpoints. */
+  public void closedAll() {
+    closedAll(null);
+  }
+
+  /**
+   * Forgets the connections that came in through {@code endpoint} (a config from
+   * {@link #endpointConfig()}; null for all), for a container that stopped.
+   */
+  public void closedAll(ServerEndpointConfig endpoint) {
+    Object entry = endpoint == null ? null : endpoint.getConfigurator();
+    for (Peer peer : List.copyOf(peers)) {
+      if (peer.cameThrough(entry)) {
+        closed(peer);
+      }
+    }
+  }
+
+  /** Sends a close frame to every open connection. */
+  public void closeAll(int code, String reason) {
+    for (Peer peer : List.copyOf(peers)) {
+      peer.outbound().close();
+      peer.close(code, reason);
+    }
+  }
+
+  /**
+   * Closes the connections that came in through {@code endpoint} (null: all) with 1001 (going
+   * away) and waits up to {@code timeout} for them to go.
+   */
+  public void goAway(ServerEndpointConfig endpoint, java.time.Duration timeout) {
+    Object entry = endpoint == null ? null : endpoint.getConfigurator();
+    List<Peer> going = peers.stream().filter(p -> p.cameThrough(entry)).toList();
+    for (Peer peer : going) {
+      peer.outbound().close();
+      peer.close(CloseReason.CloseCodes.GOING_AWAY.getCode(), "server shutting down");
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (peers) {
+      while (going.stream().anyMatch(peers::contains)) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        try {
+          peers.wait(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  /** Releases the hub's threads, waiting briefly for them to end. Connections should be closed first. */
+  public void shutdown() {
+    sender.shutdown();
+    timer.shutdownNow();
+    try {
+      sender.awaitTermination(2, TimeUnit.SECONDS);
+      timer.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  void onBinary(Peer peer, ByteBuffer bytes) {
+    if (bytes.remaining() > maxMessageSize()) {
+      tooBig(peer, bytes.remaining());
+      return;
+    }
+    // The container may recycle its buffer once we return: this copy is ours.
+    ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).put(bytes.duplicate()).flip();
+    config.tap().frame(peer.user(), null, copy, null);
+    if (!peer.withinRateLimit()) {
+      peer.reply(rateLimited(null));
+      return;
+    }
+    peer.send(copy.duplicate());
+  }
+
+  void onText(Peer peer, String text) {
+    // Each char is at most 3 UTF-8 bytes (a surrogate pair, 2 chars, is 4): count only long texts.
+    if (text.length() > maxMessageSize() / 3) {
+      long size = WireRules.utf8Length(text);
+      if (size > maxMessageSize()) {
+        tooBig(peer, size);
+        return;
+      }
+    }
+    boolean isEnvelope = WireRules.isEnvelope(text);
+    boolean limited = !peer.withinRateLimit();
+    Wire wire = null;
+    MalformedEnvelopeException malformed = null;
+    if (isEnvelope && !limited) {
+      try {
+        wire = CODEC.decode(text);
+      } catch (MalformedEnvelopeException e) {
+        malformed = e;
+      }
+    }
+    config.tap().frame(peer.user(), text, null, wire instanceof Envelope e ? e : null);
+    if (limited) {
+      peer.reply(rateLimited(isEnvelope ? idOf(text) : null));
+    } else if (!isEnvelope) {
+      peer.send(text);
+    } else if (malformed != null) {
+      String code = malformed.getMessage().startsWith("unknown type ") ? "unknown_type" : "malformed";
+      peer.reply(new ErrorReply(idOf(text), code, malformed.getMessage()));
+    } else if (wire instanceof Envelope envelope) {
+      switch (envelope.type()) {
+        case CHAT -> chat(peer, envelope);
+        case JOIN -> join(peer, envelope);
+        case LEAVE -> leave(peer, envelope);
+        case RESUME -> resume(peer, envelope);
+      }
+    } else if (wire instanceof Ack ack) {
+      peer.reply(unexpected(ack.id(), ack.wireType()));
+    } else if (wire instanceof ErrorReply error) {
+      peer.reply(unexpected(error.id(), error.wireType()));
+    }
+  }
+
+  /** Closes with 1009; the container has already read the message, so nothing more is to be saved. */
+  private void tooBig(Peer peer, long size) {
+    log.debug("{} sent {} bytes, more than {}: closing with 1009", peer, size, maxMessageSize());
+    peer.outbound().close();
+    closeLater(peer, CloseReason.CloseCodes.TOO_BIG.getCode(), "message > " + maxMessageSize() + " bytes: " + size);
+  }
+
+  private ErrorReply rateLimited(String id) {
+    return new ErrorReply(id, "rate_limited", "more than " + config.limits().messagesPerSecond()
+        + " messages a second on this connection: refused");
+  }
+
+  private static ErrorReply unexpected(String id, String type) {
+    return new ErrorReply(id, "unexpected_type", "clients may not send '" + type + "'");
+  }
+
+  private static ErrorReply notMember(Envelope chat) {
+    return new ErrorReply(
+        chat.id(), "not_member", "not a member of room '" + chat.room() + "': join it first");
+  }
+
+  private void chat(Peer peer, Envelope chat) {
+    if (peer.subscription(chat.room()) == null) {
+      // Dedup comes before membership: a chat accepted before is acked again wherever it is sent.
+      store.accepted(peer.user(), chat.id()).whenComplete((found, error) -> {
+        if (error != null) {
+          storeFailed(peer, "look up " + chat.id(), error);
+        } else if (found.isPresent()) {
+          dedupHits.increment();
+          peer.reply(new Ack(chat.id(), found.get().seq()));
+        } else {
+          peer.reply(notMember(chat));
+        }
+      });
+      return;
+    }
+    String user = peer.user();
+    long ts = config.clock().millis();
+    RoomStore.Draft draft = new RoomStore.Draft(chat.room(), user, chat.id(), ts, config.historyPerRoom(),
+        (seq, epoch) -> CODEC.encode(chat.accepted(user, seq, ts)));
+    store.append(draft, new RoomStore.AppendCallback() {
+      @Override
+      public void appended(RoomStore.Appended result) {
+        peer.reply(new Ack(chat.id(), result.seq()));
+        if (result.duplicate()) {
+          dedupHits.increment();
+        } else {
+          chatsAccepted.increment();
+          dispatch(chat.room(), result.seq(), result.frame());
+        }
+      }
+
+      @Override
+      public void failed(Throwable error) {
+        storeFailed(peer, "append to " + chat.room(), error);
+      }
+    });
+  }
+
+  /** Offers a new chat to the room's members here; called in seq order per room. */
+  void dispatch(String room, long seq, String frame) {
+    Room r = rooms.get(room);
+    if (r != null) {
+      r.offer(seq, frame);
+    }
+  }
+
+  private void join(Peer peer, Envelope join) {
+    Subscription sub = peer.subscription(join.room());
+    if (sub != null) {
+      sub.join(join.id());
+      return;
+    }
+    sub = subscribe(peer, join.room());
+    if (sub != null) {
+      sub.startJoin(join.id());
+    }
+  }
+
+  private void resume(Peer peer, Envelope resume) {
+    Subscription sub = peer.subscription(resume.room());
+    if (sub != null) {
+      sub.resume(resume.id(), resume.seq());
+      return;
+    }
+    sub = subscribe(peer, resume.room());
+    if (sub != null) {
+      sub.startResume(resume.id(), resume.seq());
+    }
+  }
+
+  /** A new membership, registered with its room; null if the connection closed meanwhile. */
+  private Subscription subscribe(Peer peer, String room) {
+    Subscription sub = new Subscription(peer, room, this);
+    peer.subscribe(sub);
+    register(sub);
+    if (!peers.contains(peer)) {
+      // The connection closed while we were joining: don't leave a dead member behind.
+      unregister(sub);
+      sub.end();
+      return null;
+    }
+    return sub;
+  }
+
+  private void leave(Peer peer, Envelope leave) {
+    Subscription sub = peer.unsubscribe(leave.room());
+    if (sub != null) {
+      unregister(sub);
+      sub.leave(leave.id());
+      return;
+    }
+    store.state(leave.room()).whenComplete((state, error) -> {
+      if (error != null) {
+        storeFailed(peer, "read " + leave.room(), error);
+      } else {
+        peer.reply(new Ack(leave.id(), state.map(RoomStore.RoomState::lastSeq).orElse(0L)));
+      }
+    });
+  }
+
+  private void register(Subscription sub) {
+    while (true) {
+      Room room = rooms.computeIfAbsent(sub.room(), Room::new);
+      if (room.add(sub)) {
+        return;
+      }
+      rooms.remove(sub.room(), room);
+    }
+  }
+
+  private void unregister(Subscription sub) {
+    Room room = rooms.get(sub.room());
+    if (room != null && room.remove(sub)) {
+      rooms.remove(sub.room(), room);
+    }
+  }
+
+  /** The store failed an operation for {@code peer}: close it with 1011, so that it comes back and resends. */
+  void storeFailed(Peer peer, String what, Throwable error) {
+    log.warn("room store failed to {} for {}; closing the connection with 1011", what, peer, error);
+    peer.outbound().close();
+    closeLater(peer, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "room store unavailable");
+  }
+
+  /**
+   * A member was offered a chat beyond the one it expected: a store broke its ordering promise.
+   * Closing (1011) makes the client resume, which fills the hole from the history.
+   */
+  void fanOutHole(Peer peer, String room) {
+    log.warn("{} missed chats of room '{}' in fan-out; closing with 1011 so that it resumes", peer, room);
+    peer.outbound().close();
+    closeLater(peer, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "missed chats of " + room);
+  }
+
+  private void slowMember(Peer peer, String why) {
+    slowMembersClosed.increment();
+    log.info("{} does not read fast enough ({}): closing with 1013", peer, why);
+    closeLater(peer, CloseReason.CloseCodes.TRY_AGAIN_LATER.getCode(), "member queue full");
+  }
+
+  private void sendFailed(Peer peer, Throwable error) {
+    // A member that silently missed a frame would break the gap-free promise without a trace: end
+    // the connection instead, so that the client reconnects and resumes from what it has.
+    log.debug("send to {} failed; aborting the connection", peer, error);
+    run(() -> {
+      releaseMemberships(peer);
+      peer.abort();
+    });
+  }
+
+  /**
+   * Closes {@code peer} with {@code code} off the caller's thread (which may hold locks), and aborts
+   * it if it is still open after the close timeout (a peer that does not read never gets the close
+   * frame). Its memberships' held chats are released at once.
+   */
+  private void closeLater(Peer peer, int code, String reason) {
+    run(() -> {
+      releaseMemberships(peer);
+      peer.close(code, reason);
+      try {
+        timer.schedule(() -> {
+          if (peer.session().isOpen()) {
+            log.debug("{} still open {} after close: aborting", peer, config.closeTimeout());
+            peer.abort();
+          }
+        }, config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException shuttingDown) {
+        peer.abort();
+      }
+    });
+  }
+
+  private static void releaseMemberships(Peer peer) {
+    for (Subscription sub : peer.subscriptions()) {
+      sub.end();
+    }
+  }
+
+  private void run(Runnable task) {
+    try {
+      sender.execute(task);
+    } catch (RejectedExecutionException shuttingDown) {
+      task.run();
+    }
+  }
+
+  static String encode(Wire wire) {
+    return CODEC.encode(wire);
+  }
+
+  /** The string {@code id} of a JSON object, or null if the text is not one or has none. */
+  private static String idOf(String text) {
+    try {
+      JsonNode id = MAPPER.readTree(text).get("id");
+      return id != null && id.isTextual() && !id.textValue().isEmpty() ? id.textValue() : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+}

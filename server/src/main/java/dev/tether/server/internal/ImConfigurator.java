@@ -1,0 +1,96 @@
+package dev.tether.server.internal;
+
+import dev.tether.server.Authenticator;
+import jakarta.websocket.HandshakeResponse;
+import jakarta.websocket.server.HandshakeRequest;
+import jakarta.websocket.server.ServerEndpointConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Admits or refuses each handshake and binds the endpoint of one server to its {@link Hub}. In
+ * order: the tap (test tooling: 503), the origin (403; the list check in {@link #checkOrigin}, which
+ * every container answers with 403, the same-origin check here), the connection cap (503), the
+ * authenticator (401/403). Refusing is container-specific: see {@link Refusals}.
+ *
+ * <p>Containers call {@link #checkOrigin} first and do not call {@link #modifyHandshake} if it says
+ * no, so a refused origin is shown to the tap there.
+ */
+final class ImConfigurator extends ServerEndpointConfig.Configurator {
+  private static final Logger log = LoggerFactory.getLogger(ImConfigurator.class);
+
+  /** User property holding the user the authenticator named; read by {@link ImEndpoint}. */
+  static final String AUTHENTICATED_USER = "dev.tether.server.user";
+
+  private final Hub hub;
+  /** Set once the listener this config serves is stopping: nothing more is admitted through it. */
+  private volatile boolean retired;
+
+  ImConfigurator(Hub hub) {
+    this.hub = hub;
+  }
+
+  void retire() {
+    retired = true;
+  }
+
+  boolean retired() {
+    return retired;
+  }
+
+  @Override
+  public boolean checkOrigin(String originHeaderValue) {
+    if (hub.config().limits().origins().admitsOrigin(originHeaderValue)) {
+      return true;
+    }
+    hub.config().tap().handshake();
+    return false;
+  }
+
+  @Override
+  public void modifyHandshake(ServerEndpointConfig config, HandshakeRequest request, HandshakeResponse response) {
+    HubConfig c = hub.config();
+    if (!c.tap().handshake()) {
+      Refusals.refuse(config, request, 503, "server is rejecting new connections");
+      return;
+    }
+    if (retired) {
+      Refusals.refuse(config, request, 503, "server shutting down");
+      return;
+    }
+    String origin = Handshakes.header(request, "Origin");
+    if (!c.limits().origins().admitsForHost(origin, Handshakes.header(request, "Host"))) {
+      Refusals.refuse(config, request, 403, "origin not allowed");
+      return;
+    }
+    if (hub.connectionCount() >= c.maxConnections()) {
+      Refusals.refuse(config, request, 503, "too many connections");
+      return;
+    }
+    Authenticator authenticator = c.authenticator();
+    if (authenticator != null) {
+      String user;
+      try {
+        user = authenticator.authenticate(request);
+      } catch (Authenticator.Refused refused) {
+        Refusals.refuse(config, request, refused.status(), refused.getMessage());
+        return;
+      } catch (RuntimeException e) {
+        log.warn("authenticator failed; refusing the handshake with 401", e);
+        user = null;
+      }
+      if (user == null || user.isEmpty()) {
+        // Credentials are never logged or echoed: only that they were not accepted.
+        Refusals.refuse(config, request, 401, "missing or unknown credentials");
+        return;
+      }
+      // Per handshake: every container gives each handshake its own copy of the user properties.
+      config.getUserProperties().put(AUTHENTICATED_USER, user);
+    }
+  }
+
+  @Override
+  public <T> T getEndpointInstance(Class<T> endpointClass) {
+    return endpointClass.cast(new ImEndpoint(hub, this));
+  }
+}

@@ -1,0 +1,177 @@
+package dev.tether.server.internal;
+
+import dev.tether.server.RoomStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * {@link RoomStore#inMemory()}: rooms in a concurrent map, each guarded by its own lock, the
+ * history in a ring per room, dedup in a {@link DedupMemory}. Every operation completes at once,
+ * on the caller's thread; an append's callback runs under its room's lock, which is how callbacks
+ * of one room come in seq order.
+ */
+public final class MemoryRoomStore implements RoomStore {
+  /** Accepted chats remembered for dedup. */
+  public static final int DEDUP_CAPACITY = 100_000;
+  /** How long an accepted chat is remembered for dedup at most. */
+  public static final Duration DEDUP_MAX_AGE = Duration.ofHours(24);
+
+  private final ConcurrentHashMap<String, RoomData> rooms = new ConcurrentHashMap<>();
+  private final DedupMemory dedup;
+  private volatile boolean closed;
+
+  public MemoryRoomStore() {
+    this(DEDUP_CAPACITY, DEDUP_MAX_AGE, System::currentTimeMillis);
+  }
+
+  /** A store with these dedup bounds and clock, for tests. */
+  public MemoryRoomStore(int dedupCapacity, Duration dedupMaxAge, LongSupplier millis) {
+    this.dedup = new DedupMemory(dedupCapacity, dedupMaxAge.toMillis(), millis);
+  }
+
+  /** One room; guarded by its own monitor. */
+  private static final class RoomData {
+    final String epoch = Epochs.next();
+    long lastSeq;
+    /** The held chats, oldest first: consecutive seqs ending at lastSeq. */
+    StoredChat[] ring = new StoredChat[16];
+    int head;
+    int size;
+
+    void add(StoredChat chat, int limit) {
+      while (size >= limit) {
+        ring[head] = null;
+        head = (head + 1) % ring.length;
+        size--;
+      }
+      if (size == ring.length) {
+        StoredChat[] bigger = new StoredChat[Math.min(Math.max(16, ring.length * 2), Math.max(limit, 16))];
+        for (int i = 0; i < size; i++) {
+          bigger[i] = ring[(head + i) % ring.length];
+        }
+        ring = bigger;
+        head = 0;
+      }
+      ring[(head + size) % ring.length] = chat;
+      size++;
+    }
+
+    StoredChat at(int i) {
+      return ring[(head + i) % ring.length];
+    }
+
+    long firstSeq() {
+      return size == 0 ? 0 : at(0).seq();
+    }
+  }
+
+  @Override
+  public CompletionStage<RoomState> open(String room) {
+    if (closed) {
+      return closedStage();
+    }
+    RoomData data = rooms.computeIfAbsent(room, name -> new RoomData());
+    synchronized (data) {
+      return CompletableFuture.completedFuture(new RoomState(data.epoch, data.lastSeq));
+    }
+  }
+
+  @Override
+  public CompletionStage<Optional<RoomState>> state(String room) {
+    if (closed) {
+      return closedStage();
+    }
+    RoomData data = rooms.get(room);
+    if (data == null) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    synchronized (data) {
+      return CompletableFuture.completedFuture(Optional.of(new RoomState(data.epoch, data.lastSeq)));
+    }
+  }
+
+  @Override
+  public void append(Draft draft, AppendCallback callback) {
+    if (closed) {
+      callback.failed(new IllegalStateException("store closed"));
+      return;
+    }
+    Appended known = dedup.get(draft.user(), draft.id());
+    if (known != null) {
+      // A duplicate changes nothing, not even which rooms exist.
+      callback.appended(known);
+      return;
+    }
+    RoomData data = rooms.computeIfAbsent(draft.room(), name -> new RoomData());
+    synchronized (data) {
+      Appended prior = dedup.get(draft.user(), draft.id());
+      if (prior != null) {
+        callback.appended(prior);
+        return;
+      }
+      long seq = data.lastSeq + 1;
+      Appended raced = dedup.claim(draft.user(), draft.id(),
+          new Appended(data.epoch, seq, draft.ts(), true, null));
+      if (raced != null) {
+        // The same (user, id) was just accepted in another room.
+        callback.appended(raced);
+        return;
+      }
+      String frame = draft.frame(seq, data.epoch);
+      data.lastSeq = seq;
+      data.add(new StoredChat(seq, frame), draft.historyLimit());
+      callback.appended(new Appended(data.epoch, seq, draft.ts(), false, frame));
+    }
+  }
+
+  @Override
+  public CompletionStage<Optional<Appended>> accepted(String user, String id) {
+    if (closed) {
+      return closedStage();
+    }
+    return CompletableFuture.completedFuture(Optional.ofNullable(dedup.get(user, id)));
+  }
+
+  @Override
+  public CompletionStage<History> history(String room, long after, int limit) {
+    if (closed) {
+      return closedStage();
+    }
+    RoomData data = rooms.get(room);
+    if (data == null) {
+      return CompletableFuture.completedFuture(new History(null, 0, 0, List.of()));
+    }
+    synchronized (data) {
+      long first = data.firstSeq();
+      List<StoredChat> chats = new ArrayList<>();
+      if (data.size > 0 && after < data.lastSeq) {
+        // Held seqs are consecutive, so the wanted ones start at a computable index.
+        long skip = Math.max(0, after - first + 1);
+        for (long i = skip; i < data.size && chats.size() < limit; i++) {
+          chats.add(data.at((int) i));
+        }
+      }
+      return CompletableFuture.completedFuture(new History(data.epoch, first, data.lastSeq, chats));
+    }
+  }
+
+  private static <T> CompletionStage<T> closedStage() {
+    return CompletableFuture.failedFuture(new IllegalStateException("store closed"));
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+  }
+
+  @Override
+  public String toString() {
+    return "RoomStore.inMemory(" + rooms.size() + " rooms)";
+  }
+}

@@ -1,0 +1,351 @@
+package dev.tether.server.internal;
+
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.SendResult;
+import jakarta.websocket.Session;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What one connection has yet to be sent: a bounded queue written with one asynchronous send in
+ * flight at a time (some containers, Tomcat among them, allow no more), plus <em>sources</em> that
+ * are pulled from while nothing else waits, so that a resume's replay is read from the store page by
+ * page as the connection takes it instead of all at once.
+ *
+ * <p>The bound (the member queue) counts every counted frame from the moment it is queued or
+ * {@linkplain #reserve reserved} until its send completes: acks, errors, echoes and live chats,
+ * including chats a subscription holds back during a replay. A frame that does not fit overflows
+ * the queue: everything queued is dropped and the {@link Overflow} handler closes the connection.
+ * Replayed history frames are not counted: a replay holds at most one page of them.
+ *
+ * <p>Thread-safe. {@link #enqueue} never blocks, never sends and never calls out: the caller may hold
+ * store, room and subscription locks (this lock comes last). Sending starts on the shared send
+ * executor when the writer was idle and continues there or on the container's completion threads,
+ * never holding a lock, so that sources may read the store.
+ */
+final class Outbound {
+  /** A frame to send: text or binary, its size in bytes, and whether it counts against the bound. */
+  record Frame(String text, ByteBuffer binary, long bytes, boolean counted) {
+    /** A text frame; its size is counted in chars, which is its UTF-8 size for ASCII. */
+    static Frame text(String text, boolean counted) {
+      return new Frame(text, null, text.length(), counted);
+    }
+
+    static Frame binary(ByteBuffer binary) {
+      return new Frame(null, binary, binary.remaining(), true);
+    }
+  }
+
+  /** Supplies frames when asked; called without this outbound's lock. */
+  interface Source {
+    /** The next frame, or null if there is none now (then {@link #hasMore} says if it will come). */
+    Frame poll();
+
+    /** Whether {@link #poll} would return a frame now; asked after a null poll, to close a race. */
+    boolean hasMore();
+  }
+
+  /** Told once when the bound is exceeded, outside this outbound's lock. */
+  interface Overflow {
+    void overflowed(String why);
+  }
+
+  /** Told once when a send fails, outside this outbound's lock. */
+  interface SendFailure {
+    void sendFailed(Throwable error);
+  }
+
+  private final Session session;
+  private final Executor executor;
+  private final int maxMessages;
+  private final long maxBytes;
+  private final Overflow overflow;
+  private final SendFailure failure;
+
+  /** Guarded by this. */
+  private final ArrayDeque<Frame> ready = new ArrayDeque<>(4);
+  /** Guarded by this; sources with frames to pull, each at most once. */
+  private final ArrayDeque<Source> sources = new ArrayDeque<>(1);
+  /** Guarded by this; counted frames queued, reserved or in flight. */
+  private int messages;
+  /** Guarded by this; their bytes. */
+  private long bytes;
+  /** Guarded by this; a pump loop is running or a send is in flight. */
+  private boolean writing;
+  /** Guarded by this; alternates between ready frames and sources when both have frames. */
+  private boolean sourceTurn;
+  /** Guarded by this; nothing more is sent once true. */
+  private boolean closed;
+
+  Outbound(Session session, Executor executor, int maxMessages, long maxBytes, Overflow overflow,
+      SendFailure failure) {
+    this.session = session;
+    this.executor = executor;
+    this.maxMessages = maxMessages;
+    this.maxBytes = maxBytes;
+    this.overflow = overflow;
+    this.failure = failure;
+  }
+
+  /** Queues a frame (counted if it says so); false if closed or it overflowed the queue. */
+  boolean enqueue(Frame frame) {
+    boolean start;
+    String overflowed = null;
+    synchronized (this) {
+      if (closed) {
+        return false;
+      }
+      if (frame.counted()) {
+        overflowed = fits(frame.bytes());
+        if (overflowed != null) {
+          closeLocked();
+        } else {
+          messages++;
+          bytes += frame.bytes();
+        }
+      }
+      if (overflowed == null) {
+        ready.addLast(frame);
+      }
+      start = overflowed == null && !writing;
+      if (start) {
+        writing = true;
+      }
+    }
+    if (overflowed != null) {
+      overflow.overflowed(overflowed);
+      return false;
+    }
+    if (start) {
+      startPump();
+    }
+    return true;
+  }
+
+  /**
+   * Counts a frame that is held elsewhere (by a subscription during a replay) against the bound;
+   * false if closed or it overflowed the queue. Hand it over later with {@link #enqueueReserved},
+   * or give the reservation back with {@link #release}.
+   */
+  boolean reserve(long frameBytes) {
+    String overflowed;
+    synchronized (this) {
+      if (closed) {
+        return false;
+      }
+      overflowed = fits(frameBytes);
+      if (overflowed != null) {
+        closeLocked();
+      } else {
+        messages++;
+        bytes += frameBytes;
+      }
+    }
+    if (overflowed != null) {
+      overflow.overflowed(overflowed);
+      return false;
+    }
+    return true;
+  }
+
+  /** Gives back a reservation that will not be sent. */
+  synchronized void release(long frameBytes) {
+    if (!closed) {
+      messages--;
+      bytes -= frameBytes;
+    }
+  }
+
+  /** Queues a counted frame whose place was {@linkplain #reserve reserved}. */
+  void enqueueReserved(Frame frame) {
+    boolean start;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      ready.addLast(frame);
+      start = !writing;
+      if (start) {
+        writing = true;
+      }
+    }
+    if (start) {
+      startPump();
+    }
+  }
+
+  /** Asks for {@code source} to be pulled from until it has nothing more. */
+  void addSource(Source source) {
+    boolean start;
+    synchronized (this) {
+      if (closed || sources.contains(source)) {
+        return;
+      }
+      sources.addLast(source);
+      start = !writing;
+      if (start) {
+        writing = true;
+      }
+    }
+    if (start) {
+      startPump();
+    }
+  }
+
+  /** Stops sending and drops what is queued. Idempotent. */
+  synchronized void close() {
+    closeLocked();
+  }
+
+  synchronized boolean isClosed() {
+    return closed;
+  }
+
+  /** Counted frames queued, reserved or in flight. */
+  synchronized int queuedMessages() {
+    return messages;
+  }
+
+  private String fits(long frameBytes) {
+    if (messages + 1 > maxMessages) {
+      return "member queue full: " + maxMessages + " messages not yet sent";
+    }
+    if (bytes + frameBytes > maxBytes) {
+      return "member queue full: " + (bytes + frameBytes) + " bytes > " + maxBytes;
+    }
+    return null;
+  }
+
+  private void closeLocked() {
+    closed = true;
+    ready.clear();
+    sources.clear();
+    messages = 0;
+    bytes = 0;
+  }
+
+  private void startPump() {
+    try {
+      executor.execute(this::pump);
+    } catch (RejectedExecutionException shuttingDown) {
+      synchronized (this) {
+        closeLocked();
+        writing = false;
+      }
+    }
+  }
+
+  /** Sends until nothing is left or a send completes later; only one pump runs at a time. */
+  private void pump() {
+    while (true) {
+      Frame frame;
+      Source source = null;
+      synchronized (this) {
+        if (closed) {
+          writing = false;
+          return;
+        }
+        boolean fromSource = !sources.isEmpty() && (ready.isEmpty() || sourceTurn);
+        sourceTurn = !fromSource;
+        if (fromSource) {
+          source = sources.peekFirst();
+          frame = null;
+        } else {
+          frame = ready.pollFirst();
+          if (frame == null) {
+            writing = false;
+            return;
+          }
+        }
+      }
+      if (source != null) {
+        frame = source.poll();
+        if (frame == null) {
+          synchronized (this) {
+            sources.remove(source);
+          }
+          if (source.hasMore()) {
+            synchronized (this) {
+              if (!closed && !sources.contains(source)) {
+                sources.addLast(source);
+              }
+            }
+          }
+          continue;
+        }
+      }
+      if (!send(frame)) {
+        return; // the completion continues the pump
+      }
+    }
+  }
+
+  /** Starts sending {@code frame}; true if the send already completed (continue inline). */
+  private boolean send(Frame frame) {
+    Write write = new Write(frame);
+    try {
+      if (frame.text() != null) {
+        session.getAsyncRemote().sendText(frame.text(), write);
+      } else {
+        session.getAsyncRemote().sendBinary(frame.binary(), write);
+      }
+    } catch (RuntimeException e) {
+      write.onResult(new SendResult(e));
+    }
+    return !write.returned();
+  }
+
+  private void sent(Frame frame, SendResult result) {
+    if (frame.counted()) {
+      synchronized (this) {
+        if (!closed) {
+          messages--;
+          bytes -= frame.bytes();
+        }
+      }
+    }
+    if (!result.isOK()) {
+      synchronized (this) {
+        closeLocked();
+      }
+      failure.sendFailed(result.getException());
+    }
+  }
+
+  /**
+   * One send. If the container completes it inside {@code sendText}, the pump goes on inline (no
+   * recursion); if later, the completion thread goes on pumping.
+   */
+  private final class Write implements SendHandler {
+    private static final int SENDING = 0;
+    private static final int RETURNED = 1;
+    private static final int COMPLETED = 2;
+
+    private final Frame frame;
+    private final AtomicInteger state = new AtomicInteger(SENDING);
+
+    Write(Frame frame) {
+      this.frame = frame;
+    }
+
+    @Override
+    public void onResult(SendResult result) {
+      sent(frame, result);
+      if (state.getAndSet(COMPLETED) == RETURNED && result.isOK()) {
+        pump();
+      } else if (!result.isOK()) {
+        synchronized (Outbound.this) {
+          writing = false;
+        }
+      }
+    }
+
+    /** Called once the container's send method returned: true if the completion is still to come. */
+    boolean returned() {
+      return state.compareAndSet(SENDING, RETURNED);
+    }
+  }
+}

@@ -1,0 +1,464 @@
+package dev.tether.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tether.api.Ack;
+import dev.tether.api.Envelope;
+import dev.tether.api.ErrorReply;
+import dev.tether.api.Wire;
+import jakarta.websocket.WebSocketContainer;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a client sees of a {@link TetherServer}, whatever hosts it: every frame type both ways
+ * (text, binary byte for byte, ping/pong, every envelope type, every error), acks, fan-out order,
+ * dedup, resume with and without a history gap, and the limits. Each subclass runs the suite with
+ * one hosting (standalone, Jetty, Tomcat) and one JSR-356 client. Servers run with their default
+ * settings unless a test says otherwise.
+ */
+public abstract class HostedServerSuite {
+  /** A server hosted somehow: where to connect, and how to stop it. */
+  public interface Host extends AutoCloseable {
+    /** {@code ws://127.0.0.1:PORT/im}. */
+    URI uri();
+
+    @Override
+    void close() throws Exception;
+  }
+
+  /** Hosts {@code server}'s endpoint on a fresh loopback port. */
+  protected abstract Host host(TetherServer server) throws Exception;
+
+  /** The client container tests connect with. */
+  protected abstract WebSocketContainer client();
+
+  /**
+   * Whether a refused handshake is answered with its HTTP status; if not, the container opens the
+   * connection and the server closes it at once with 1008 or 1013 (see {@link Authenticator}).
+   */
+  protected abstract boolean refusesWithStatus();
+
+  /** A builder with the defaults this suite runs with; subclasses may pick another store. */
+  protected TetherServer.Builder settings() {
+    return TetherServer.builder();
+  }
+
+  private TetherServer server;
+  private Host host;
+  private final List<WsClient> clients = new ArrayList<>();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    clients.forEach(WsClient::close);
+    // The server first, as an application's shutdown would: its threads must not outlive a web app.
+    if (server != null) {
+      server.close();
+    }
+    if (host != null) {
+      host.close();
+    }
+  }
+
+  private void start(TetherServer.Builder settings) throws Exception {
+    server = settings.build();
+    host = host(server);
+  }
+
+  private void start() throws Exception {
+    start(settings());
+  }
+
+  private WsClient connect(String user) throws Exception {
+    return connect(user, Map.of());
+  }
+
+  private WsClient connect(String user, Map<String, List<String>> headers) throws Exception {
+    WsClient c = WsClient.connect(client(), URI.create(host.uri() + "?user=" + user), headers);
+    clients.add(c);
+    return c;
+  }
+
+  private static Ack ack(WsClient c) throws Exception {
+    Wire w = c.nextWire();
+    assertThat(w).isInstanceOf(Ack.class);
+    return (Ack) w;
+  }
+
+  private static Envelope chat(WsClient c) throws Exception {
+    Wire w = c.nextWire();
+    assertThat(w).isInstanceOf(Envelope.class);
+    return (Envelope) w;
+  }
+
+  private static ErrorReply error(WsClient c) throws Exception {
+    Wire w = c.nextWire();
+    assertThat(w).isInstanceOf(ErrorReply.class);
+    return (ErrorReply) w;
+  }
+
+  private static long joined(WsClient c, String room) throws Exception {
+    Envelope join = Envelope.join(room);
+    c.send(join);
+    Ack a = ack(c);
+    assertThat(a.id()).isEqualTo(join.id());
+    return a.seq();
+  }
+
+  /** Sends a chat and takes its ack and the sender's own copy; returns the seq. */
+  private static long said(WsClient c, String room, String text) throws Exception {
+    Envelope chat = Envelope.chat(room, text);
+    c.send(chat);
+    Ack a = ack(c);
+    assertThat(a.id()).isEqualTo(chat.id());
+    assertThat(chat(c).id()).isEqualTo(chat.id());
+    return a.seq();
+  }
+
+  @Test
+  void echoesTextAndBinaryByteForByte() throws Exception {
+    start();
+    WsClient alice = connect("alice");
+    alice.send("plain text, ünïcödé ✓ 𝄞");
+    assertThat(alice.nextText()).isEqualTo("plain text, ünïcödé ✓ 𝄞");
+    byte[] every = new byte[256];
+    for (int i = 0; i < 256; i++) {
+      every[i] = (byte) i;
+    }
+    alice.send(every);
+    assertThat(alice.nextBinary()).containsExactly(every);
+    byte[] big = new byte[200 * 1024];
+    new Random(11).nextBytes(big);
+    alice.send(big);
+    assertThat(alice.nextBinary()).containsExactly(big);
+    alice.send(new byte[] {0});
+    assertThat(alice.nextBinary()).containsExactly(0);
+  }
+
+  @Test
+  void answersPingsWithTheSamePayload() throws Exception {
+    start();
+    WsClient alice = connect("alice");
+    alice.ping("are you there".getBytes(StandardCharsets.UTF_8));
+    WsClient.Event e = alice.next();
+    assertThat(e).isInstanceOf(WsClient.Pong.class);
+    assertThat(new String(((WsClient.Pong) e).bytes(), StandardCharsets.UTF_8)).isEqualTo("are you there");
+  }
+
+  @Test
+  void chatsAreAckedThenFannedOutToEveryMemberInSeqOrder() throws Exception {
+    start();
+    WsClient alice = connect("alice");
+    WsClient bob = connect("bob");
+    assertThat(joined(alice, "lobby")).isZero();
+    assertThat(joined(bob, "lobby")).isZero();
+    List<Envelope> sent = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      Envelope chat = Envelope.chat("lobby", "hello " + i);
+      sent.add(chat);
+      alice.send(chat);
+    }
+    for (int i = 0; i < 20; i++) {
+      assertThat(alice.nextWire()).isEqualTo(new Ack(sent.get(i).id(), i + 1));
+      Envelope atAlice = chat(alice);
+      Envelope atBob = chat(bob);
+      assertThat(atBob).isEqualTo(atAlice);
+      assertThat(atBob.id()).isEqualTo(sent.get(i).id());
+      assertThat(atBob.seq()).isEqualTo(i + 1);
+      assertThat(atBob.from()).isEqualTo("alice");
+      assertThat(atBob.text()).isEqualTo("hello " + i);
+      assertThat(atBob.ts()).isPositive();
+    }
+  }
+
+  @Test
+  void leaveIsAckedAndEndsFanOut() throws Exception {
+    start();
+    WsClient alice = connect("alice");
+    WsClient bob = connect("bob");
+    joined(alice, "lobby");
+    joined(bob, "lobby");
+    said(alice, "lobby", "one");
+    chat(bob);
+    Envelope leave = Envelope.leave("lobby");
+    bob.send(leave);
+    assertThat(bob.nextWire()).isEqualTo(new Ack(leave.id(), 1));
+    Envelope again = Envelope.leave("lobby");
+    bob.send(again);
+    assertThat(bob.nextWire()).isEqualTo(new Ack(again.id(), 1));
+    Envelope nowhere = Envelope.leave("nowhere");
+    bob.send(nowhere);
+    assertThat(bob.nextWire()).isEqualTo(new Ack(nowhere.id(), 0));
+    said(alice, "lobby", "two");
+    bob.assertNothingWithin(Duration.ofMillis(200));
+  }
+
+  @Test
+  void refusalsNameTheEnvelopeAndKeepTheConnection() throws Exception {
+    start();
+    WsClient alice = connect("alice");
+    Envelope chat = Envelope.chat("lobby", "hi");
+    alice.send(chat);
+    ErrorReply notMember = error(alice);
+    assertThat(notMember.id()).isEqualTo(chat.id());
+    assertThat(notMember.code()).isEqualTo("not_member");
+    alice.send("{\"type\":\"chat\",");
+    assertThat(error(alice).code()).isEqualTo("malformed");
+    alice.send("{\"type\":\"typing\",\"id\":\"t1\",\"room\":\"lobby\"}");
+    assertThat(alice.nextWire()).isEqualTo(new ErrorReply("t1", "unknown_type", "unknown type 'typing'"));
+    alice.send(new Ack("a1", 3));
+    assertThat(error(alice)).extracting(ErrorReply::id, ErrorReply::code).containsExactly("a1", "unexpected_type");
+    alice.send(new ErrorReply("e1", "oops", "client error"));
+    assertThat(error(alice).code()).isEqualTo("unexpected_type");
+    alice.send("still here");
+    assertThat(alice.nextText()).isEqualTo("still here");
+  }
+
+  @Test
+  void aResentChatIsAckedWithItsSeqAndNotFannedOutAgain() throws Exception {
+    start();
+    WsClient alice = connect("alice");
+    WsClient bob = connect("bob");
+    joined(alice, "lobby");
+    joined(bob, "lobby");
+    Envelope chat = Envelope.chat("lobby", "once");
+    alice.send(chat);
+    alice.send(chat);
+    Envelope marker = Envelope.chat("lobby", "marker");
+    alice.send(marker);
+    assertThat(alice.nextWire()).isEqualTo(new Ack(chat.id(), 1));
+    assertThat(chat(alice).id()).isEqualTo(chat.id());
+    assertThat(alice.nextWire()).isEqualTo(new Ack(chat.id(), 1));
+    assertThat(alice.nextWire()).isEqualTo(new Ack(marker.id(), 2));
+    assertThat(chat(bob).id()).isEqualTo(chat.id());
+    assertThat(chat(bob).id()).isEqualTo(marker.id());
+
+    // Dedup comes before membership: from a new connection that has joined nothing, and even
+    // naming a room that does not exist, the chat is acked again with its seq.
+    WsClient again = connect("alice");
+    again.send(chat);
+    assertThat(again.nextWire()).isEqualTo(new Ack(chat.id(), 1));
+    Envelope elsewhere = new Envelope(Envelope.Type.CHAT, chat.id(), "no-such-room", null, 0, 0, chat.body());
+    again.send(elsewhere);
+    assertThat(again.nextWire()).isEqualTo(new Ack(chat.id(), 1));
+    bob.assertNothingWithin(Duration.ofMillis(200));
+    assertThat(server.stats().dedupHits()).isEqualTo(3);
+    assertThat(server.stats().chatsAccepted()).isEqualTo(2);
+  }
+
+  @Test
+  void resumeReplaysWhatWasMissedInOrderThenAcksThenGoesLive() throws Exception {
+    start();
+    WsClient alice = connect("alice");
+    WsClient bob = connect("bob");
+    joined(alice, "lobby");
+    joined(bob, "lobby");
+    said(alice, "lobby", "seen");
+    assertThat(chat(bob).seq()).isEqualTo(1);
+    bob.close();
+    // More than one page of history: the replay reads the store page by page.
+    int missed = 250;
+    for (int i = 0; i < missed; i++) {
+      said(alice, "lobby", "missed " + i);
+    }
+    WsClient back = connect("bob");
+    Envelope resume = Envelope.resume("lobby", 1);
+    back.send(resume);
+    for (int i = 0; i < missed; i++) {
+      Envelope e = chat(back);
+      assertThat(e.seq()).isEqualTo(i + 2);
+      assertThat(e.text()).isEqualTo("missed " + i);
+    }
+    assertThat(back.nextWire()).isEqualTo(new Ack(resume.id(), missed + 1));
+    said(alice, "lobby", "live");
+    Envelope live = chat(back);
+    assertThat(live.seq()).isEqualTo(missed + 2);
+    assertThat(live.text()).isEqualTo("live");
+    assertThat(server.stats().resumes()).isEqualTo(1);
+  }
+
+  /**
+   * A client that pipelines (join, then chats, without waiting for the join's ack; resume, then a
+   * chat) is answered once per envelope and gets every chat once, in seq order, after the ack that
+   * makes it a member, also with a store that answers later (SQLite).
+   */
+  @Test
+  void envelopesSentWithoutWaitingAreEachAnsweredOnceAndChatsComeInOrder() throws Exception {
+    start();
+    WsClient alice = connect("alice");
+    Envelope join = Envelope.join("lobby");
+    List<Envelope> chats = List.of(Envelope.chat("lobby", "c1"), Envelope.chat("lobby", "c2"),
+        Envelope.chat("lobby", "c3"));
+    alice.send(join);
+    for (Envelope c : chats) {
+      alice.send(c);
+    }
+    List<Long> seen = new ArrayList<>();
+    Map<String, Long> acks = new java.util.HashMap<>();
+    boolean joined = false;
+    while (acks.size() < 4 || seen.size() < 3) {
+      Wire w = alice.nextWire();
+      if (w instanceof Ack a) {
+        assertThat(acks.put(a.id(), a.seq())).as("second answer to %s", a.id()).isNull();
+        joined |= a.id().equals(join.id());
+      } else {
+        assertThat(joined).as("a chat before the join's ack").isTrue();
+        seen.add(((Envelope) w).seq());
+      }
+    }
+    assertThat(acks).containsEntry(join.id(), 0L).containsEntry(chats.get(0).id(), 1L)
+        .containsEntry(chats.get(2).id(), 3L);
+    assertThat(seen).containsExactly(1L, 2L, 3L);
+
+    WsClient bob = connect("bob");
+    Envelope resume = Envelope.resume("lobby", 0);
+    Envelope c4 = Envelope.chat("lobby", "c4");
+    bob.send(resume);
+    bob.send(c4);
+    List<Long> replayed = new ArrayList<>();
+    Map<String, Long> bobAcks = new java.util.HashMap<>();
+    while (bobAcks.size() < 2 || replayed.size() < 4) {
+      Wire w = bob.nextWire();
+      if (w instanceof Ack a) {
+        assertThat(bobAcks.put(a.id(), a.seq())).as("second answer to %s", a.id()).isNull();
+      } else {
+        replayed.add(((Envelope) w).seq());
+      }
+    }
+    assertThat(replayed).containsExactly(1L, 2L, 3L, 4L);
+    assertThat(bobAcks).containsEntry(c4.id(), 4L);
+    assertThat(bobAcks.get(resume.id())).isBetween(3L, 4L);
+    bob.assertNothingWithin(Duration.ofMillis(200));
+  }
+
+  @Test
+  void resumeFromBeyondTheHistoryReportsTheGapFirst() throws Exception {
+    start(settings().historyPerRoom(5));
+    WsClient alice = connect("alice");
+    joined(alice, "lobby");
+    for (int i = 1; i <= 8; i++) {
+      said(alice, "lobby", "m" + i);
+    }
+    WsClient carol = connect("carol");
+    Envelope resume = Envelope.resume("lobby", 1);
+    carol.send(resume);
+    assertThat(carol.nextWire()).isEqualTo(ErrorReply.historyGap(resume.id(), "lobby", 2, 3));
+    for (long seq = 4; seq <= 8; seq++) {
+      assertThat(chat(carol).seq()).isEqualTo(seq);
+    }
+    assertThat(carol.nextWire()).isEqualTo(new Ack(resume.id(), 8));
+    assertThat(server.stats().gaps()).isEqualTo(1);
+  }
+
+  @Test
+  void aMessageOverTheLimitClosesWith1009() throws Exception {
+    start(settings().maxMessageSize(1024));
+    WsClient alice = connect("alice");
+    alice.send("x".repeat(1024));
+    assertThat(alice.nextText()).hasSize(1024);
+    alice.send("x".repeat(1025));
+    assertThat(alice.nextClose().code()).isEqualTo(1009);
+    WsClient bob = connect("bob");
+    bob.send(new byte[1025]);
+    assertThat(bob.nextClose().code()).isEqualTo(1009);
+  }
+
+  @Test
+  void framesOverTheRateLimitAreRefusedAndNotProcessed() throws Exception {
+    start(settings().rateLimit(2));
+    WsClient alice = connect("alice");
+    for (int i = 0; i < 5; i++) {
+      alice.send("echo " + i);
+    }
+    int echoed = 0;
+    int limited = 0;
+    for (int i = 0; i < 5; i++) {
+      String text = alice.nextText();
+      if (text.startsWith("echo ")) {
+        echoed++;
+      } else {
+        assertThat(text).contains("\"rate_limited\"");
+        limited++;
+      }
+    }
+    assertThat(echoed).isBetween(2, 3); // the bucket may refill by one while the frames arrive
+    assertThat(limited).isEqualTo(5 - echoed);
+  }
+
+  @Test
+  void aCrossSiteOriginIsRefusedWith403ButTheServersOwnAndNoneAreAdmitted() throws Exception {
+    start();
+    URI uri = URI.create(host.uri() + "?user=o");
+    assertRefused(uri, Map.of("Origin", "https://evil.example"), 403);
+    String own = "http://" + uri.getHost() + ":" + uri.getPort();
+    try (RawHandshake h = RawHandshake.send(uri, Map.of("Origin", own))) {
+      assertThat(h.status()).isEqualTo(101);
+    }
+    try (RawHandshake h = RawHandshake.send(uri, Map.of())) {
+      assertThat(h.status()).isEqualTo(101);
+    }
+  }
+
+  @Test
+  void listedOriginsAreAdmittedAndOthersRefusedWith403() throws Exception {
+    start(settings().allowedOrigins("https://chat.example.com"));
+    URI uri = URI.create(host.uri() + "?user=o");
+    try (RawHandshake h = RawHandshake.send(uri, Map.of("Origin", "https://CHAT.example.com"))) {
+      assertThat(h.status()).isEqualTo(101);
+    }
+    // checkOrigin refuses with 403 on every container
+    try (RawHandshake h = RawHandshake.send(uri, Map.of("Origin", "https://other.example"))) {
+      assertThat(h.status()).isEqualTo(403);
+    }
+  }
+
+  @Test
+  void theAuthenticatorNamesTheUserOrRefuses() throws Exception {
+    start(settings().authenticator(request -> {
+      String token = request.getParameterMap().getOrDefault("token", List.of("")).get(0);
+      if (token.equals("banned")) {
+        throw Authenticator.Refused.forbidden("banned");
+      }
+      return token.equals("secret") ? "alice" : null;
+    }));
+    assertRefused(URI.create(host.uri() + "?token=wrong"), Map.of(), 401);
+    assertRefused(URI.create(host.uri() + "?token=banned"), Map.of(), 403);
+    WsClient c = WsClient.connect(client(), URI.create(host.uri() + "?token=secret&user=mallory"), Map.of());
+    clients.add(c);
+    joined(c, "lobby");
+    c.send(Envelope.chat("lobby", "who am I"));
+    ack(c);
+    assertThat(chat(c).from()).isEqualTo("alice");
+  }
+
+  @Test
+  void handshakesBeyondTheConnectionCapAreRefusedWith503() throws Exception {
+    start(settings().maxConnections(1));
+    WsClient alice = connect("alice");
+    alice.send("hi");
+    alice.nextText();
+    assertRefused(URI.create(host.uri() + "?user=bob"), Map.of(), 503);
+    alice.send("still here");
+    assertThat(alice.nextText()).isEqualTo("still here");
+  }
+
+  private void assertRefused(URI uri, Map<String, String> headers, int status) throws Exception {
+    try (RawHandshake h = RawHandshake.send(uri, headers)) {
+      RawHandshake.Answer answer = h.answer();
+      if (refusesWithStatus()) {
+        assertThat(answer.status()).isEqualTo(status);
+      } else {
+        assertThat(answer.status()).isEqualTo(101);
+        assertThat(answer.closeCode()).isEqualTo(status == 503 ? 1013 : 1008);
+        assertThat(answer.closeReason()).startsWith(status + " ");
+      }
+    }
+  }
+}
