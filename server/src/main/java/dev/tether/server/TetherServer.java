@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -266,8 +267,16 @@ public final class TetherServer implements AutoCloseable {
     private long memberQueueBytes = DEFAULT_MEMBER_QUEUE_BYTES;
     private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    /** Measures time for rate limits; a seam for tests on fake time. */
+    private LongSupplier nanoTime = System::nanoTime;
 
     private Builder() {}
+
+    /** The time source of rate limits, in nanoseconds; for tests on fake time. */
+    Builder nanoTime(LongSupplier nanoTime) {
+      this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime == null");
+      return this;
+    }
 
     /**
      * Where rooms live; default a new {@link RoomStore#inMemory()}. The server closes the store
@@ -418,7 +427,7 @@ public final class TetherServer implements AutoCloseable {
       RoomStore s = store != null ? store : RoomStore.inMemory();
       HubConfig config = new HubConfig(s, historyPerRoom, authenticator,
           new Limits(maxMessageSize, rateLimit, origins), memberQueueMessages, memberQueueBytes,
-          maxConnections, handshakeTimeout, CLOSE_TIMEOUT, tap, Clock.systemUTC(), System::nanoTime);
+          maxConnections, handshakeTimeout, CLOSE_TIMEOUT, tap, Clock.systemUTC(), nanoTime);
       if (authenticator == null && warnIfAnonymous) {
         log.warn("Tether server without an authenticator: identities are not authenticated"
             + " (the 'user' query parameter is trusted); set one with TetherServer.builder().authenticator(..)");
