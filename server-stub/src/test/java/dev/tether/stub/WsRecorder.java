@@ -158,6 +158,11 @@ final class WsRecorder extends Endpoint {
     }
   }
 
+  /** The next event, or null if none comes within {@code timeout}. */
+  Event poll(Duration timeout) throws InterruptedException {
+    return events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   Event next() throws InterruptedException {
     Event e = events.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     if (e == null) {
