@@ -9,7 +9,8 @@ package dev.tether.server.internal;
  * hole is filled. Envelopes without a counter are not checked.
  *
  * <p>Frames of one connection arrive one at a time; the lock only makes the counter visible to
- * whichever container thread delivers the next frame. Costs one uncontended lock per envelope.
+ * whichever container thread delivers the next frame. Costs one uncontended lock per counted
+ * envelope, nothing for others.
  */
 final class SenderOrder {
   /** The outcome of {@link #check}. */
@@ -28,15 +29,17 @@ final class SenderOrder {
   private long expected = 1;
 
   /** Checks an envelope's counter ({@code 0}: none), moving the expected one on for {@link Verdict#NEXT}. */
-  synchronized Verdict check(long n) {
+  Verdict check(long n) {
     if (n <= 0) {
       return Verdict.UNCOUNTED;
     }
-    if (n == expected) {
-      expected++;
-      return Verdict.NEXT;
+    synchronized (this) {
+      if (n == expected) {
+        expected++;
+        return Verdict.NEXT;
+      }
+      return n < expected ? Verdict.REPEAT : Verdict.AHEAD;
     }
-    return n < expected ? Verdict.REPEAT : Verdict.AHEAD;
   }
 
   /**
