@@ -361,20 +361,19 @@ public final class Hub {
   }
 
   private void chat(Peer peer, Envelope chat, long n) {
-    Outbound.Slot slot = peer.outbound().slot();
-    StoreCall call = new StoreCall();
+    PendingAnswer answer = new PendingAnswer(peer);
     if (peer.subscription(chat.room()) == null) {
       // Dedup comes before membership: a chat accepted before is acked again wherever it is sent.
       store.accepted(peer.user(), chat.id()).whenComplete((found, error) -> {
         if (error != null) {
-          if (!call.failedBeforeReturn(error)) {
+          if (!answer.failedBeforeReturn(error)) {
             storeFailed(peer, "look up " + chat.id(), error);
           }
         } else if (found.isPresent()) {
           dedupHits.increment();
-          peer.answer(slot, new Ack(chat.id(), found.get().seq()));
+          answer.answer(new Ack(chat.id(), found.get().seq()));
         } else {
-          peer.answer(slot, notMember(chat));
+          answer.answer(notMember(chat));
         }
       });
     } else {
@@ -385,7 +384,7 @@ public final class Hub {
       store.append(draft, new RoomStore.AppendCallback() {
         @Override
         public void appended(RoomStore.Appended result) {
-          peer.answer(slot, new Ack(chat.id(), result.seq()));
+          answer.answer(new Ack(chat.id(), result.seq()));
           if (result.duplicate()) {
             dedupHits.increment();
           } else {
@@ -396,17 +395,17 @@ public final class Hub {
 
         @Override
         public void failed(Throwable error) {
-          if (!call.failedBeforeReturn(error)) {
+          if (!answer.failedBeforeReturn(error)) {
             storeFailed(peer, "append to " + chat.room(), error);
           }
         }
       });
     }
-    Throwable refused = call.returned();
+    Throwable refused = answer.returned();
     if (refused != null) {
       log.debug("room store refused chat {} of {}: answering unavailable", chat.id(), peer, refused);
       peer.order().untake(n);
-      peer.answer(slot, ErrorReply.unavailable(chat.id(), n, UNAVAILABLE_RETRY_MILLIS,
+      peer.reply(ErrorReply.unavailable(chat.id(), n, UNAVAILABLE_RETRY_MILLIS,
           "the server cannot take chats now (" + refused.getMessage() + "): send it again later"));
     }
   }
@@ -464,15 +463,16 @@ public final class Hub {
       sub.leave(leave.id());
       return;
     }
-    Outbound.Slot slot = peer.outbound().slot();
+    PendingAnswer answer = new PendingAnswer(peer);
     store.state(leave.room()).whenComplete((state, error) -> {
       if (error != null) {
         storeFailed(peer, "read " + leave.room(), error);
       } else {
-        peer.answer(slot, state.map(st -> new Ack(leave.id(), st.lastSeq(), st.epoch()))
+        answer.answer(state.map(st -> new Ack(leave.id(), st.lastSeq(), st.epoch()))
             .orElseGet(() -> new Ack(leave.id(), 0)));
       }
     });
+    answer.returned();
   }
 
   private void register(Subscription sub) {

@@ -100,12 +100,6 @@ public final class Peer {
     outbound.enqueue(Frame.text(Hub.encode(wire), true));
   }
 
-  /** Answers into {@code slot}, the frame's place in the queue taken when it arrived, and finishes it. */
-  void answer(Outbound.Slot slot, Wire wire) {
-    outbound.add(slot, Frame.text(Hub.encode(wire), true));
-    outbound.finish(slot);
-  }
-
   /**
    * Queues {@code text} exactly as given, as one text frame; dropped if the connection is going.
    * For echoes, and for test tooling that sends what a server might.
