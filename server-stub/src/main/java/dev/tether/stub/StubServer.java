@@ -265,8 +265,10 @@ public final class StubServer implements AutoCloseable {
      * Limits each connection to {@code messagesPerSecond} frames (text or binary, envelopes or not)
      * a second, with bursts of up to as many; 0 (the default) sets no limit. A frame over the limit
      * is not processed, echoed or fanned out: it is answered with an {@code error} with code
-     * {@code rate_limited} naming its id (if it is an envelope with one), so the client learns it
-     * must send it again later. The connection stays open.
+     * {@code rate_limited} naming its id and sender counter (if it is an envelope with them) and
+     * {@code retry_after}, so the client learns it must send it again, and when. It is not taken,
+     * so a counting client's next envelopes are refused {@code out_of_order} until it comes again
+     * (PROTOCOL.md, "Sender order"). The connection stays open.
      *
      * @throws IllegalArgumentException if {@code messagesPerSecond} is negative
      */
