@@ -201,8 +201,10 @@ class FaultProxyTest {
     await().atMost(TIMEOUT).until(() -> server.connectionCount() == 1);
     proxy.lossy(1, 1);
     alice.send("lost");
+    alice.ping(new byte[] {7});
+    WsRecorder.Event pong = alice.next();
+    assertThat(pong).isInstanceOfSatisfying(WsRecorder.Pong.class, p -> assertThat(p.bytes()).containsExactly(7));
     alice.close();
-    // The close frame passed: the server ends the session cleanly, and nothing else was read.
     await().atMost(TIMEOUT).until(() -> server.connectionCount() == 0);
     assertThat(server.receivedCount()).isZero();
     assertThat(proxy.droppedFrames()).isEqualTo(1);

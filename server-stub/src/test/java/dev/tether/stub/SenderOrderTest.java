@@ -60,7 +60,7 @@ class SenderOrderTest {
     }
     proxy.lossy(0.1, 20_260_101L);
     CountingSender alice = new CountingSender(chats);
-    alice.run(Duration.ofSeconds(60));
+    alice.run(Duration.ofSeconds(120));
 
     List<String> seen = new ArrayList<>();
     long lastSeq = 0;

@@ -11,6 +11,7 @@ import jakarta.websocket.DeploymentException;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.MessageHandler;
+import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.net.URI;
@@ -61,11 +62,13 @@ final class WsRecorder extends Endpoint {
     static void hold() {}
   }
 
-  sealed interface Event permits Text, Binary, Closed, Failure {}
+  sealed interface Event permits Text, Binary, Pong, Closed, Failure {}
 
   record Text(String text) implements Event {}
 
   record Binary(byte[] bytes) implements Event {}
+
+  record Pong(byte[] bytes) implements Event {}
 
   record Closed(int code, String reason) implements Event {}
 
@@ -119,6 +122,12 @@ final class WsRecorder extends Endpoint {
       b.get(bytes);
       events.add(new Binary(bytes));
     });
+    session.addMessageHandler(PongMessage.class, (MessageHandler.Whole<PongMessage>) p -> {
+      ByteBuffer data = p.getApplicationData();
+      byte[] bytes = new byte[data.remaining()];
+      data.get(bytes);
+      events.add(new Pong(bytes));
+    });
   }
 
   @Override
@@ -142,6 +151,10 @@ final class WsRecorder extends Endpoint {
   /** Sends {@code text} as one fragment of a text message; {@code last} ends the message. */
   void sendPart(String text, boolean last) throws IOException {
     session.getBasicRemote().sendText(text, last);
+  }
+
+  void ping(byte[] payload) throws IOException {
+    session.getBasicRemote().sendPing(ByteBuffer.wrap(payload));
   }
 
   void send(byte[] bytes) throws IOException {
