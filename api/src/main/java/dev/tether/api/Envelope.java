@@ -11,10 +11,15 @@ import java.util.Objects;
  * safe to share between threads.
  *
  * <p>The client fills in {@link #type}, {@link #id}, {@link #room} and {@link #body}; the server
- * fills in {@link #from}, {@link #seq} and {@link #ts} when it accepts a chat and fans it out. Fields
- * the server has not set yet are {@code null} ({@code from}) or {@code 0} ({@code seq}, {@code ts}).
- * Create outgoing envelopes with {@link #chat}, {@link #join} and {@link #leave}; each gets a fresh id
- * that is unique across processes and restarts (a UUIDv7 string).
+ * fills in {@link #from}, {@link #seq}, {@link #ts} and {@link #epoch} when it accepts a chat and fans
+ * it out. Fields the server has not set yet are {@code null} ({@code from}, {@code epoch}) or
+ * {@code 0} ({@code seq}, {@code ts}). Create outgoing envelopes with {@link #chat}, {@link #join},
+ * {@link #leave} and {@link #resume}; each gets a fresh id that is unique across processes and
+ * restarts (a UUIDv7 string).
+ *
+ * <p>The sender-order counter {@code n} (PROTOCOL.md, "Sender order") is not part of an envelope:
+ * it belongs to one transmission on one connection. Add it to an encoded envelope with
+ * {@link EnvelopeCodec#withCounter}; read it with {@link EnvelopeCodec#decodeCounted}.
  *
  * @param type what the envelope asks for
  * @param id unique id chosen by the sender; acks and errors refer to it
@@ -24,9 +29,14 @@ import java.util.Objects;
  *     For {@link Type#RESUME}, the seq to resume after (wire field {@code "after"}).
  * @param ts server time of acceptance in epoch milliseconds; 0 if unset
  * @param body the payload, for a chat {@code {"text": ...}}; empty for join and leave. Unmodifiable.
+ * @param epoch the room's stream the seq belongs to (wire field {@code "epoch"}): on a chat from the
+ *     server, the stream it was accepted in; on a {@link Type#RESUME}, the stream its {@code after}
+ *     belongs to (null for a client that knows none). Opaque and non-empty; null if unset. A server
+ *     ignores it on chats, joins and leaves.
  */
 public record Envelope(
-    Type type, String id, String room, String from, long seq, long ts, Map<String, Object> body)
+    Type type, String id, String room, String from, long seq, long ts, Map<String, Object> body,
+    String epoch)
     implements Wire {
 
   /** The envelope types of the IM protocol. */
@@ -78,7 +88,16 @@ public record Envelope(
     if (ts < 0) {
       throw new IllegalArgumentException("ts < 0: " + ts);
     }
+    if (epoch != null && epoch.isEmpty()) {
+      throw new IllegalArgumentException("epoch is empty");
+    }
     body = body.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(body));
+  }
+
+  /** An envelope without an epoch: what every envelope was before epochs, and what clients send. */
+  public Envelope(
+      Type type, String id, String room, String from, long seq, long ts, Map<String, Object> body) {
+    this(type, id, room, from, seq, ts, body, null);
   }
 
   /** A new chat message for {@code room} with a fresh id. */
@@ -114,9 +133,26 @@ public record Envelope(
     return new Envelope(Type.RESUME, EnvelopeIds.next(), room, null, after, 0, Map.of());
   }
 
+  /**
+   * A request to join {@code room} and replay every chat after {@code after} of the stream
+   * {@code epoch}, with a fresh id. If the room's stream is no longer {@code epoch}, the server says
+   * so (error {@code epoch_changed}) and replays its current stream from the start. See PROTOCOL.md.
+   *
+   * @param after the last seq the client has of this room; 0 for everything the server still holds
+   * @param epoch the epoch {@code after} belongs to, as the server last named it; null if unknown
+   */
+  public static Envelope resume(String room, long after, String epoch) {
+    return resume(room, after).withEpoch(epoch);
+  }
+
   /** An envelope with a caller-chosen id, for example one derived from the app's own message key. */
   public Envelope withId(String id) {
-    return new Envelope(type, id, room, from, seq, ts, body);
+    return new Envelope(type, id, room, from, seq, ts, body, epoch);
+  }
+
+  /** This envelope with {@code epoch} (null for none). */
+  public Envelope withEpoch(String epoch) {
+    return new Envelope(type, id, room, from, seq, ts, body, epoch);
   }
 
   /** The chat text ({@code body.text}), or null if the body has no string {@code text}. */
@@ -124,10 +160,17 @@ public record Envelope(
     return body.get("text") instanceof String s ? s : null;
   }
 
-  /** A copy of this envelope as the server stamps it on acceptance. */
+  /** A copy of this envelope as the server stamps it on acceptance; the epoch is kept. */
   public Envelope accepted(String from, long seq, long ts) {
     Objects.requireNonNull(from, "from == null");
-    return new Envelope(type, id, room, from, seq, ts, body);
+    return new Envelope(type, id, room, from, seq, ts, body, epoch);
+  }
+
+  /** A copy of this envelope as the server stamps it on acceptance in the stream {@code epoch}. */
+  public Envelope accepted(String from, long seq, long ts, String epoch) {
+    Objects.requireNonNull(from, "from == null");
+    Objects.requireNonNull(epoch, "epoch == null");
+    return new Envelope(type, id, room, from, seq, ts, body, epoch);
   }
 
   @Override

@@ -21,11 +21,20 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Reads and writes the JSON text frames of the Tether IM protocol (see PROTOCOL.md) with Jackson.
  *
- * <p>Encoding writes fields in a fixed order ({@code type, id, room, from, seq, ts, body} for
- * envelopes) and leaves out fields that are unset. Decoding is strict about what the protocol
- * requires and lenient about the rest: unknown fields are ignored so that newer peers can add some.
- * Every decode problem is a {@link MalformedEnvelopeException} whose message names the field and
- * what was wrong, for example {@code "missing field 'room' in chat"}; no other exception escapes.
+ * <p>Encoding writes fields in a fixed order ({@code type, id, room, from, seq, ts, epoch, body}
+ * for envelopes; PROTOCOL.md lists the others) and leaves out fields that are unset. Decoding is
+ * strict about what the protocol requires and lenient about the rest: unknown fields are ignored so
+ * that newer peers can add some. Every decode problem is a {@link MalformedEnvelopeException} whose
+ * message names the field and what was wrong, for example {@code "missing field 'room' in chat"};
+ * no other exception escapes.
+ *
+ * <h2>The sender-order counter</h2>
+ * A client that keeps sender order (PROTOCOL.md, "Sender order") numbers every envelope it writes
+ * on a connection 1, 2, 3, ... in a field {@code n}. The counter belongs to one transmission, not to
+ * the envelope (a resend on another connection gets another), so it is not a field of
+ * {@link Envelope}: encode an envelope once with {@link #encode}, keep the string, and add the
+ * counter each time it is written with {@link #withCounter}, which costs one string copy and no
+ * JSON work. A server reads it with {@link #decodeCounted}; {@link #decode} checks it and drops it.
  *
  * <p>Instances are immutable and thread-safe; share one. {@link #shared()} is such an instance.
  */
@@ -72,17 +81,11 @@ public final class EnvelopeCodec {
       } else if (message instanceof Ack a) {
         g.writeStringField("id", a.id());
         g.writeNumberField("seq", a.seq());
+        if (a.epoch() != null) {
+          g.writeStringField("epoch", a.epoch());
+        }
       } else if (message instanceof ErrorReply r) {
-        if (r.id() != null) {
-          g.writeStringField("id", r.id());
-        }
-        g.writeStringField("code", r.code());
-        g.writeStringField("message", r.message());
-        if (r.room() != null) {
-          g.writeStringField("room", r.room());
-          g.writeNumberField("first", r.first());
-          g.writeNumberField("last", r.last());
-        }
+        writeError(g, r);
       }
       g.writeEndObject();
     } catch (IOException e) {
@@ -105,10 +108,66 @@ public final class EnvelopeCodec {
     if (e.ts() != 0) {
       g.writeNumberField("ts", e.ts());
     }
+    if (e.epoch() != null) {
+      g.writeStringField("epoch", e.epoch());
+    }
     if (!e.body().isEmpty()) {
       g.writeFieldName("body");
       mapper.writeValue(g, e.body());
     }
+  }
+
+  private static void writeError(JsonGenerator g, ErrorReply r) throws IOException {
+    if (r.id() != null) {
+      g.writeStringField("id", r.id());
+    }
+    g.writeStringField("code", r.code());
+    g.writeStringField("message", r.message());
+    if (r.room() != null) {
+      g.writeStringField("room", r.room());
+    }
+    if (r.last() != 0) {
+      g.writeNumberField("first", r.first());
+      g.writeNumberField("last", r.last());
+    }
+    if (r.oldEpoch() != null) {
+      g.writeStringField("old_epoch", r.oldEpoch());
+    }
+    if (r.newEpoch() != null) {
+      g.writeStringField("new_epoch", r.newEpoch());
+    }
+    if (r.n() != 0) {
+      g.writeNumberField("n", r.n());
+    }
+    if (r.expected() != 0) {
+      g.writeNumberField("expected", r.expected());
+    }
+    if (r.retryAfterMillis() != 0) {
+      g.writeNumberField("retry_after", r.retryAfterMillis());
+    }
+  }
+
+  /**
+   * {@code frame}, an envelope as {@link #encode} made it (without a counter), with the
+   * sender-order counter {@code "n":n} added as its last field. Meant for the moment an already
+   * encoded envelope is written to a connection: it copies the string once and does no JSON work.
+   * Adding a counter to a frame that already has one makes a frame the server refuses as
+   * {@code malformed} (a duplicate field).
+   *
+   * @throws IllegalArgumentException if {@code n < 1} or {@code frame} is not a JSON object with
+   *     at least one field
+   */
+  public String withCounter(String frame, long n) {
+    Objects.requireNonNull(frame, "frame == null");
+    if (n < 1) {
+      throw new IllegalArgumentException("n < 1: " + n);
+    }
+    int end = frame.length() - 1;
+    if (end < 2 || frame.charAt(0) != '{' || frame.charAt(end) != '}') {
+      throw new IllegalArgumentException("not an encoded envelope: " + truncate(frame));
+    }
+    return new StringBuilder(frame.length() + 24).append(frame, 0, end)
+        .append(",\"n\":").append(n).append('}').toString();
   }
 
   /**
@@ -117,13 +176,38 @@ public final class EnvelopeCodec {
    * @throws MalformedEnvelopeException if {@code json} is not a protocol frame; the message says why
    */
   public Wire decode(String json) {
+    return decodeCounted(json).wire();
+  }
+
+  /**
+   * Decodes one frame and its sender-order counter {@code n}, for a server (see PROTOCOL.md,
+   * "Sender order").
+   *
+   * @throws MalformedEnvelopeException if {@code json} is not a protocol frame; the message says why
+   */
+  public Counted decodeCounted(String json) {
     Objects.requireNonNull(json, "json == null");
-    Wire fast = FastDecoder.decode(factory, bodyReader, json);
+    Counted fast = FastDecoder.decode(factory, bodyReader, json);
     if (fast != null) {
       return fast;
     }
     carefulDecodes.increment();
     return decodeTree(json);
+  }
+
+  /**
+   * A decoded frame and the sender-order counter it carried.
+   *
+   * @param wire the frame
+   * @param n its {@code n} field, at least 1; 0 if it had none
+   */
+  public record Counted(Wire wire, long n) {
+    public Counted {
+      Objects.requireNonNull(wire, "wire == null");
+      if (n < 0) {
+        throw new IllegalArgumentException("n < 0: " + n);
+      }
+    }
   }
 
   /** The number of frames this codec decoded with the careful decoder rather than the fast path. */
@@ -135,7 +219,7 @@ public final class EnvelopeCodec {
    * The careful decoder: reads a tree, then checks every field, so that each problem gets its own
    * message. {@link FastDecoder} handles well-formed frames; anything it is unsure of comes here.
    */
-  Wire decodeTree(String json) {
+  Counted decodeTree(String json) {
     JsonNode node;
     try {
       node = mapper.readTree(json);
@@ -159,38 +243,47 @@ public final class EnvelopeCodec {
       throw new MalformedEnvelopeException("field 'type' must be a string, was " + describe(typeNode));
     }
     String type = typeNode.textValue();
+    Wire wire;
     switch (type) {
       case "ack":
         String ackId = requiredString(node, "id", type);
         if (ackId.isEmpty()) {
           throw new MalformedEnvelopeException("field 'id' in ack is empty");
         }
-        return new Ack(ackId, requiredCount(node, "seq", type));
+        wire = new Ack(ackId, requiredCount(node, "seq", type), optionalEpoch(node, "epoch", type));
+        break;
       case "error":
-        return decodeError(node);
+        wire = decodeError(node);
+        break;
       default:
         Envelope.Type envelopeType = Envelope.Type.fromWireName(type);
         if (envelopeType == null) {
           throw new MalformedEnvelopeException("unknown type '" + truncate(type) + "'");
         }
-        return decodeEnvelope(envelopeType, node);
+        wire = decodeEnvelope(envelopeType, node);
     }
+    return new Counted(wire, optionalPositive(node, "n", type));
   }
 
   private static ErrorReply decodeError(JsonNode node) {
-    String id = optionalString(node, "id", "error");
-    String code = requiredString(node, "code", "error");
-    String message = requiredString(node, "message", "error");
-    String room = optionalString(node, "room", "error");
-    if (room == null) {
-      return new ErrorReply(id, code, message);
+    String t = "error";
+    String id = optionalString(node, "id", t);
+    String code = requiredString(node, "code", t);
+    String message = requiredString(node, "message", t);
+    String room = optionalString(node, "room", t);
+    long first = 0;
+    long last = 0;
+    if (node.hasNonNull("first") || node.hasNonNull("last")) {
+      first = requiredCount(node, "first", t);
+      last = requiredCount(node, "last", t);
+      if (last < first) {
+        throw new MalformedEnvelopeException("range in error is empty: first " + first + " > last " + last);
+      }
     }
-    long first = requiredCount(node, "first", "error");
-    long last = requiredCount(node, "last", "error");
-    if (last < first) {
-      throw new MalformedEnvelopeException("range in error is empty: first " + first + " > last " + last);
-    }
-    return new ErrorReply(id, code, message, room, first, last);
+    return new ErrorReply(id, code, message, room, first, last,
+        optionalEpoch(node, "old_epoch", t), optionalEpoch(node, "new_epoch", t),
+        optionalPositive(node, "n", t), optionalPositive(node, "expected", t),
+        optionalCount(node, "retry_after", t));
   }
 
   private Envelope decodeEnvelope(Envelope.Type type, JsonNode node) {
@@ -225,7 +318,34 @@ public final class EnvelopeCodec {
     if (room.isEmpty()) {
       throw new MalformedEnvelopeException("field 'room' in " + t + " is empty");
     }
-    return new Envelope(type, id, room, from, seq, ts, body);
+    return new Envelope(type, id, room, from, seq, ts, body, optionalEpoch(node, "epoch", t));
+  }
+
+  /** An optional epoch: a non-empty string. */
+  private static String optionalEpoch(JsonNode node, String field, String type) {
+    String value = optionalString(node, field, type);
+    if (value != null && value.isEmpty()) {
+      throw new MalformedEnvelopeException("field '" + field + "' in " + type + " is empty");
+    }
+    return value;
+  }
+
+  /** An optional counter: an integer of at least 1; 0 if absent. */
+  private static long optionalPositive(JsonNode node, String field, String type) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return 0;
+    }
+    if (!value.isIntegralNumber()) {
+      throw new MalformedEnvelopeException(
+          "field '" + field + "' in " + type + " must be an integer, was " + describe(value));
+    }
+    if (!value.canConvertToLong() || value.longValue() < 1) {
+      throw new MalformedEnvelopeException(
+          "field '" + field + "' in " + type + " must be between 1 and 2^63-1, was "
+              + truncate(value.asText()));
+    }
+    return value.longValue();
   }
 
   private static String requiredString(JsonNode node, String field, String type) {

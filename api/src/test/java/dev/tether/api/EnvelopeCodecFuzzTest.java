@@ -66,7 +66,11 @@ class EnvelopeCodecFuzzTest {
       "{\"type\":\"resume\",\"id\":\"r\",\"room\":\"r\",\"after\":N}",
       "{\"type\":\"ack\",\"id\":\"a\",\"seq\":N}",
       "{\"type\":\"error\",\"code\":\"history_gap\",\"message\":\"m\",\"room\":\"r\",\"first\":N,\"last\":5}",
-      "{\"type\":\"error\",\"code\":\"history_gap\",\"message\":\"m\",\"room\":\"r\",\"first\":1,\"last\":N}");
+      "{\"type\":\"error\",\"code\":\"history_gap\",\"message\":\"m\",\"room\":\"r\",\"first\":1,\"last\":N}",
+      "{\"type\":\"chat\",\"id\":\"c\",\"room\":\"r\",\"body\":{\"text\":\"t\"},\"n\":N}",
+      "{\"type\":\"error\",\"id\":\"c\",\"code\":\"out_of_order\",\"message\":\"m\",\"n\":9,\"expected\":N}",
+      "{\"type\":\"error\",\"id\":\"c\",\"code\":\"rate_limited\",\"message\":\"m\",\"n\":N,\"retry_after\":5}",
+      "{\"type\":\"error\",\"id\":\"c\",\"code\":\"rate_limited\",\"message\":\"m\",\"retry_after\":N}");
   /** A marker ([ or {) for the kind of nesting, then a frame with X where the nesting goes. */
   private static final List<String> NESTING_SPOTS = nestingSpots();
   private static final List<String> INSERTIONS =
@@ -164,6 +168,15 @@ class EnvelopeCodecFuzzTest {
         + "\"room\":\"r\",\"first\":1,\"last\":1e400}");
     assertThat(last).isInstanceOf(MalformedEnvelopeException.class);
     assertThat(((Exception) last).getMessage()).contains("'last'");
+    for (String field : List.of("n", "expected", "retry_after")) {
+      Object outcome = decodeWithin("{\"type\":\"error\",\"id\":\"c\",\"code\":\"x\",\"message\":\"m\",\""
+          + field + "\":99999999999999999999999}");
+      assertThat(outcome).isInstanceOf(MalformedEnvelopeException.class);
+      assertThat(((Exception) outcome).getMessage()).contains("'" + field + "'");
+    }
+    Object n = decodeWithin("{\"type\":\"join\",\"id\":\"j\",\"room\":\"r\",\"n\":1e400}");
+    assertThat(n).isInstanceOf(MalformedEnvelopeException.class);
+    assertThat(((Exception) n).getMessage()).contains("'n'");
   }
 
   @Test
@@ -625,25 +638,46 @@ class EnvelopeCodecFuzzTest {
     } else {
       body.remove("text");
     }
-    return new Envelope(type, id, room, from, seq, ts, body);
+    return new Envelope(type, id, room, from, seq, ts, body, epochOrNull(r));
+  }
+
+  /** Epochs are opaque non-empty strings; null half the time. */
+  private static String epochOrNull(SplittableRandom r) {
+    return r.nextBoolean() ? null : nonEmpty(r);
+  }
+
+  /** A counter: 0 (absent) half the time, else at least 1. */
+  private static long counterOrZero(SplittableRandom r) {
+    return r.nextBoolean() ? 0 : Math.max(1, count(r));
   }
 
   private static Ack ack(SplittableRandom r) {
     // The codec refuses an ack with an empty id ("field 'id' in ack is empty"), so valid acks have one.
-    return new Ack(nonEmpty(r), count(r));
+    return new Ack(nonEmpty(r), count(r), epochOrNull(r));
   }
 
   private static ErrorReply error(SplittableRandom r) {
-    if (r.nextBoolean()) {
-      return new ErrorReply(textOrNull(r, 0.3), text(r), text(r));
+    switch (r.nextInt(3)) {
+      case 0:
+        return new ErrorReply(textOrNull(r, 0.3), text(r), text(r));
+      case 1: {
+        String id = textOrNull(r, 0.3);
+        String code = text(r);
+        String message = text(r);
+        String room = text(r);
+        long first = count(r);
+        long span = r.nextLong(0, 1_001);
+        return new ErrorReply(id, code, message, room, first, first > Long.MAX_VALUE - span ? first : first + span);
+      }
+      default: {
+        // Any mix of the fields the codes define: epochs, counters, retry hints, room and range.
+        String room = textOrNull(r, 0.5);
+        long first = r.nextBoolean() ? 0 : r.nextLong(0, Long.MAX_VALUE - 1_000);
+        long last = first == 0 && r.nextBoolean() ? 0 : first + r.nextLong(0, 1_000);
+        return new ErrorReply(textOrNull(r, 0.3), text(r), text(r), room, first, last,
+            epochOrNull(r), epochOrNull(r), counterOrZero(r), counterOrZero(r), r.nextBoolean() ? 0 : count(r));
+      }
     }
-    String id = textOrNull(r, 0.3);
-    String code = text(r);
-    String message = text(r);
-    String room = text(r);
-    long first = count(r);
-    long span = r.nextLong(0, 1_001);
-    return new ErrorReply(id, code, message, room, first, first > Long.MAX_VALUE - span ? first : first + span);
   }
 
   private static List<String> nestingSpots() {

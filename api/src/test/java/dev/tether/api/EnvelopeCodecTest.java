@@ -26,11 +26,107 @@ class EnvelopeCodecTest {
       "{\"type\":\"error\",\"code\":\"malformed\",\"message\":\"malformed JSON: x\"}",
       "{\"type\":\"resume\",\"id\":\"r1\",\"room\":\"lobby\",\"after\":41}",
       "{\"type\":\"error\",\"id\":\"r1\",\"code\":\"history_gap\",\"message\":\"gone\",\"room\":\"lobby\",\"first\":42,\"last\":4999}",
+      // epochs: on chats from the server, on join/leave/resume acks, on resumes, and epoch_changed
+      "{\"type\":\"chat\",\"id\":\"m1\",\"room\":\"lobby\",\"from\":\"alice\",\"seq\":7,\"ts\":1764300000000,\"epoch\":\"q3Jx0cVb9LmT2wAe\",\"body\":{\"text\":\"hi\"}}",
+      "{\"type\":\"ack\",\"id\":\"j1\",\"seq\":7,\"epoch\":\"q3Jx0cVb9LmT2wAe\"}",
+      "{\"type\":\"resume\",\"id\":\"r1\",\"room\":\"lobby\",\"after\":41,\"epoch\":\"q3Jx0cVb9LmT2wAe\"}",
+      "{\"type\":\"error\",\"id\":\"r1\",\"code\":\"epoch_changed\",\"message\":\"new stream\",\"room\":\"lobby\",\"old_epoch\":\"q3Jx0cVb9LmT2wAe\",\"new_epoch\":\"Zk8vYw2LrT0aQm5s\"}",
+      // sender order: out_of_order, and the retry hints of rate_limited and unavailable
+      "{\"type\":\"error\",\"id\":\"c9\",\"code\":\"out_of_order\",\"message\":\"m\",\"n\":9,\"expected\":7}",
+      "{\"type\":\"error\",\"id\":\"c7\",\"code\":\"rate_limited\",\"message\":\"m\",\"n\":7,\"retry_after\":250}",
+      "{\"type\":\"error\",\"code\":\"rate_limited\",\"message\":\"m\",\"retry_after\":250}",
+      "{\"type\":\"error\",\"id\":\"c7\",\"code\":\"unavailable\",\"message\":\"m\",\"n\":7,\"retry_after\":1000}",
   })
   void goldenFramesRoundTripByteForByte(String golden) {
     Wire decoded = codec.decode(golden);
     assertThat(codec.encode(decoded)).isEqualTo(golden);
     assertThat(codec.decode(codec.encode(decoded))).isEqualTo(decoded);
+  }
+
+  /** What a counting client writes: the envelope as encoded once, with its counter appended. */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"type\":\"chat\",\"id\":\"m1\",\"room\":\"lobby\",\"body\":{\"text\":\"hi\"},\"n\":3}",
+      "{\"type\":\"join\",\"id\":\"j1\",\"room\":\"lobby\",\"n\":1}",
+      "{\"type\":\"leave\",\"id\":\"l1\",\"room\":\"lobby\",\"n\":9223372036854775807}",
+      "{\"type\":\"resume\",\"id\":\"r1\",\"room\":\"lobby\",\"after\":41,\"epoch\":\"q3Jx0cVb9LmT2wAe\",\"n\":2}",
+  })
+  void countedGoldenFramesDecodeWithTheirCounterAndReEncodeWithWithCounter(String golden) {
+    EnvelopeCodec.Counted counted = codec.decodeCounted(golden);
+    assertThat(counted.n()).isPositive();
+    assertThat(counted.wire()).isEqualTo(codec.decode(golden));
+    String encoded = codec.encode(counted.wire());
+    assertThat(encoded).doesNotContain("\"n\":");
+    assertThat(codec.withCounter(encoded, counted.n())).isEqualTo(golden);
+  }
+
+  @Test
+  void framesWithoutACounterDecodeWithCounterZero() {
+    assertThat(codec.decodeCounted("{\"type\":\"join\",\"id\":\"j1\",\"room\":\"lobby\"}").n()).isZero();
+    assertThat(codec.decodeCounted("{\"type\":\"ack\",\"id\":\"j1\",\"seq\":0}").n()).isZero();
+  }
+
+  @Test
+  void withCounterRefusesWhatIsNotAnEncodedEnvelope() {
+    String join = codec.encode(Envelope.join("r"));
+    assertThatThrownBy(() -> codec.withCounter(join, 0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("n < 1: 0");
+    assertThatThrownBy(() -> codec.withCounter("{}", 1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("not an encoded envelope: {}");
+    assertThatThrownBy(() -> codec.withCounter("plain", 1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> codec.withCounter(null, 1)).isInstanceOf(NullPointerException.class)
+        .hasMessage("frame == null");
+    // A second counter is a duplicate field: refused, so a client bug cannot go unnoticed.
+    assertThatThrownBy(() -> codec.decode(codec.withCounter(codec.withCounter(join, 1), 2)))
+        .isInstanceOf(MalformedEnvelopeException.class).hasMessageContaining("'n'");
+  }
+
+  @Test
+  void epochsTravelOnResumesChatsAndAcks() {
+    Envelope resume = Envelope.resume("lobby", 41, "q3Jx0cVb9LmT2wAe");
+    assertThat(resume.seq()).isEqualTo(41);
+    assertThat(resume.epoch()).isEqualTo("q3Jx0cVb9LmT2wAe");
+    assertThat(codec.decode(codec.encode(resume))).isEqualTo(resume);
+    assertThat(Envelope.resume("lobby", 41, null).epoch()).isNull();
+    Envelope chat = Envelope.chat("lobby", "hi").accepted("alice", 3, 5, "E1");
+    assertThat(chat.epoch()).isEqualTo("E1");
+    assertThat(chat.withId("other").epoch()).isEqualTo("E1");
+    assertThat(codec.decode(codec.encode(chat))).isEqualTo(chat);
+    Ack ack = new Ack("j1", 0, "E1");
+    assertThat(codec.decode(codec.encode(ack))).isEqualTo(ack);
+    // The constructors that were there before epochs make envelopes and acks without one.
+    assertThat(new Ack("c1", 1).epoch()).isNull();
+    assertThat(new Envelope(Envelope.Type.CHAT, "i", "r", null, 0, 0, Map.of("text", "t")).epoch()).isNull();
+    assertThat(codec.encode(new Ack("c1", 1))).isEqualTo("{\"type\":\"ack\",\"id\":\"c1\",\"seq\":1}");
+  }
+
+  @Test
+  void errorFactoriesMakeTheFramesPROTOCOLmdShows() {
+    assertThat(codec.encode(ErrorReply.epochChanged("r1", "lobby", "q3Jx0cVb9LmT2wAe", "Zk8vYw2LrT0aQm5s")))
+        .isEqualTo("{\"type\":\"error\",\"id\":\"r1\",\"code\":\"epoch_changed\",\"message\":"
+            + "\"room 'lobby' has a new stream (epoch Zk8vYw2LrT0aQm5s, was q3Jx0cVb9LmT2wAe): replaying it from its first seq\","
+            + "\"room\":\"lobby\",\"old_epoch\":\"q3Jx0cVb9LmT2wAe\",\"new_epoch\":\"Zk8vYw2LrT0aQm5s\"}");
+    assertThat(codec.encode(ErrorReply.outOfOrder("c9", 9, 7)))
+        .isEqualTo("{\"type\":\"error\",\"id\":\"c9\",\"code\":\"out_of_order\",\"message\":"
+            + "\"envelope 9 came before envelope 7: send again from 7, in order\",\"n\":9,\"expected\":7}");
+    assertThat(codec.encode(ErrorReply.rateLimited("c7", 7, 250, "slow down")))
+        .isEqualTo("{\"type\":\"error\",\"id\":\"c7\",\"code\":\"rate_limited\",\"message\":\"slow down\","
+            + "\"n\":7,\"retry_after\":250}");
+    assertThat(codec.encode(ErrorReply.unavailable("c7", 0, 1000, "later")))
+        .isEqualTo("{\"type\":\"error\",\"id\":\"c7\",\"code\":\"unavailable\",\"message\":\"later\","
+            + "\"retry_after\":1000}");
+    assertThatThrownBy(() -> ErrorReply.outOfOrder("c", 7, 7)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("not out of order: n 7, expected 7");
+  }
+
+  @Test
+  void onlyHistoryGapAndEpochChangedRefuseNothing() {
+    assertThat(ErrorReply.historyGap("r", "lobby", 1, 2).refused()).isFalse();
+    assertThat(ErrorReply.epochChanged("r", "lobby", "a", "b").refused()).isFalse();
+    for (String code : new String[] {ErrorReply.MALFORMED, ErrorReply.UNKNOWN_TYPE, ErrorReply.UNEXPECTED_TYPE,
+        ErrorReply.NOT_MEMBER, ErrorReply.RATE_LIMITED, ErrorReply.OUT_OF_ORDER, ErrorReply.UNAVAILABLE}) {
+      assertThat(new ErrorReply("x", code, "m").refused()).as(code).isTrue();
+    }
   }
 
   @Test
@@ -90,6 +186,16 @@ class EnvelopeCodecTest {
       "[1,2]|expected a JSON object, got an array",
       "{\"type\":\"chat\"|malformed JSON",
       "''|malformed JSON: empty frame",
+      "{\"type\":\"join\",\"id\":\"j\",\"room\":\"r\",\"n\":0}|field 'n' in join must be between 1 and 2^63-1, was 0",
+      "{\"type\":\"join\",\"id\":\"j\",\"room\":\"r\",\"n\":\"1\"}|field 'n' in join must be an integer, was a string",
+      "{\"type\":\"chat\",\"id\":\"c\",\"room\":\"r\",\"body\":{\"text\":\"t\"},\"n\":-3}|field 'n' in chat must be between 1 and 2^63-1, was -3",
+      "{\"type\":\"resume\",\"id\":\"r\",\"room\":\"lobby\",\"after\":1,\"epoch\":\"\"}|field 'epoch' in resume is empty",
+      "{\"type\":\"resume\",\"id\":\"r\",\"room\":\"lobby\",\"after\":1,\"epoch\":7}|field 'epoch' in resume must be a string, was a number",
+      "{\"type\":\"ack\",\"id\":\"a\",\"seq\":1,\"epoch\":\"\"}|field 'epoch' in ack is empty",
+      "{\"type\":\"error\",\"code\":\"out_of_order\",\"message\":\"m\",\"expected\":0}|field 'expected' in error must be between 1 and 2^63-1, was 0",
+      "{\"type\":\"error\",\"code\":\"rate_limited\",\"message\":\"m\",\"retry_after\":-1}|field 'retry_after' in error must be between 0 and 2^63-1, was -1",
+      "{\"type\":\"error\",\"code\":\"epoch_changed\",\"message\":\"m\",\"room\":\"r\",\"new_epoch\":\"\"}|field 'new_epoch' in error is empty",
+      "{\"type\":\"error\",\"code\":\"history_gap\",\"message\":\"m\",\"room\":\"r\",\"last\":5}|missing field 'first' in error",
   })
   void decodeErrorsNameWhatWasWrong(String json, String message) {
     assertThatThrownBy(() -> codec.decode(json))

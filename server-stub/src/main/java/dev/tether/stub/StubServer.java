@@ -7,6 +7,7 @@ import dev.tether.server.ServerStats;
 import dev.tether.server.TetherServer;
 import dev.tether.server.internal.GrizzlyHost;
 import dev.tether.server.internal.Hub;
+import dev.tether.server.internal.MemoryRoomStore;
 import dev.tether.server.internal.Peer;
 import dev.tether.server.internal.ServerAccess;
 import dev.tether.server.internal.Tap;
@@ -68,8 +69,14 @@ import org.slf4j.LoggerFactory;
  * <h2>States</h2>
  * Running after {@link #start}; {@link #stop()} makes it stopped (the port is released, open
  * connections end abnormally); {@link #restart()} makes it running again on the same port, keeping
- * rooms, seqs, history, dedup memory, counters and received frames; {@link #close()} ends it for
- * good: after that {@link #restart()} throws. The frame log and counters work in every state.
+ * rooms, seqs, epochs, history, dedup memory, counters and received frames; {@link #close()} ends it
+ * for good: after that {@link #restart()} throws. The frame log and counters work in every state.
+ *
+ * <h2>Epochs</h2>
+ * Each room's stream has an epoch (PROTOCOL.md, "Epochs"), sent on chats, join, leave and resume
+ * acks. {@link #restart()} and {@link #dropAllConnections()} keep them: the state is kept.
+ * {@link #resetState()} loses the state in place, as a crashed in-memory server does, so rooms go
+ * on with new epochs; a new {@code StubServer} on the same port has new epochs too.
  *
  * <h2>Threads and cost</h2>
  * All methods are thread-safe. Each running server owns a Grizzly transport (a selector thread per
@@ -87,6 +94,7 @@ public final class StubServer implements AutoCloseable {
 
   private final TetherServer server;
   private final Hub hub;
+  private final MemoryRoomStore store;
   private final ReceivedLog received;
   private final Recorder recorder;
   /** Null for plain ws. */
@@ -100,8 +108,10 @@ public final class StubServer implements AutoCloseable {
   /** Guarded by this. */
   private boolean closed;
 
-  private StubServer(TetherServer server, ReceivedLog received, Recorder recorder, SSLContext tls) {
+  private StubServer(TetherServer server, MemoryRoomStore store, ReceivedLog received, Recorder recorder,
+      SSLContext tls) {
     this.server = server;
+    this.store = store;
     this.hub = ServerAccess.get().hub(server);
     this.received = received;
     this.recorder = recorder;
@@ -125,8 +135,8 @@ public final class StubServer implements AutoCloseable {
     }
 
     @Override
-    public void frame(String user, String text, ByteBuffer binary, Envelope envelope) {
-      received.add(new Received(user, text, binary, envelope));
+    public void frame(String user, String text, ByteBuffer binary, Envelope envelope, long n) {
+      received.add(new Received(user, text, binary, envelope, n));
     }
   }
 
@@ -255,8 +265,10 @@ public final class StubServer implements AutoCloseable {
      * Limits each connection to {@code messagesPerSecond} frames (text or binary, envelopes or not)
      * a second, with bursts of up to as many; 0 (the default) sets no limit. A frame over the limit
      * is not processed, echoed or fanned out: it is answered with an {@code error} with code
-     * {@code rate_limited} naming its id (if it is an envelope with one), so the client learns it
-     * must send it again later. The connection stays open.
+     * {@code rate_limited} naming its id and sender counter (if it is an envelope with them) and
+     * {@code retry_after}, so the client learns it must send it again, and when. It is not taken,
+     * so a counting client's next envelopes are refused {@code out_of_order} until it comes again
+     * (PROTOCOL.md, "Sender order"). The connection stays open.
      *
      * @throws IllegalArgumentException if {@code messagesPerSecond} is negative
      */
@@ -297,7 +309,9 @@ public final class StubServer implements AutoCloseable {
      * @throws UncheckedIOException if the port cannot be bound
      */
     public StubServer start() {
+      MemoryRoomStore store = new MemoryRoomStore();
       TetherServer.Builder settings = TetherServer.builder()
+          .store(store)
           .historyPerRoom(historyPerRoom)
           .maxMessageSize(maxMessageSize)
           .rateLimit(rateLimit)
@@ -311,7 +325,8 @@ public final class StubServer implements AutoCloseable {
       }
       ReceivedLog received = new ReceivedLog(RECEIVED_CAPACITY);
       Recorder recorder = new Recorder(received);
-      StubServer server = new StubServer(ServerAccess.get().build(settings, recorder), received, recorder, tls);
+      StubServer server = new StubServer(ServerAccess.get().build(settings, recorder), store, received,
+          recorder, tls);
       synchronized (server) {
         server.port = port;
         try {
@@ -411,8 +426,9 @@ public final class StubServer implements AutoCloseable {
   }
 
   /**
-   * Stops the server if running, then starts it again on the same port. Rooms, seqs, history, dedup
-   * memory, counters and the received frames are kept; memberships ended with their connections.
+   * Stops the server if running, then starts it again on the same port. Rooms, seqs, epochs,
+   * history, dedup memory, counters and the received frames are kept; memberships ended with their
+   * connections. For a server that loses its state, see {@link #resetState()}.
    *
    * @throws IllegalStateException if the server was closed
    * @throws UncheckedIOException if the port cannot be bound again
@@ -423,6 +439,26 @@ public final class StubServer implements AutoCloseable {
     }
     stop();
     startContainer();
+  }
+
+  /**
+   * Loses every room's state in place, as a crashed in-memory server would: epochs, seqs, history
+   * and the dedup memory. Rooms used after this start anew, on new epochs at seq 0; a chat resent
+   * with an id the server had accepted is accepted again, with a new seq. Connections stay open
+   * and stay members of their rooms: a room's next chat reaches them as seq 1 of the new epoch
+   * (its {@code epoch} tells a client the stream was reset), and a resume naming the old epoch is
+   * answered with {@code epoch_changed} and the new stream from its start (PROTOCOL.md). For a
+   * crash that also ends the connections, call {@link #dropAllConnections()} after this. The port,
+   * counters and received frames are kept. Works in every state but closed.
+   *
+   * @throws IllegalStateException if the server was closed
+   */
+  public synchronized void resetState() {
+    if (closed) {
+      throw new IllegalStateException("closed");
+    }
+    store.reset();
+    log.debug("stub server on port {} lost its state", port);
   }
 
   /** Stops the server for good. Idempotent. */

@@ -72,22 +72,42 @@ class FaultProxyTest {
     assertThat(proxy.connectionCount()).isEqualTo(1);
   }
 
+  /** Held, not lost: what a black hole takes in is delivered on heal, in order, as TCP would. */
   @Test
-  void blackholeStopsTrafficAndHealResumesIt() throws Exception {
+  void blackholeHoldsTrafficAndHealDeliversItInOrder() throws Exception {
     WsRecorder alice = connect("alice");
     proxy.blackhole();
-    alice.send("lost");
+    alice.send("held 1");
+    alice.send("held 2");
     alice.assertNothingWithin(Duration.ofMillis(300));
     assertThat(server.receivedCount()).isZero();
     assertThat(proxy.connectionCount()).isEqualTo(1);
 
     proxy.heal();
-    alice.send("found");
-    assertThat(alice.nextText()).isEqualTo("found");
+    alice.send("after");
+    assertThat(alice.nextText()).isEqualTo("held 1");
+    assertThat(alice.nextText()).isEqualTo("held 2");
+    assertThat(alice.nextText()).isEqualTo("after");
+    assertThat(proxy.droppedFrames()).isZero();
   }
 
   @Test
-  void handshakeThroughABlackholedProxyNeverCompletes() throws Exception {
+  void aBlackholeHoldsAClosingClientsLastWordsAndItsCloseUntilHeal() throws Exception {
+    WsRecorder alice = connect("alice");
+    await().atMost(TIMEOUT).until(() -> server.connectionCount() == 1);
+    proxy.blackhole();
+    alice.send("last words");
+    alice.close();
+    await().during(Duration.ofMillis(300)).atMost(TIMEOUT)
+        .until(() -> server.receivedCount() == 0 && server.connectionCount() == 1);
+
+    proxy.heal();
+    assertThat(server.takeReceived(TIMEOUT).text()).isEqualTo("last words");
+    await().atMost(TIMEOUT).until(() -> server.connectionCount() == 0);
+  }
+
+  @Test
+  void aHandshakeThroughABlackholedProxyWaitsAndCompletesOnHeal() throws Exception {
     proxy.blackhole();
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
       socket.setSoTimeout(300);
@@ -99,6 +119,107 @@ class FaultProxyTest {
           .isInstanceOf(SocketTimeoutException.class);
       assertThat(proxy.connectionCount()).isEqualTo(1);
       assertThat(server.handshakeCount()).isZero();
+
+      proxy.heal();
+      socket.setSoTimeout((int) TIMEOUT.toMillis());
+      byte[] status = socket.getInputStream().readNBytes(12);
+      assertThat(new String(status, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 101");
+      assertThat(server.handshakeCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void dropNextFramesLosesExactlyThatManyClientMessagesAndTheConnectionLivesOn() throws Exception {
+    WsRecorder alice = connect("alice");
+    proxy.dropNextFrames(2);
+    alice.send("lost 1");
+    alice.send("lost 2");
+    alice.send("through");
+    assertThat(alice.nextText()).isEqualTo("through");
+    assertThat(server.takeReceived(TIMEOUT).text()).isEqualTo("through");
+    assertThat(server.receivedCount()).isEqualTo(1);
+    assertThat(proxy.droppedFrames()).isEqualTo(2);
+    alice.send("and on");
+    assertThat(alice.nextText()).isEqualTo("and on");
+  }
+
+  @Test
+  void aDroppedFragmentedMessageGoesWholeAndTheNextArrivesIntact() throws Exception {
+    WsRecorder alice = connect("alice");
+    proxy.dropNextFrames(1);
+    alice.sendPart("frag", false);
+    alice.sendPart("ment", false);
+    alice.sendPart("ed", true);
+    alice.send("next");
+    assertThat(alice.nextText()).isEqualTo("next");
+    assertThat(server.receivedCount()).isEqualTo(1);
+  }
+
+  @Test
+  void lossyDropsAShareOfMessagesAndTheSameSeedDropsTheSameOnes() throws Exception {
+    List<Integer> first = lostOfTwoHundred(proxy, connect("alice"));
+    try (FaultProxy other = FaultProxy.start(server.uri())) {
+      WsRecorder bob = WsRecorder.connect(other.uri(), "bob");
+      clients.add(bob);
+      assertThat(lostOfTwoHundred(other, bob)).isEqualTo(first);
+    }
+    assertThat(first.size()).isBetween(30, 90);
+  }
+
+  /**
+   * Sends 200 messages with 30 % loss, seed 7, through the first connection of {@code proxy};
+   * once each was dropped or reached the server, a marker with the loss off. Returns the lost ones.
+   */
+  private List<Integer> lostOfTwoHundred(FaultProxy proxy, WsRecorder client) throws Exception {
+    int before = server.receivedCount();
+    proxy.lossy(0.3, 7);
+    for (int i = 0; i < 200; i++) {
+      client.send("m" + i);
+    }
+    await().atMost(TIMEOUT).until(() -> proxy.droppedFrames() + server.receivedCount() - before == 200);
+    proxy.lossy(0, 0);
+    client.send("end");
+    List<Integer> lost = new ArrayList<>();
+    int next = 0;
+    for (String text; !(text = client.nextText()).equals("end"); ) {
+      int i = Integer.parseInt(text.substring(1));
+      while (next < i) {
+        lost.add(next++);
+      }
+      next = i + 1;
+    }
+    while (next < 200) {
+      lost.add(next++);
+    }
+    assertThat(proxy.droppedFrames()).isEqualTo(lost.size());
+    return lost;
+  }
+
+  @Test
+  void lossNeverTakesControlFrames() throws Exception {
+    WsRecorder alice = connect("alice");
+    await().atMost(TIMEOUT).until(() -> server.connectionCount() == 1);
+    proxy.lossy(1, 1);
+    alice.send("lost");
+    alice.ping(new byte[] {7});
+    WsRecorder.Event pong = alice.next();
+    assertThat(pong).isInstanceOfSatisfying(WsRecorder.Pong.class, p -> assertThat(p.bytes()).containsExactly(7));
+    alice.close();
+    await().atMost(TIMEOUT).until(() -> server.connectionCount() == 0);
+    assertThat(server.receivedCount()).isZero();
+    assertThat(proxy.droppedFrames()).isEqualTo(1);
+  }
+
+  @Test
+  void lossNeedsAPlainWebSocketTargetAndAProbability() {
+    assertThatThrownBy(() -> proxy.lossy(1.5, 0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("probability not in [0, 1]: 1.5");
+    assertThatThrownBy(() -> proxy.lossy(Double.NaN, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> proxy.dropNextFrames(-1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("frames < 0: -1");
+    try (FaultProxy tls = FaultProxy.start(URI.create("wss://127.0.0.1:" + server.port() + "/im"))) {
+      assertThatThrownBy(() -> tls.dropNextFrames(1)).isInstanceOf(IllegalStateException.class)
+          .hasMessageStartingWith("losing frames needs a plain ws:// target, not wss://");
     }
   }
 

@@ -35,11 +35,14 @@ class ResumeTest {
     return client;
   }
 
-  private static void join(WsRecorder client, String room) throws Exception {
+  /** Joins; returns the room's epoch, named by the join's ack. */
+  private static String join(WsRecorder client, String room) throws Exception {
     Envelope join = Envelope.join(room);
     client.send(join);
-    assertThat(client.nextWire()).isInstanceOf(Ack.class).extracting(w -> ((Ack) w).id())
-        .isEqualTo(join.id());
+    Wire w = client.nextWire();
+    assertThat(w).isInstanceOf(Ack.class).extracting(a -> ((Ack) a).id()).isEqualTo(join.id());
+    assertThat(((Ack) w).epoch()).isNotEmpty();
+    return ((Ack) w).epoch();
   }
 
   /** Sends chats {@code texts} from a member and consumes its acks and own copies. */
@@ -63,7 +66,7 @@ class ResumeTest {
     StubServer server = start(StubServer.builder());
     WsRecorder alice = connect(server, "alice");
     WsRecorder bob = connect(server, "bob");
-    join(alice, "lobby");
+    String epoch = join(alice, "lobby");
     join(bob, "lobby");
     say(alice, "lobby", "one");
     assertThat(nextChat(bob).seq()).isEqualTo(1);
@@ -81,7 +84,8 @@ class ResumeTest {
     Envelope three = nextChat(bobAgain);
     assertThat(three.seq()).isEqualTo(3);
     assertThat(three.text()).isEqualTo("three");
-    assertThat(bobAgain.nextWire()).isEqualTo(new Ack(resume.id(), 3));
+    assertThat(three.epoch()).isEqualTo(epoch);
+    assertThat(bobAgain.nextWire()).isEqualTo(new Ack(resume.id(), 3, epoch));
   }
 
   @Test
@@ -90,10 +94,11 @@ class ResumeTest {
     WsRecorder bob = connect(server, "bob");
     Envelope resume = Envelope.resume("lobby", 0);
     bob.send(resume);
-    assertThat(bob.nextWire()).isEqualTo(new Ack(resume.id(), 0));
+    Wire resumed = bob.nextWire();
+    assertThat(resumed).isInstanceOf(Ack.class).extracting(a -> ((Ack) a).seq()).isEqualTo(0L);
 
     WsRecorder alice = connect(server, "alice");
-    join(alice, "lobby");
+    assertThat(join(alice, "lobby")).isEqualTo(((Ack) resumed).epoch());
     say(alice, "lobby", "live");
     Envelope live = nextChat(bob);
     assertThat(live.seq()).isEqualTo(1);
@@ -109,18 +114,21 @@ class ResumeTest {
   void resumeFromLatestOrBeyondReplaysNothing() throws Exception {
     StubServer server = start(StubServer.builder());
     WsRecorder alice = connect(server, "alice");
-    join(alice, "lobby");
+    String epoch = join(alice, "lobby");
     say(alice, "lobby", "one", "two");
 
     WsRecorder bob = connect(server, "bob");
     for (long after : new long[] {2, 5, Long.MAX_VALUE}) {
       Envelope resume = Envelope.resume("lobby", after);
       bob.send(resume);
-      assertThat(bob.nextWire()).as("after " + after).isEqualTo(new Ack(resume.id(), 2));
+      assertThat(bob.nextWire()).as("after " + after).isEqualTo(new Ack(resume.id(), 2, epoch));
     }
     Envelope unknownRoom = Envelope.resume("attic", 7);
     bob.send(unknownRoom);
-    assertThat(bob.nextWire()).isEqualTo(new Ack(unknownRoom.id(), 0));
+    assertThat(bob.nextWire()).isInstanceOfSatisfying(Ack.class, a -> {
+      assertThat(a).extracting(Ack::id, Ack::seq).containsExactly(unknownRoom.id(), 0L);
+      assertThat(a.epoch()).isNotEmpty().isNotEqualTo(epoch);
+    });
     bob.assertNothingWithin(Duration.ofMillis(100));
   }
 
@@ -128,7 +136,7 @@ class ResumeTest {
   void resumeBeyondTheHistoryReportsTheGapThenReplaysWhatIsHeld() throws Exception {
     StubServer server = start(StubServer.builder().historyPerRoom(5));
     WsRecorder alice = connect(server, "alice");
-    join(alice, "lobby");
+    String epoch = join(alice, "lobby");
     for (int i = 1; i <= 12; i++) {
       say(alice, "lobby", "m" + i);
     }
@@ -145,7 +153,7 @@ class ResumeTest {
       assertThat(chat.seq()).isEqualTo(seq);
       assertThat(chat.text()).isEqualTo("m" + seq);
     }
-    assertThat(bob.nextWire()).isEqualTo(new Ack(resume.id(), 12));
+    assertThat(bob.nextWire()).isEqualTo(new Ack(resume.id(), 12, epoch));
   }
 
   @Test
@@ -167,7 +175,7 @@ class ResumeTest {
   void resumeIsNotDeduplicated() throws Exception {
     StubServer server = start(StubServer.builder());
     WsRecorder alice = connect(server, "alice");
-    join(alice, "lobby");
+    String epoch = join(alice, "lobby");
     say(alice, "lobby", "one");
 
     WsRecorder bob = connect(server, "bob");
@@ -175,7 +183,7 @@ class ResumeTest {
     for (int i = 0; i < 2; i++) {
       bob.send(resume);
       assertThat(nextChat(bob).seq()).isEqualTo(1);
-      assertThat(bob.nextWire()).isEqualTo(new Ack(resume.id(), 1));
+      assertThat(bob.nextWire()).isEqualTo(new Ack(resume.id(), 1, epoch));
     }
   }
 
@@ -183,17 +191,18 @@ class ResumeTest {
   void resumeAfterRestartReplaysTheKeptHistory() throws Exception {
     StubServer server = start(StubServer.builder());
     WsRecorder alice = connect(server, "alice");
-    join(alice, "lobby");
+    String epoch = join(alice, "lobby");
     say(alice, "lobby", "one", "two", "three");
 
     server.restart();
     assertThat(alice.nextClose().code()).isEqualTo(1006);
 
     WsRecorder again = connect(server, "alice");
-    Envelope resume = Envelope.resume("lobby", 1);
+    // The stream goes on across the restart: same epoch, so no epoch_changed.
+    Envelope resume = Envelope.resume("lobby", 1, epoch);
     again.send(resume);
     assertThat(nextChat(again).text()).isEqualTo("two");
     assertThat(nextChat(again).text()).isEqualTo("three");
-    assertThat(again.nextWire()).isEqualTo(new Ack(resume.id(), 3));
+    assertThat(again.nextWire()).isEqualTo(new Ack(resume.id(), 3, epoch));
   }
 }

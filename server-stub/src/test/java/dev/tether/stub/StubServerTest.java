@@ -241,14 +241,14 @@ class StubServerTest {
   void leaveStopsFanOutAndIsAckedEvenWhenNotAMember() throws Exception {
     WsRecorder alice = connect("alice");
     WsRecorder bob = connect("bob");
-    joined(alice, "lobby");
+    String epoch = joined(alice, "lobby").epoch();
     joined(bob, "lobby");
     Envelope leave = Envelope.leave("lobby");
     bob.send(leave);
-    assertThat(bob.nextWire()).isEqualTo(new Ack(leave.id(), 0));
+    assertThat(bob.nextWire()).isEqualTo(new Ack(leave.id(), 0, epoch));
     Envelope again = Envelope.leave("lobby");
     bob.send(again);
-    assertThat(bob.nextWire()).isEqualTo(new Ack(again.id(), 0));
+    assertThat(bob.nextWire()).isEqualTo(new Ack(again.id(), 0, epoch));
 
     Envelope chat = Envelope.chat("lobby", "anyone?");
     alice.send(chat);

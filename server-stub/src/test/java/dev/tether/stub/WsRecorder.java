@@ -11,6 +11,7 @@ import jakarta.websocket.DeploymentException;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.MessageHandler;
+import jakarta.websocket.PongMessage;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.net.URI;
@@ -61,11 +62,13 @@ final class WsRecorder extends Endpoint {
     static void hold() {}
   }
 
-  sealed interface Event permits Text, Binary, Closed, Failure {}
+  sealed interface Event permits Text, Binary, Pong, Closed, Failure {}
 
   record Text(String text) implements Event {}
 
   record Binary(byte[] bytes) implements Event {}
+
+  record Pong(byte[] bytes) implements Event {}
 
   record Closed(int code, String reason) implements Event {}
 
@@ -119,6 +122,12 @@ final class WsRecorder extends Endpoint {
       b.get(bytes);
       events.add(new Binary(bytes));
     });
+    session.addMessageHandler(PongMessage.class, (MessageHandler.Whole<PongMessage>) p -> {
+      ByteBuffer data = p.getApplicationData();
+      byte[] bytes = new byte[data.remaining()];
+      data.get(bytes);
+      events.add(new Pong(bytes));
+    });
   }
 
   @Override
@@ -144,6 +153,10 @@ final class WsRecorder extends Endpoint {
     session.getBasicRemote().sendText(text, last);
   }
 
+  void ping(byte[] payload) throws IOException {
+    session.getBasicRemote().sendPing(ByteBuffer.wrap(payload));
+  }
+
   void send(byte[] bytes) throws IOException {
     session.getBasicRemote().sendBinary(ByteBuffer.wrap(bytes));
   }
@@ -156,6 +169,11 @@ final class WsRecorder extends Endpoint {
     } catch (IOException | RuntimeException ignored) {
       // best effort in test cleanup
     }
+  }
+
+  /** The next event, or null if none comes within {@code timeout}. */
+  Event poll(Duration timeout) throws InterruptedException {
+    return events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   Event next() throws InterruptedException {

@@ -43,6 +43,15 @@ import java.util.concurrent.CompletionStage;
  *       the caller's thread, even before the method returns.
  *   <li>All methods are thread-safe. After {@link #close()} operations fail with an
  *       {@link IllegalStateException}.
+ *   <li><b>Failing.</b> A store that cannot take an {@link #append} or answer an {@link #accepted}
+ *       lookup now (its database is down, a circuit breaker is open) should say so before the
+ *       method returns: call {@link AppendCallback#failed} or return a failed stage without having
+ *       done anything. The server then answers the chat with {@code unavailable} and a retry hint,
+ *       keeps the connection, and waits for the chat again (PROTOCOL.md, "Store failures"). A
+ *       failure reported after the method returned closes the sender's connection with 1011
+ *       instead, since chats the connection sent after it may already be in the store. A store
+ *       that lost a room's state must start it on a new epoch: members and resumes then learn of
+ *       it from the epoch.
  * </ul>
  *
  * <p>A store shared by several servers (Redis, say) must also let each server learn of chats the

@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +44,12 @@ import org.slf4j.LoggerFactory;
  * room gets the room's chats in seq order, without gaps while it stays a member; a member that
  * resumes gets what the history still holds and a {@code history_gap} error naming exactly what
  * it does not. A chat resent with the same id is acked again with its original seq and not fanned
- * out twice, whether or not the sender is (still) a member of the room.
+ * out twice, whether or not the sender is (still) a member of the room. Every room's stream has an
+ * epoch, named on chats and on join, leave and resume acks; a resume naming another epoch is told
+ * so ({@code epoch_changed}) and gets the current stream from its start. A client that numbers
+ * what it writes ({@code n}) has its envelopes taken in that order even if frames are lost on the
+ * way ({@code out_of_order}); each connection's frames are answered in the order they came. See
+ * PROTOCOL.md.
  *
  * <h2>Limits, on by default</h2>
  * Messages up to 1 MiB ({@link Builder#maxMessageSize}), 1,000 frames a second per connection
@@ -266,8 +272,16 @@ public final class TetherServer implements AutoCloseable {
     private long memberQueueBytes = DEFAULT_MEMBER_QUEUE_BYTES;
     private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    /** Measures time for rate limits; a seam for tests on fake time. */
+    private LongSupplier nanoTime = System::nanoTime;
 
     private Builder() {}
+
+    /** The time source of rate limits, in nanoseconds; for tests on fake time. */
+    Builder nanoTime(LongSupplier nanoTime) {
+      this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime == null");
+      return this;
+    }
 
     /**
      * Where rooms live; default a new {@link RoomStore#inMemory()}. The server closes the store
@@ -319,7 +333,8 @@ public final class TetherServer implements AutoCloseable {
     /**
      * Frames (text or binary) each connection may send a second, with bursts of up to as many;
      * default 1,000; 0 for no limit. A frame over the limit is answered with an {@code error}
-     * {@code rate_limited} naming its id and is not processed; the connection stays open.
+     * {@code rate_limited} naming its id, its sender counter and when to retry ({@code retry_after},
+     * milliseconds), and is neither processed nor taken; the connection stays open.
      *
      * @throws IllegalArgumentException if negative
      */
@@ -418,7 +433,7 @@ public final class TetherServer implements AutoCloseable {
       RoomStore s = store != null ? store : RoomStore.inMemory();
       HubConfig config = new HubConfig(s, historyPerRoom, authenticator,
           new Limits(maxMessageSize, rateLimit, origins), memberQueueMessages, memberQueueBytes,
-          maxConnections, handshakeTimeout, CLOSE_TIMEOUT, tap, Clock.systemUTC(), System::nanoTime);
+          maxConnections, handshakeTimeout, CLOSE_TIMEOUT, tap, Clock.systemUTC(), nanoTime);
       if (authenticator == null && warnIfAnonymous) {
         log.warn("Tether server without an authenticator: identities are not authenticated"
             + " (the 'user' query parameter is trusted); set one with TetherServer.builder().authenticator(..)");

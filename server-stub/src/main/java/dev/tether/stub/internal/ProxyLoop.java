@@ -21,6 +21,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * over the listening socket and both sides of every proxied connection. Delayed chunks wait in
  * per-direction queues on the same thread (the selector's timeout is the next due time), so there is
  * no thread per connection and no other thread at all.
+ *
+ * <p>While black-holed, what is read waits in those queues (up to {@link #MAX_PENDING} bytes a
+ * direction, then reading stops) and is written once healed, as TCP retransmission would deliver
+ * it. For a WebSocket target, each connection's client-to-server bytes go through a
+ * {@link FrameFilter}, which drops whole messages when loss is switched on.
  *
  * <p>The fault switches are volatile fields read by the loop; operations that must touch channels
  * ({@link #cutAll()}, {@link #close()}) run as tasks on the loop and are waited for.
@@ -41,6 +48,8 @@ public final class ProxyLoop implements Runnable {
   private static final int MAX_PENDING = 1 << 20;
 
   private final InetSocketAddress target;
+  /** Whether connections carry WebSocket in the clear, so that frames can be told apart. */
+  private final boolean webSocket;
   private final Selector selector;
   private final ServerSocketChannel listener;
   private final Thread thread;
@@ -54,9 +63,20 @@ public final class ProxyLoop implements Runnable {
   private volatile boolean rejectNew;
   private volatile long latencyNanos;
   private volatile boolean running = true;
+  /** Chance that a client's data message is dropped; 0 for none. */
+  private volatile double lossProbability;
+  private volatile long lossSeed;
+  /** Bumped by every {@link #lossy} call, so that each connection seeds its generator anew. */
+  private volatile int lossGeneration;
+  /** Client data messages still to drop, whatever {@link #lossProbability} says. */
+  private final AtomicLong dropNext = new AtomicLong();
+  private final AtomicLong dropped = new AtomicLong();
+  /** Only touched on the loop thread: numbers connections in the order they were accepted. */
+  private long accepted;
 
-  private ProxyLoop(InetSocketAddress target) throws IOException {
+  private ProxyLoop(InetSocketAddress target, boolean webSocket) throws IOException {
     this.target = target;
+    this.webSocket = webSocket;
     this.selector = Selector.open();
     this.listener = ServerSocketChannel.open();
     try {
@@ -72,11 +92,40 @@ public final class ProxyLoop implements Runnable {
     thread.setDaemon(true);
   }
 
-  /** Listens on an ephemeral loopback port and forwards every connection to {@code target}. */
-  public static ProxyLoop start(InetSocketAddress target) throws IOException {
-    ProxyLoop loop = new ProxyLoop(target);
+  /**
+   * Listens on an ephemeral loopback port and forwards every connection to {@code target};
+   * {@code webSocket} if the connections carry WebSocket in the clear (ws://), which
+   * {@link #lossy} and {@link #dropNext} need.
+   */
+  public static ProxyLoop start(InetSocketAddress target, boolean webSocket) throws IOException {
+    ProxyLoop loop = new ProxyLoop(target, webSocket);
     loop.thread.start();
     return loop;
+  }
+
+  /** Whether frames can be told apart: the target speaks WebSocket in the clear. */
+  public boolean frameAware() {
+    return webSocket;
+  }
+
+  /**
+   * From now on drops each client data message with {@code probability}, drawn per connection
+   * from a generator seeded with {@code seed} and the connection's number; 0 ends it.
+   */
+  public void lossy(double probability, long seed) {
+    lossSeed = seed;
+    lossProbability = probability;
+    lossGeneration++;
+  }
+
+  /** Drops the next {@code messages} client data messages, on whichever connections they come. */
+  public void dropNext(long messages) {
+    dropNext.addAndGet(messages);
+  }
+
+  /** Client data messages dropped so far. */
+  public long dropped() {
+    return dropped.get();
   }
 
   public int port() {
@@ -253,7 +302,7 @@ public final class ProxyLoop implements Runnable {
       upstream.configureBlocking(false);
       upstream.setOption(StandardSocketOptions.TCP_NODELAY, true);
       boolean connected = upstream.connect(target);
-      Link link = new Link(client, upstream, connected);
+      Link link = new Link(client, upstream, connected, ++accepted);
       links.add(link);
       linkCount.incrementAndGet();
       link.updateInterest(System.nanoTime());
@@ -305,15 +354,43 @@ public final class ProxyLoop implements Runnable {
     final SelectionKey upstreamKey;
     final Pipe up = new Pipe();
     final Pipe down = new Pipe();
+    /** Follows the client's frames, for a WebSocket target; null otherwise. */
+    final FrameFilter filter;
+    /** This connection's number, in the order they were accepted. */
+    final long ordinal;
+    /** Draws the loss of this connection's messages; seeded for {@link #randomGeneration}. */
+    SplittableRandom random;
+    int randomGeneration = -1;
     boolean connected;
     boolean closed;
 
-    Link(SocketChannel client, SocketChannel upstream, boolean connected) throws IOException {
+    Link(SocketChannel client, SocketChannel upstream, boolean connected, long ordinal) throws IOException {
       this.client = client;
       this.upstream = upstream;
       this.connected = connected;
+      this.ordinal = ordinal;
+      this.filter = webSocket ? new FrameFilter(this::dropMessage) : null;
       this.clientKey = client.register(selector, 0, this);
       this.upstreamKey = upstream.register(selector, 0, this);
+    }
+
+    /** Whether the client's data message now starting is lost. */
+    private boolean dropMessage() {
+      boolean drop = dropNext.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0;
+      double p = lossProbability;
+      if (!drop && p > 0) {
+        int generation = lossGeneration;
+        if (random == null || randomGeneration != generation) {
+          // SplitMix64's constant spreads the connection numbers over the seed space.
+          random = new SplittableRandom(lossSeed + 0x9E3779B97F4A7C15L * ordinal);
+          randomGeneration = generation;
+        }
+        drop = random.nextDouble() < p;
+      }
+      if (drop) {
+        dropped.incrementAndGet();
+      }
+      return drop;
     }
 
     void handle(SelectionKey key) {
@@ -345,10 +422,17 @@ public final class ProxyLoop implements Runnable {
         pipe.eof = true;
         return;
       }
-      if (n == 0 || blackhole) {
+      if (n == 0) {
         return;
       }
       buffer.flip();
+      if (pipe == up && filter != null) {
+        buffer = filter.filter(buffer);
+        n = buffer.remaining();
+        if (n == 0) {
+          return;
+        }
+      }
       long due = Math.max(System.nanoTime() + latencyNanos, pipe.lastDue);
       pipe.lastDue = due;
       pipe.pending.addLast(new Chunk(buffer, due));
@@ -362,8 +446,9 @@ public final class ProxyLoop implements Runnable {
       }
       try {
         if (blackhole) {
-          up.clear();
-          down.clear();
+          // Held, not lost: written once healed.
+          updateInterest(now);
+          return -1;
         }
         long a = connected ? write(up, upstream, now) : -1;
         long b = write(down, client, now);
@@ -393,7 +478,7 @@ public final class ProxyLoop implements Runnable {
         }
         pipe.pending.pollFirst();
       }
-      if (pipe.eof && !pipe.outputShut && !blackhole) {
+      if (pipe.eof && !pipe.outputShut) {
         sink.shutdownOutput();
         pipe.outputShut = true;
       }
@@ -415,7 +500,7 @@ public final class ProxyLoop implements Runnable {
         ops |= SelectionKey.OP_READ;
       }
       Chunk head = out.pending.peekFirst();
-      if (head != null && head.due() <= now) {
+      if (head != null && head.due() <= now && !blackhole) {
         ops |= SelectionKey.OP_WRITE;
       }
       return ops;

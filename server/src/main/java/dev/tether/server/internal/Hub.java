@@ -43,6 +43,17 @@ import org.slf4j.LoggerFactory;
  * threads ({@code tether-server-N}, daemon, one per core, at least two), store reads and writes run
  * on the store's threads.
  *
+ * <p>Per connection, frames are checked in this order: size (closes with 1009), rate (refused
+ * {@code rate_limited}), sender order (refused {@code out_of_order}, see {@link SenderOrder}), then
+ * acted on; every frame is answered, and the answers go out in the order the frames came, also
+ * those that wait on the store (see {@link Outbound}).
+ *
+ * <p>Store failures: a chat the store refuses before its call returns (a store that knows it is
+ * down) is answered {@code unavailable} and the connection's expected counter is not moved, so the
+ * client sends it again later, in order. Any other store failure closes the connection with 1011,
+ * and frames arriving after that are not acted on: the client resends what has no ack on its next
+ * connection.
+ *
  * <p>Thread-safe. Frames of one connection arrive one at a time on the container's threads.
  */
 public final class Hub {
@@ -50,6 +61,8 @@ public final class Hub {
   private static final EnvelopeCodec CODEC = EnvelopeCodec.shared();
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final AtomicInteger HUBS = new AtomicInteger();
+  /** What {@code unavailable} tells a client to wait before sending the chat again. */
+  static final long UNAVAILABLE_RETRY_MILLIS = 1_000;
 
   private final HubConfig config;
   private final RoomStore store;
@@ -258,9 +271,12 @@ public final class Hub {
     }
     // The container may recycle its buffer once we return: this copy is ours.
     ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).put(bytes.duplicate()).flip();
-    config.tap().frame(peer.user(), null, copy, null);
+    config.tap().frame(peer.user(), null, copy, null, 0);
+    if (peer.isClosing()) {
+      return;
+    }
     if (!peer.withinRateLimit()) {
-      peer.reply(rateLimited(null));
+      peer.reply(rateLimited(null, 0, peer.retryAfterMillis()));
       return;
     }
     peer.send(copy.duplicate());
@@ -277,26 +293,41 @@ public final class Hub {
     }
     boolean isEnvelope = WireRules.isEnvelope(text);
     boolean limited = !peer.withinRateLimit();
-    Wire wire = null;
+    EnvelopeCodec.Counted counted = null;
     MalformedEnvelopeException malformed = null;
     if (isEnvelope && !limited) {
       try {
-        wire = CODEC.decode(text);
+        counted = CODEC.decodeCounted(text);
       } catch (MalformedEnvelopeException e) {
         malformed = e;
       }
     }
-    config.tap().frame(peer.user(), text, null, wire instanceof Envelope e ? e : null);
+    // Refused frames are not decoded: their id and counter are read from the JSON, if it is any.
+    Ids ids = !isEnvelope ? Ids.NONE : counted != null ? Ids.of(counted) : Ids.of(text);
+    Wire wire = counted == null ? null : counted.wire();
+    config.tap().frame(peer.user(), text, null, wire instanceof Envelope e ? e : null, ids.n());
+    if (peer.isClosing()) {
+      return;
+    }
     if (limited) {
-      peer.reply(rateLimited(isEnvelope ? idOf(text) : null));
-    } else if (!isEnvelope) {
+      // Not taken: the counter stays, so what follows is out of order until this comes again.
+      peer.reply(rateLimited(ids.id(), ids.n(), peer.retryAfterMillis()));
+      return;
+    }
+    if (!isEnvelope) {
       peer.send(text);
-    } else if (malformed != null) {
+      return;
+    }
+    if (peer.order().check(ids.n()) == SenderOrder.Verdict.AHEAD) {
+      peer.reply(ErrorReply.outOfOrder(ids.id(), ids.n(), peer.order().expected()));
+      return;
+    }
+    if (malformed != null) {
       String code = malformed.getMessage().startsWith("unknown type ") ? "unknown_type" : "malformed";
-      peer.reply(new ErrorReply(idOf(text), code, malformed.getMessage()));
+      peer.reply(new ErrorReply(ids.id(), code, malformed.getMessage()));
     } else if (wire instanceof Envelope envelope) {
       switch (envelope.type()) {
-        case CHAT -> chat(peer, envelope);
+        case CHAT -> chat(peer, envelope, ids.n());
         case JOIN -> join(peer, envelope);
         case LEAVE -> leave(peer, envelope);
         case RESUME -> resume(peer, envelope);
@@ -315,8 +346,8 @@ public final class Hub {
     closeLater(peer, CloseReason.CloseCodes.TOO_BIG.getCode(), "message > " + maxMessageSize() + " bytes: " + size);
   }
 
-  private ErrorReply rateLimited(String id) {
-    return new ErrorReply(id, "rate_limited", "more than " + config.limits().messagesPerSecond()
+  private ErrorReply rateLimited(String id, long n, long retryAfterMillis) {
+    return ErrorReply.rateLimited(id, n, retryAfterMillis, "more than " + config.limits().messagesPerSecond()
         + " messages a second on this connection: refused");
   }
 
@@ -329,49 +360,61 @@ public final class Hub {
         chat.id(), "not_member", "not a member of room '" + chat.room() + "': join it first");
   }
 
-  private void chat(Peer peer, Envelope chat) {
+  private void chat(Peer peer, Envelope chat, long n) {
+    PendingAnswer answer = new PendingAnswer(peer);
     if (peer.subscription(chat.room()) == null) {
       // Dedup comes before membership: a chat accepted before is acked again wherever it is sent.
       store.accepted(peer.user(), chat.id()).whenComplete((found, error) -> {
         if (error != null) {
-          storeFailed(peer, "look up " + chat.id(), error);
+          if (!answer.failedBeforeReturn(error)) {
+            storeFailed(peer, "look up " + chat.id(), error);
+          }
         } else if (found.isPresent()) {
           dedupHits.increment();
-          peer.reply(new Ack(chat.id(), found.get().seq()));
+          answer.answer(new Ack(chat.id(), found.get().seq()));
         } else {
-          peer.reply(notMember(chat));
+          answer.answer(notMember(chat));
         }
       });
-      return;
-    }
-    String user = peer.user();
-    long ts = config.clock().millis();
-    RoomStore.Draft draft = new RoomStore.Draft(chat.room(), user, chat.id(), ts, config.historyPerRoom(),
-        (seq, epoch) -> CODEC.encode(chat.accepted(user, seq, ts)));
-    store.append(draft, new RoomStore.AppendCallback() {
-      @Override
-      public void appended(RoomStore.Appended result) {
-        peer.reply(new Ack(chat.id(), result.seq()));
-        if (result.duplicate()) {
-          dedupHits.increment();
-        } else {
-          chatsAccepted.increment();
-          dispatch(chat.room(), result.seq(), result.frame());
+    } else {
+      String user = peer.user();
+      long ts = config.clock().millis();
+      RoomStore.Draft draft = new RoomStore.Draft(chat.room(), user, chat.id(), ts, config.historyPerRoom(),
+          (seq, epoch) -> CODEC.encode(chat.accepted(user, seq, ts, epoch)));
+      store.append(draft, new RoomStore.AppendCallback() {
+        @Override
+        public void appended(RoomStore.Appended result) {
+          answer.answer(new Ack(chat.id(), result.seq()));
+          if (result.duplicate()) {
+            dedupHits.increment();
+          } else {
+            chatsAccepted.increment();
+            dispatch(chat.room(), result.seq(), result.epoch(), result.frame());
+          }
         }
-      }
 
-      @Override
-      public void failed(Throwable error) {
-        storeFailed(peer, "append to " + chat.room(), error);
-      }
-    });
+        @Override
+        public void failed(Throwable error) {
+          if (!answer.failedBeforeReturn(error)) {
+            storeFailed(peer, "append to " + chat.room(), error);
+          }
+        }
+      });
+    }
+    Throwable refused = answer.returned();
+    if (refused != null) {
+      log.debug("room store refused chat {} of {}: answering unavailable", chat.id(), peer, refused);
+      peer.order().untake(n);
+      peer.reply(ErrorReply.unavailable(chat.id(), n, UNAVAILABLE_RETRY_MILLIS,
+          "the server cannot take chats now (" + refused.getMessage() + "): send it again later"));
+    }
   }
 
   /** Offers a new chat to the room's members here; called in seq order per room. */
-  void dispatch(String room, long seq, String frame) {
+  void dispatch(String room, long seq, String epoch, String frame) {
     Room r = rooms.get(room);
     if (r != null) {
-      r.offer(seq, frame);
+      r.offer(seq, epoch, frame);
     }
   }
 
@@ -390,12 +433,12 @@ public final class Hub {
   private void resume(Peer peer, Envelope resume) {
     Subscription sub = peer.subscription(resume.room());
     if (sub != null) {
-      sub.resume(resume.id(), resume.seq());
+      sub.resume(resume.id(), resume.seq(), resume.epoch());
       return;
     }
     sub = subscribe(peer, resume.room());
     if (sub != null) {
-      sub.startResume(resume.id(), resume.seq());
+      sub.startResume(resume.id(), resume.seq(), resume.epoch());
     }
   }
 
@@ -420,13 +463,16 @@ public final class Hub {
       sub.leave(leave.id());
       return;
     }
+    PendingAnswer answer = new PendingAnswer(peer);
     store.state(leave.room()).whenComplete((state, error) -> {
       if (error != null) {
         storeFailed(peer, "read " + leave.room(), error);
       } else {
-        peer.reply(new Ack(leave.id(), state.map(RoomStore.RoomState::lastSeq).orElse(0L)));
+        answer.answer(state.map(st -> new Ack(leave.id(), st.lastSeq(), st.epoch()))
+            .orElseGet(() -> new Ack(leave.id(), 0)));
       }
     });
+    answer.returned();
   }
 
   private void register(Subscription sub) {
@@ -449,6 +495,7 @@ public final class Hub {
   /** The store failed an operation for {@code peer}: close it with 1011, so that it comes back and resends. */
   void storeFailed(Peer peer, String what, Throwable error) {
     log.warn("room store failed to {} for {}; closing the connection with 1011", what, peer, error);
+    peer.closing();
     peer.outbound().close();
     closeLater(peer, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "room store unavailable");
   }
@@ -459,6 +506,7 @@ public final class Hub {
    */
   void fanOutHole(Peer peer, String room) {
     log.warn("{} missed chats of room '{}' in fan-out; closing with 1011 so that it resumes", peer, room);
+    peer.closing();
     peer.outbound().close();
     closeLater(peer, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "missed chats of " + room);
   }
@@ -473,6 +521,7 @@ public final class Hub {
     // A member that silently missed a frame would break the gap-free promise without a trace: end
     // the connection instead, so that the client reconnects and resumes from what it has.
     log.debug("send to {} failed; aborting the connection", peer, error);
+    peer.closing();
     run(() -> {
       releaseMemberships(peer);
       peer.abort();
@@ -485,6 +534,7 @@ public final class Hub {
    * frame). Its memberships' held chats are released at once.
    */
   private void closeLater(Peer peer, int code, String reason) {
+    peer.closing();
     run(() -> {
       releaseMemberships(peer);
       peer.close(code, reason);
@@ -519,13 +569,32 @@ public final class Hub {
     return CODEC.encode(wire);
   }
 
-  /** The string {@code id} of a JSON object, or null if the text is not one or has none. */
-  private static String idOf(String text) {
-    try {
-      JsonNode id = MAPPER.readTree(text).get("id");
-      return id != null && id.isTextual() && !id.textValue().isEmpty() ? id.textValue() : null;
-    } catch (Exception e) {
-      return null;
+  /**
+   * The id and sender-order counter of a frame, for its answer: null and 0 where it has none.
+   */
+  private record Ids(String id, long n) {
+    static final Ids NONE = new Ids(null, 0);
+
+    static Ids of(EnvelopeCodec.Counted counted) {
+      Wire w = counted.wire();
+      String id = w instanceof Envelope e ? e.id() : w instanceof Ack a ? a.id() : ((ErrorReply) w).id();
+      return new Ids(id, counted.n());
+    }
+
+    /** Read from a JSON object the codec did not decode: a string {@code id}, an integer {@code n} ≥ 1. */
+    static Ids of(String text) {
+      try {
+        JsonNode node = MAPPER.readTree(text);
+        if (node == null || !node.isObject()) {
+          return NONE;
+        }
+        JsonNode id = node.get("id");
+        JsonNode n = node.get("n");
+        return new Ids(id != null && id.isTextual() && !id.textValue().isEmpty() ? id.textValue() : null,
+            n != null && n.isIntegralNumber() && n.canConvertToLong() && n.longValue() > 0 ? n.longValue() : 0);
+      } catch (Exception e) {
+        return NONE;
+      }
     }
   }
 }

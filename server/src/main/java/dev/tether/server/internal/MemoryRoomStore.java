@@ -15,6 +15,9 @@ import java.util.function.LongSupplier;
  * history in a ring per room, dedup in a {@link DedupMemory}. Every operation completes at once,
  * on the caller's thread; an append's callback runs under its room's lock, which is how callbacks
  * of one room come in seq order.
+ *
+ * <p>{@link #reset()} forgets everything at once, as a crash of the process would, for test
+ * tooling: the rooms and the dedup memory live in one {@link Generation} that a reset replaces.
  */
 public final class MemoryRoomStore implements RoomStore {
   /** Accepted chats remembered for dedup. */
@@ -22,8 +25,11 @@ public final class MemoryRoomStore implements RoomStore {
   /** How long an accepted chat is remembered for dedup at most. */
   public static final Duration DEDUP_MAX_AGE = Duration.ofHours(24);
 
-  private final ConcurrentHashMap<String, RoomData> rooms = new ConcurrentHashMap<>();
-  private final DedupMemory dedup;
+  private final int dedupCapacity;
+  private final long dedupMaxAgeMillis;
+  private final LongSupplier millis;
+  /** Everything the store holds; replaced whole by {@link #reset()}. */
+  private volatile Generation generation;
   private volatile boolean closed;
 
   public MemoryRoomStore() {
@@ -32,12 +38,39 @@ public final class MemoryRoomStore implements RoomStore {
 
   /** A store with these dedup bounds and clock, for tests. */
   public MemoryRoomStore(int dedupCapacity, Duration dedupMaxAge, LongSupplier millis) {
-    this.dedup = new DedupMemory(dedupCapacity, dedupMaxAge.toMillis(), millis);
+    this.dedupCapacity = dedupCapacity;
+    this.dedupMaxAgeMillis = dedupMaxAge.toMillis();
+    this.millis = millis;
+    this.generation = newGeneration();
+  }
+
+  private Generation newGeneration() {
+    return new Generation(new ConcurrentHashMap<>(), new DedupMemory(dedupCapacity, dedupMaxAgeMillis, millis));
+  }
+
+  /** The rooms and dedup memory since the last reset. */
+  private record Generation(ConcurrentHashMap<String, RoomData> rooms, DedupMemory dedup) {}
+
+  /**
+   * Forgets every room (epoch, seq, history) and the dedup memory, as a crash would: rooms used
+   * after this start on new epochs at seq 0. An operation running at the same moment completes in
+   * the old state (and is forgotten with it) or in the new one, never half in each.
+   */
+  public void reset() {
+    Generation old = generation;
+    generation = newGeneration();
+    for (RoomData data : old.rooms().values()) {
+      synchronized (data) {
+        data.dead = true;
+      }
+    }
   }
 
   /** One room; guarded by its own monitor. */
   private static final class RoomData {
     final String epoch = Epochs.next();
+    /** True once a reset forgot this room: operations that find it take the current one instead. */
+    boolean dead;
     long lastSeq;
     /** The held chats, oldest first: consecutive seqs ending at lastSeq. */
     StoredChat[] ring = new StoredChat[16];
@@ -76,9 +109,14 @@ public final class MemoryRoomStore implements RoomStore {
     if (closed) {
       return closedStage();
     }
-    RoomData data = rooms.computeIfAbsent(room, name -> new RoomData());
-    synchronized (data) {
-      return CompletableFuture.completedFuture(new RoomState(data.epoch, data.lastSeq));
+    while (true) {
+      Generation g = generation;
+      RoomData data = g.rooms().computeIfAbsent(room, name -> new RoomData());
+      synchronized (data) {
+        if (!data.dead && g == generation) {
+          return CompletableFuture.completedFuture(new RoomState(data.epoch, data.lastSeq));
+        }
+      }
     }
   }
 
@@ -87,12 +125,17 @@ public final class MemoryRoomStore implements RoomStore {
     if (closed) {
       return closedStage();
     }
-    RoomData data = rooms.get(room);
-    if (data == null) {
-      return CompletableFuture.completedFuture(Optional.empty());
-    }
-    synchronized (data) {
-      return CompletableFuture.completedFuture(Optional.of(new RoomState(data.epoch, data.lastSeq)));
+    while (true) {
+      Generation g = generation;
+      RoomData data = g.rooms().get(room);
+      if (data == null) {
+        return CompletableFuture.completedFuture(Optional.empty());
+      }
+      synchronized (data) {
+        if (!data.dead && g == generation) {
+          return CompletableFuture.completedFuture(Optional.of(new RoomState(data.epoch, data.lastSeq)));
+        }
+      }
     }
   }
 
@@ -102,18 +145,29 @@ public final class MemoryRoomStore implements RoomStore {
       callback.failed(new IllegalStateException("store closed"));
       return;
     }
+    while (!append(generation, draft, callback)) {
+      // A reset forgot the room meanwhile: append to the new one.
+    }
+  }
+
+  /** Appends in {@code g}; false, having done nothing, if a reset made {@code g} the past. */
+  private boolean append(Generation g, Draft draft, AppendCallback callback) {
+    DedupMemory dedup = g.dedup();
     Appended known = dedup.get(draft.user(), draft.id());
     if (known != null) {
       // A duplicate changes nothing, not even which rooms exist.
       callback.appended(known);
-      return;
+      return true;
     }
-    RoomData data = rooms.computeIfAbsent(draft.room(), name -> new RoomData());
+    RoomData data = g.rooms().computeIfAbsent(draft.room(), name -> new RoomData());
     synchronized (data) {
+      if (data.dead || g != generation) {
+        return false;
+      }
       Appended prior = dedup.get(draft.user(), draft.id());
       if (prior != null) {
         callback.appended(prior);
-        return;
+        return true;
       }
       long seq = data.lastSeq + 1;
       Appended raced = dedup.claim(draft.user(), draft.id(),
@@ -121,12 +175,13 @@ public final class MemoryRoomStore implements RoomStore {
       if (raced != null) {
         // The same (user, id) was just accepted in another room.
         callback.appended(raced);
-        return;
+        return true;
       }
       String frame = draft.frame(seq, data.epoch);
       data.lastSeq = seq;
       data.add(new StoredChat(seq, frame), draft.historyLimit());
       callback.appended(new Appended(data.epoch, seq, draft.ts(), false, frame));
+      return true;
     }
   }
 
@@ -135,7 +190,7 @@ public final class MemoryRoomStore implements RoomStore {
     if (closed) {
       return closedStage();
     }
-    return CompletableFuture.completedFuture(Optional.ofNullable(dedup.get(user, id)));
+    return CompletableFuture.completedFuture(Optional.ofNullable(generation.dedup().get(user, id)));
   }
 
   @Override
@@ -143,11 +198,24 @@ public final class MemoryRoomStore implements RoomStore {
     if (closed) {
       return closedStage();
     }
-    RoomData data = rooms.get(room);
+    while (true) {
+      Generation g = generation;
+      History history = history(g, g.rooms().get(room), after, limit);
+      if (history != null) {
+        return CompletableFuture.completedFuture(history);
+      }
+    }
+  }
+
+  /** The page of {@code data}'s history, or null if a reset forgot it meanwhile. */
+  private History history(Generation g, RoomData data, long after, int limit) {
     if (data == null) {
-      return CompletableFuture.completedFuture(new History(null, 0, 0, List.of()));
+      return new History(null, 0, 0, List.of());
     }
     synchronized (data) {
+      if (data.dead || g != generation) {
+        return null;
+      }
       long first = data.firstSeq();
       List<StoredChat> chats = new ArrayList<>();
       if (data.size > 0 && after < data.lastSeq) {
@@ -157,7 +225,7 @@ public final class MemoryRoomStore implements RoomStore {
           chats.add(data.at((int) i));
         }
       }
-      return CompletableFuture.completedFuture(new History(data.epoch, first, data.lastSeq, chats));
+      return new History(data.epoch, first, data.lastSeq, chats);
     }
   }
 
@@ -172,6 +240,6 @@ public final class MemoryRoomStore implements RoomStore {
 
   @Override
   public String toString() {
-    return "RoomStore.inMemory(" + rooms.size() + " rooms)";
+    return "RoomStore.inMemory(" + generation.rooms().size() + " rooms)";
   }
 }

@@ -10,21 +10,27 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What one connection has yet to be sent: a bounded queue written with one asynchronous send in
- * flight at a time (some containers, Tomcat among them, allow no more), plus <em>sources</em> that
- * are pulled from while nothing else waits, so that a resume's replay is read from the store page by
- * page as the connection takes it instead of all at once.
+ * What one connection has yet to be sent: a bounded FIFO queue written with one asynchronous send
+ * in flight at a time (some containers, Tomcat among them, allow no more).
  *
- * <p>The bound (the member queue) counts every counted frame from the moment it is queued or
- * {@linkplain #reserve reserved} until its send completes: acks, errors, echoes and live chats,
- * including chats a subscription holds back during a replay. A frame that does not fit overflows
- * the queue: everything queued is dropped and the {@link Overflow} handler closes the connection.
- * Replayed history frames are not counted: a replay holds at most one page of them.
+ * <p><b>Answers in receipt order.</b> The server answers a connection's frames in the order they
+ * came (PROTOCOL.md, "Rules for clients"), also when an answer waits on the store. A frame whose
+ * answer comes later takes a {@link Slot} in the queue when it arrives; the answer's frames are
+ * added to the slot when known, and nothing queued behind an unfinished slot is sent before it.
+ * A slot may also be fed by a {@link Source}, pulled from only while the slot is at the head, so
+ * that a resume's replay is read from the store page by page as the connection takes it.
  *
- * <p>Thread-safe. {@link #enqueue} never blocks, never sends and never calls out: the caller may hold
- * store, room and subscription locks (this lock comes last). Sending starts on the shared send
- * executor when the writer was idle and continues there or on the container's completion threads,
- * never holding a lock, so that sources may read the store.
+ * <p>The bound (the member queue) counts every counted frame from the moment it is queued (in the
+ * queue or in a slot) or {@linkplain #reserve reserved} until its send completes: acks, errors,
+ * echoes and live chats, including chats a subscription holds back during a replay. A frame that
+ * does not fit overflows the queue: everything queued is dropped and the {@link Overflow} handler
+ * closes the connection. Replayed history frames are not counted: a replay holds at most one page
+ * of them.
+ *
+ * <p>Thread-safe. No method blocks, sends or calls out: callers may hold store, room and
+ * subscription locks (this lock comes last). Sending starts on the shared send executor when the
+ * writer was idle and continues there or on the container's completion threads, never holding a
+ * lock, so that sources may read the store.
  */
 final class Outbound {
   /** A frame to send: text or binary, its size in bytes, and whether it counts against the bound. */
@@ -37,6 +43,17 @@ final class Outbound {
     static Frame binary(ByteBuffer binary) {
       return new Frame(null, binary, binary.remaining(), true);
     }
+  }
+
+  /**
+   * A place in the queue for the answer to one frame, taken when the frame arrives and filled
+   * later: frames {@linkplain #add added} to it, then frames from its {@linkplain #feed source},
+   * until it is {@linkplain #finish finished}. Its state is guarded by the outbound's lock.
+   */
+  static final class Slot {
+    private final ArrayDeque<Frame> frames = new ArrayDeque<>(2);
+    private Source source;
+    private boolean finished;
   }
 
   /** Supplies frames when asked; called without this outbound's lock. */
@@ -65,18 +82,16 @@ final class Outbound {
   private final Overflow overflow;
   private final SendFailure failure;
 
-  /** Guarded by this. */
-  private final ArrayDeque<Frame> ready = new ArrayDeque<>(4);
-  /** Guarded by this; sources with frames to pull, each at most once. */
-  private final ArrayDeque<Source> sources = new ArrayDeque<>(1);
+  /** Guarded by this; frames and slots, in the order they are to be sent. */
+  private final ArrayDeque<Object> ready = new ArrayDeque<>(4);
   /** Guarded by this; counted frames queued, reserved or in flight. */
   private int messages;
   /** Guarded by this; their bytes. */
   private long bytes;
   /** Guarded by this; a pump loop is running or a send is in flight. */
   private boolean writing;
-  /** Guarded by this; alternates between ready frames and sources when both have frames. */
-  private boolean sourceTurn;
+  /** Guarded by this; something was added or a source has frames since the pump last looked. */
+  private boolean woken;
   /** Guarded by this; nothing more is sent once true. */
   private boolean closed;
 
@@ -177,14 +192,81 @@ final class Outbound {
     }
   }
 
-  /** Asks for {@code source} to be pulled from until it has nothing more. */
-  void addSource(Source source) {
-    boolean start;
+  /**
+   * Takes the next place in the queue for an answer that comes later. On a closed outbound the
+   * slot is not queued and whatever is added to it is dropped.
+   */
+  synchronized Slot slot() {
+    Slot slot = new Slot();
+    if (!closed) {
+      ready.addLast(slot);
+    }
+    return slot;
+  }
+
+  /** Adds a frame (counted if it says so) to {@code slot}; false if closed or it overflowed the queue. */
+  boolean add(Slot slot, Frame frame) {
+    String overflowed = null;
     synchronized (this) {
-      if (closed || sources.contains(source)) {
+      if (closed) {
+        return false;
+      }
+      if (frame.counted()) {
+        overflowed = fits(frame.bytes());
+        if (overflowed != null) {
+          closeLocked();
+        } else {
+          messages++;
+          bytes += frame.bytes();
+        }
+      }
+      if (overflowed == null) {
+        slot.frames.addLast(frame);
+      }
+    }
+    if (overflowed != null) {
+      overflow.overflowed(overflowed);
+      return false;
+    }
+    wake();
+    return true;
+  }
+
+  /** Adds a counted frame whose place was {@linkplain #reserve reserved} to {@code slot}. */
+  void addReserved(Slot slot, Frame frame) {
+    synchronized (this) {
+      if (closed) {
         return;
       }
-      sources.addLast(source);
+      slot.frames.addLast(frame);
+    }
+    wake();
+  }
+
+  /** {@code slot} takes frames from {@code source} after its own, until it is finished. */
+  void feed(Slot slot, Source source) {
+    synchronized (this) {
+      slot.source = source;
+    }
+    wake();
+  }
+
+  /** Nothing more comes for {@code slot}: once what it holds is sent, the queue goes past it. */
+  void finish(Slot slot) {
+    synchronized (this) {
+      slot.finished = true;
+    }
+    wake();
+  }
+
+  /** A slot or source has frames now: the pump looks again, starting if it was idle. */
+  void wake() {
+    boolean start;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      woken = true;
       start = !writing;
       if (start) {
         writing = true;
@@ -222,7 +304,6 @@ final class Outbound {
   private void closeLocked() {
     closed = true;
     ready.clear();
-    sources.clear();
     messages = 0;
     bytes = 0;
   }
@@ -238,40 +319,52 @@ final class Outbound {
     }
   }
 
-  /** Sends until nothing is left or a send completes later; only one pump runs at a time. */
+  /**
+   * Sends until nothing is left, the head is a slot still waiting for its answer, or a send
+   * completes later; only one pump runs at a time.
+   */
   private void pump() {
     while (true) {
       Frame frame;
-      Source source = null;
+      Slot pulling = null;
       synchronized (this) {
         if (closed) {
           writing = false;
           return;
         }
-        boolean fromSource = !sources.isEmpty() && (ready.isEmpty() || sourceTurn);
-        sourceTurn = !fromSource;
-        if (fromSource) {
-          source = sources.peekFirst();
-          frame = null;
+        woken = false;
+        Object head = ready.peekFirst();
+        if (head == null) {
+          writing = false;
+          return;
+        }
+        if (head instanceof Frame f) {
+          ready.pollFirst();
+          frame = f;
         } else {
-          frame = ready.pollFirst();
+          Slot slot = (Slot) head;
+          frame = slot.frames.pollFirst();
           if (frame == null) {
-            writing = false;
-            return;
+            if (slot.finished) {
+              ready.pollFirst();
+              continue;
+            }
+            if (slot.source == null) {
+              writing = false; // add, feed and finish wake the pump
+              return;
+            }
+            pulling = slot;
           }
         }
       }
-      if (source != null) {
-        frame = source.poll();
+      if (pulling != null) {
+        frame = pulling.source.poll();
         if (frame == null) {
+          boolean more = pulling.source.hasMore();
           synchronized (this) {
-            sources.remove(source);
-          }
-          if (source.hasMore()) {
-            synchronized (this) {
-              if (!closed && !sources.contains(source)) {
-                sources.addLast(source);
-              }
+            if (!more && !woken && !pulling.finished && pulling.frames.isEmpty()) {
+              writing = false; // the source wakes the pump when it has frames again
+              return;
             }
           }
           continue;

@@ -9,9 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One open WebSocket connection of a server: its user, its memberships (one
- * {@link Subscription} per room) and its {@link Outbound} queue. Frames of one connection are
- * handled one at a time by the container; memberships are changed on that thread and read by
- * others, so the map is concurrent.
+ * {@link Subscription} per room), its {@link Outbound} queue and its {@link SenderOrder}. Frames of
+ * one connection are handled one at a time by the container; memberships are changed on that
+ * thread and read by others, so the map is concurrent. Once the server has decided to close the
+ * connection it is {@linkplain #closing() closing}, and frames that still arrive are not acted on.
  */
 public final class Peer {
   private final Session session;
@@ -21,7 +22,9 @@ public final class Peer {
   /** Null when the server sets no rate limit. */
   private final RateLimiter limiter;
   private final ConcurrentHashMap<String, Subscription> subscriptions = new ConcurrentHashMap<>(4);
+  private final SenderOrder order = new SenderOrder();
   private Outbound outbound;
+  private volatile boolean closing;
 
   Peer(Session session, String user, RateLimiter limiter, Object entry) {
     this.session = session;
@@ -51,6 +54,24 @@ public final class Peer {
   /** Whether this frame is within the connection's rate limit; always true without one. */
   boolean withinRateLimit() {
     return limiter == null || limiter.tryAcquire();
+  }
+
+  /** How long until a frame is within the rate limit again, in milliseconds (at least 1). */
+  long retryAfterMillis() {
+    return limiter == null ? 1 : limiter.millisUntilNextToken();
+  }
+
+  SenderOrder order() {
+    return order;
+  }
+
+  /** The server is closing this connection: what still arrives on it is not acted on. */
+  void closing() {
+    closing = true;
+  }
+
+  boolean isClosing() {
+    return closing;
   }
 
   /** The user this connection belongs to. */
@@ -94,11 +115,13 @@ public final class Peer {
 
   /** Sends a close frame with {@code code} and {@code reason} (see {@link Connections#close}). */
   public void close(int code, String reason) {
+    closing = true;
     Connections.close(session, code, reason);
   }
 
   /** Ends the TCP connection without a close frame where the container allows it, else closes with 1011. */
   public void abort() {
+    closing = true;
     Connections.abort(session);
   }
 

@@ -41,4 +41,18 @@ final class RateLimiter {
     tokens -= 1;
     return true;
   }
+
+  /**
+   * How long until a frame would be within the limit again, in milliseconds, rounded up and at
+   * least 1: what a refused frame's {@code retry_after} says.
+   */
+  synchronized long millisUntilNextToken() {
+    long now = nanoTime.getAsLong();
+    long elapsed = now - refilledAt;
+    double have = Math.min(perSecond, tokens + (double) Math.max(0, elapsed) * perSecond / NANOS_PER_SECOND);
+    if (have >= 1) {
+      return 1;
+    }
+    return Math.max(1, (long) Math.ceil((1 - have) * 1_000 / perSecond));
+  }
 }

@@ -43,10 +43,10 @@ final class Room {
     return false;
   }
 
-  /** Offers a chat to every member, under the lock. */
-  synchronized void offer(long seq, String frame) {
+  /** Offers a chat of the stream {@code epoch} to every member, under the lock. */
+  synchronized void offer(long seq, String epoch, String frame) {
     for (Subscription member : members) {
-      member.offer(seq, frame);
+      member.offer(seq, epoch, frame);
     }
   }
 }

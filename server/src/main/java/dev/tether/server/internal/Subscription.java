@@ -4,6 +4,7 @@ import dev.tether.api.Ack;
 import dev.tether.api.ErrorReply;
 import dev.tether.server.RoomStore;
 import dev.tether.server.internal.Outbound.Frame;
+import dev.tether.server.internal.Outbound.Slot;
 import java.util.ArrayDeque;
 
 /**
@@ -11,7 +12,7 @@ import java.util.ArrayDeque;
  * room's chats this member gets, and when. It is what keeps "every chat once, in seq order, nothing
  * overtaking a replay" without holding a lock across store reads:
  * <pre>
- *   OPENING ──(store says the room is at seq L)──▶ LIVE(position L)
+ *   OPENING ──(store says the room is at seq L of epoch E)──▶ LIVE(E, position L)
  *   LIVE ──resume──▶ REPLAYING ──(history read up to the live chats)──▶ LIVE
  *   any ──leave / connection closed──▶ ENDED
  * </pre>
@@ -21,8 +22,19 @@ import java.util.ArrayDeque;
  * the member's position is dropped as already had. So a chat committed before a store read is in
  * that read, and one committed after it is offered after registration; either way it arrives once.
  *
- * <p>Requests of the same room on one connection (join, resume, leave) are answered in the order
- * they came: one waits until the one before it is done.
+ * <p><b>Epochs.</b> The position belongs to an epoch, the room's stream (see {@link RoomStore}). A
+ * chat of another epoch with seq 1 starts a new stream (the store lost the room's state while this
+ * member stayed): the position becomes 0 of that epoch and the chat is delivered, carrying its
+ * epoch, which tells the client. A chat of another epoch with a higher seq cannot be placed: the
+ * connection is closed (1011), and the client's resume names its epoch and gets
+ * {@code epoch_changed} and the whole new stream. Nothing is dropped silently.
+ *
+ * <p><b>Answers.</b> Requests of the same room on one connection (join, resume, leave) are answered
+ * in the order they came: one waits until the one before it is done. An answer given at once goes
+ * to the end of the connection's queue; one that waits took a {@link Slot} when its frame arrived,
+ * so that the connection's answers keep their receipt order. A waiting join or leave is answered,
+ * and a waiting resume started, under the same lock hold that ends the request before it: no chat
+ * of the room slips between them, so an ack's seq always matches the chats queued before it.
  *
  * <p>Locking: this object's monitor guards the state. {@link #offer} is called with the room's lock
  * held (and, for a store that answers inline, the store's); it only queues. The store is never
@@ -34,16 +46,19 @@ final class Subscription {
 
   private enum State { OPENING, REPLAYING, LIVE, ENDED }
 
+  /** What to do with an offered chat, given the member's epoch and position. */
+  private enum Admit { DROP, DELIVER, HOLE }
+
   private sealed interface Request permits Join, Resume, Leave {}
 
-  private record Join(String id) implements Request {}
+  private record Join(String id, Slot slot) implements Request {}
 
-  private record Resume(String id, long after) implements Request {}
+  private record Resume(String id, long after, String epoch, Slot slot) implements Request {}
 
-  private record Leave(String id) implements Request {}
+  private record Leave(String id, Slot slot) implements Request {}
 
   /** A chat offered while the member could not take it yet; counted in the member queue. */
-  private record Held(long seq, Frame frame) {}
+  private record Held(long seq, String epoch, Frame frame) {}
 
   private final Peer peer;
   private final String room;
@@ -51,10 +66,14 @@ final class Subscription {
 
   /** Guarded by this. */
   private State state = State.OPENING;
+  /** Guarded by this; LIVE: the epoch of {@link #position}. */
+  private String epoch;
   /** Guarded by this; LIVE: the seq of the newest chat queued to the member. */
   private long position;
   /** Guarded by this; chats offered while OPENING. */
   private final ArrayDeque<Held> held = new ArrayDeque<>(0);
+  /** Guarded by this; where the opening join's answer goes while OPENING. */
+  private Slot opening;
   /** Guarded by this; the replay in progress while REPLAYING. */
   private Replay replay;
   /** Guarded by this; requests waiting for the current one. */
@@ -78,35 +97,76 @@ final class Subscription {
 
   /** The first request of a new subscription: join. Call after registering with the room. */
   void startJoin(String id) {
+    Slot slot;
     synchronized (this) {
       busy = true;
+      slot = peer.outbound().slot();
+      opening = slot;
     }
-    open(id);
+    hub.store().open(room).whenComplete((roomState, error) -> {
+      if (error != null) {
+        hub.storeFailed(peer, "open " + room, error);
+        return;
+      }
+      opened(id, slot, roomState);
+    });
   }
 
   /** The first request of a new subscription: resume. Call after registering with the room. */
-  void startResume(String id, long after) {
+  void startResume(String id, long after, String resumeEpoch) {
     Replay r;
     synchronized (this) {
       busy = true;
-      r = startReplayLocked(id, after);
+      r = startReplayLocked(id, after, resumeEpoch, peer.outbound().slot());
     }
     r.begin();
   }
 
   /** A further join of a room this connection already is a member of. */
   void join(String id) {
-    request(new Join(id));
+    synchronized (this) {
+      if (state == State.ENDED) {
+        return;
+      }
+      if (busy) {
+        waiting.addLast(new Join(id, peer.outbound().slot()));
+        return;
+      }
+      peer.reply(ack(id));
+    }
   }
 
   /** A further resume of a room this connection already is a member of. */
-  void resume(String id, long after) {
-    request(new Resume(id, after));
+  void resume(String id, long after, String resumeEpoch) {
+    Replay r;
+    synchronized (this) {
+      if (state == State.ENDED) {
+        return;
+      }
+      Slot slot = peer.outbound().slot();
+      if (busy) {
+        waiting.addLast(new Resume(id, after, resumeEpoch, slot));
+        return;
+      }
+      busy = true;
+      r = startReplayLocked(id, after, resumeEpoch, slot);
+    }
+    r.begin();
   }
 
   /** Leave: the connection is no longer a member; acked once requests before it are answered. */
   void leave(String id) {
-    request(new Leave(id));
+    synchronized (this) {
+      if (state == State.ENDED) {
+        return;
+      }
+      if (busy) {
+        waiting.addLast(new Leave(id, peer.outbound().slot()));
+        return;
+      }
+      peer.reply(ack(id));
+      endLocked();
+    }
   }
 
   /** The connection closed: nothing more is sent. */
@@ -114,108 +174,104 @@ final class Subscription {
     endLocked();
   }
 
-  private void request(Request request) {
-    synchronized (this) {
-      if (state == State.ENDED) {
-        return;
-      }
-      if (busy) {
-        waiting.addLast(request);
-        return;
-      }
-      busy = true;
-    }
-    run(request);
+  /** The answer to a join or leave now: the member's position and its epoch. */
+  private Ack ack(String id) {
+    return new Ack(id, position, epoch);
   }
 
-  /** Works on {@code request}; requires {@code busy} and no lock. */
-  private void run(Request request) {
-    if (request instanceof Join join) {
-      synchronized (this) {
-        if (state == State.LIVE) {
-          peer.reply(new Ack(join.id(), position));
-        }
-      }
-      next();
-    } else if (request instanceof Resume resume) {
-      Replay r;
-      synchronized (this) {
-        if (state != State.LIVE) {
-          r = null;
-        } else {
-          r = startReplayLocked(resume.id(), resume.after());
-        }
-      }
-      if (r == null) {
-        next();
-      } else {
-        r.begin();
-      }
-    } else if (request instanceof Leave leave) {
-      synchronized (this) {
-        if (state == State.LIVE) {
-          peer.reply(new Ack(leave.id(), position));
-        }
-        endLocked();
-      }
-    }
-  }
-
-  /** The current request is done: go on with the next, if any. */
-  private void next() {
-    Request request;
-    synchronized (this) {
-      request = state == State.ENDED ? null : waiting.pollFirst();
+  /**
+   * The current request is done (the member is LIVE): answers the waiting joins and leaves, and
+   * starts a waiting resume, all under the lock held since the request ended. Returns the replay
+   * to {@linkplain Replay#begin begin} once the lock is released, or null.
+   */
+  private Replay advanceLocked() {
+    while (true) {
+      Request request = state == State.ENDED ? null : waiting.pollFirst();
       if (request == null) {
         busy = false;
-        return;
+        return null;
+      }
+      if (request instanceof Join join) {
+        answer(join.slot(), ack(join.id()));
+      } else if (request instanceof Leave leave) {
+        answer(leave.slot(), ack(leave.id()));
+        endLocked();
+        return null;
+      } else if (request instanceof Resume resume) {
+        return startReplayLocked(resume.id(), resume.after(), resume.epoch(), resume.slot());
       }
     }
-    run(request);
   }
 
-  private void open(String id) {
-    hub.store().open(room).whenComplete((roomState, error) -> {
-      if (error != null) {
-        hub.storeFailed(peer, "open " + room, error);
-        return;
-      }
-      opened(id, roomState.lastSeq());
-    });
+  private void answer(Slot slot, Ack ack) {
+    peer.outbound().add(slot, Frame.text(Hub.encode(ack), true));
+    peer.outbound().finish(slot);
   }
 
-  private void opened(String id, long lastSeq) {
+  private void opened(String id, Slot slot, RoomStore.RoomState roomState) {
     boolean hole = false;
+    Replay next = null;
     synchronized (this) {
       if (state == State.ENDED) {
         return;
       }
-      position = lastSeq;
+      opening = null;
+      epoch = roomState.epoch();
+      position = roomState.lastSeq();
       state = State.LIVE;
-      peer.reply(new Ack(id, lastSeq));
+      Outbound out = peer.outbound();
+      out.add(slot, Frame.text(Hub.encode(ack(id)), true));
       for (Held h; (h = held.pollFirst()) != null; ) {
-        if (h.seq() <= position) {
-          peer.outbound().release(h.frame().bytes());
-        } else if (h.seq() == position + 1) {
-          position = h.seq();
-          peer.outbound().enqueueReserved(h.frame());
+        Admit admit = admitLocked(h.seq(), h.epoch());
+        if (admit == Admit.DELIVER) {
+          out.addReserved(slot, h.frame());
         } else {
-          hole = true;
-          break;
+          out.release(h.frame().bytes());
+          if (admit == Admit.HOLE) {
+            hole = true;
+            break;
+          }
         }
+      }
+      out.finish(slot);
+      if (!hole) {
+        next = advanceLocked();
       }
     }
     if (hole) {
       hub.fanOutHole(peer, room);
-      return;
+    } else if (next != null) {
+      next.begin();
     }
-    next();
+  }
+
+  /**
+   * Where an offered chat of {@code chatEpoch} and {@code seq} stands against the member's epoch
+   * and position, moving them on for a chat to deliver. Requires the lock and a known epoch.
+   */
+  private Admit admitLocked(long seq, String chatEpoch) {
+    if (!chatEpoch.equals(epoch)) {
+      if (seq != 1) {
+        return Admit.HOLE;
+      }
+      // The store started the room anew while this member stayed: a new stream, from its start.
+      epoch = chatEpoch;
+      position = 0;
+    }
+    if (seq <= position) {
+      return Admit.DROP;
+    }
+    if (seq == position + 1) {
+      position = seq;
+      return Admit.DELIVER;
+    }
+    return Admit.HOLE;
   }
 
   /**
    * A chat the room fans out. Called in seq order for the room, with the room's lock held.
    */
-  void offer(long seq, String frame) {
+  void offer(long seq, String chatEpoch, String frame) {
     boolean hole = false;
     synchronized (this) {
       switch (state) {
@@ -223,23 +279,19 @@ final class Subscription {
           return;
         }
         case LIVE -> {
-          if (seq <= position) {
-            return;
-          }
-          if (seq == position + 1) {
-            position = seq;
+          Admit admit = admitLocked(seq, chatEpoch);
+          if (admit == Admit.DELIVER) {
             peer.outbound().enqueue(Frame.text(frame, true));
-            return;
           }
-          hole = true;
+          hole = admit == Admit.HOLE;
         }
         case OPENING -> {
           Frame f = Frame.text(frame, true);
           if (peer.outbound().reserve(f.bytes())) {
-            held.addLast(new Held(seq, f));
+            held.addLast(new Held(seq, chatEpoch, f));
           }
         }
-        case REPLAYING -> replay.offerLocked(seq, frame);
+        case REPLAYING -> replay.offerLocked(seq, chatEpoch, frame);
       }
     }
     if (hole) {
@@ -247,72 +299,101 @@ final class Subscription {
     }
   }
 
-  private Replay startReplayLocked(String id, long after) {
+  private Replay startReplayLocked(String id, long after, String resumeEpoch, Slot slot) {
     state = State.REPLAYING;
-    replay = new Replay(id, after);
+    replay = new Replay(id, after, resumeEpoch, slot);
+    peer.outbound().feed(slot, replay);
     return replay;
   }
 
   private void endLocked() {
     state = State.ENDED;
+    Outbound out = peer.outbound();
     for (Held h; (h = held.pollFirst()) != null; ) {
-      peer.outbound().release(h.frame().bytes());
+      out.release(h.frame().bytes());
+    }
+    if (opening != null) {
+      out.finish(opening);
+      opening = null;
     }
     if (replay != null) {
       replay.releaseLocked();
       replay = null;
     }
-    waiting.clear();
+    // Nothing behind an unanswered request may wait for it forever.
+    for (Request r; (r = waiting.pollFirst()) != null; ) {
+      out.finish(r instanceof Join j ? j.slot() : r instanceof Leave l ? l.slot() : ((Resume) r).slot());
+    }
     busy = false;
   }
 
   /**
    * One resume: reads the history page by page as the connection takes it, then the chats offered
-   * meanwhile, then the ack; a source of its connection's {@link Outbound}. Guarded by the
-   * subscription's monitor.
+   * meanwhile, then the ack; the source of its answer's slot in the connection's {@link Outbound}.
+   * Guarded by the subscription's monitor.
    */
   private final class Replay implements Outbound.Source {
     private final String id;
+    /** The seq the client resumes after, in the client's epoch. */
     private final long after;
-    /** The newest seq accounted for: put into {@link #frames}, reported as a gap, or {@code after}. */
+    /** The epoch the client's {@code after} belongs to; null for a client without epochs. */
+    private final String resumeEpoch;
+    private final Slot slot;
+    /** The stream replayed: the room's epoch when the replay read it. */
+    private String streamEpoch;
+    /** What is replayed comes after this seq of {@link #streamEpoch}: {@code after}, or 0 for a new stream. */
+    private long from;
+    /** The newest seq accounted for: put into {@link #frames}, reported as a gap, or {@link #from}. */
     private long cursor;
     private boolean firstPage = true;
-    private boolean fetching;
+    /** True from the start: nothing is read before {@link #begin} knows the room's epoch. */
+    private boolean fetching = true;
     private boolean finished;
-    /** Gap errors, history chats and finally the ack, in order; not counted in the member queue. */
+    /** Epoch and gap errors, history chats and finally the ack, in order; not counted in the member queue. */
     private final ArrayDeque<Frame> frames = new ArrayDeque<>();
     /** Chats offered during the replay, counted in the member queue. */
     private final ArrayDeque<Held> live = new ArrayDeque<>(0);
 
-    Replay(String id, long after) {
+    Replay(String id, long after, String resumeEpoch, Slot slot) {
       this.id = id;
       this.after = after;
-      this.cursor = after;
+      this.resumeEpoch = resumeEpoch;
+      this.slot = slot;
     }
 
     /** Creates the room if needed, then reads the first page. Call without the lock. */
     void begin() {
-      synchronized (Subscription.this) {
-        fetching = true;
-      }
       hub.store().open(room).whenComplete((roomState, error) -> {
         if (error != null) {
           hub.storeFailed(peer, "open " + room, error);
           return;
         }
+        synchronized (Subscription.this) {
+          if (replay != this) {
+            return;
+          }
+          replayLocked(roomState.epoch());
+        }
         fetch();
       });
     }
 
+    /** Replays the stream {@code e}: from the client's seq if it is the client's stream, else from 0. */
+    private void replayLocked(String e) {
+      streamEpoch = e;
+      from = resumeEpoch != null && !resumeEpoch.equals(e) ? 0 : after;
+      cursor = from;
+    }
+
     private void fetch() {
-      long from;
+      long next;
       synchronized (Subscription.this) {
         if (replay != this) {
           return;
         }
-        from = cursor;
+        next = cursor;
       }
-      hub.store().history(room, from, PAGE).whenComplete((page, error) -> {
+      hub.store().history(room, next, PAGE).whenComplete((page, error) -> {
         if (error != null) {
           hub.storeFailed(peer, "read history of " + room, error);
           return;
@@ -322,41 +403,70 @@ final class Subscription {
     }
 
     private void onPage(RoomStore.History page) {
+      boolean again = false;
+      boolean reset = false;
       synchronized (Subscription.this) {
         if (replay != this) {
           return;
         }
-        fetching = false;
-        if (firstPage) {
-          firstPage = false;
-          // Not "first > after + 1": after may be Long.MAX_VALUE.
-          if (page.firstSeq() > 0 && after < page.firstSeq() - 1) {
-            frames.addLast(gap(after + 1, page.firstSeq() - 1));
-            cursor = page.firstSeq() - 1;
+        String pageEpoch = page.epoch() != null ? page.epoch() : streamEpoch;
+        if (!pageEpoch.equals(streamEpoch)) {
+          if (firstPage) {
+            // The room started anew between the open and this read: replay that stream instead.
+            replayLocked(pageEpoch);
+            again = true;
+          } else {
+            reset = true;
           }
-        }
-        for (RoomStore.StoredChat chat : page.chats()) {
-          if (chat.seq() <= cursor) {
-            continue;
-          }
-          if (chat.seq() > cursor + 1) {
-            // Trimmed between two pages: the history moved on while the member read it.
-            frames.addLast(gap(cursor + 1, chat.seq() - 1));
-          }
-          frames.addLast(Frame.text(chat.frame(), false));
-          cursor = chat.seq();
-        }
-        Held firstLive = live.peekFirst();
-        boolean caughtUp = firstLive != null && cursor >= firstLive.seq() - 1;
-        if (caughtUp || page.chats().size() < PAGE) {
-          long ackSeq = caughtUp ? cursor : page.lastSeq();
-          position = ackSeq;
-          finished = true;
-          frames.addLast(Frame.text(Hub.encode(new Ack(id, ackSeq)), false));
-          hub.countResume();
+        } else {
+          fetching = false;
+          takePageLocked(page);
         }
       }
-      peer.outbound().addSource(this);
+      if (reset) {
+        // The stream changed under a replay half sent: the client resumes again and learns of it.
+        hub.fanOutHole(peer, room);
+      } else if (again) {
+        fetch();
+      } else {
+        peer.outbound().wake();
+      }
+    }
+
+    private void takePageLocked(RoomStore.History page) {
+      if (firstPage) {
+        firstPage = false;
+        if (resumeEpoch != null && !resumeEpoch.equals(streamEpoch)) {
+          frames.addLast(Frame.text(Hub.encode(ErrorReply.epochChanged(id, room, resumeEpoch, streamEpoch)), false));
+        }
+        // Not "first > from + 1": from may be Long.MAX_VALUE.
+        if (page.firstSeq() > 0 && from < page.firstSeq() - 1) {
+          frames.addLast(gap(from + 1, page.firstSeq() - 1));
+          cursor = page.firstSeq() - 1;
+        }
+      }
+      for (RoomStore.StoredChat chat : page.chats()) {
+        if (chat.seq() <= cursor) {
+          continue;
+        }
+        if (chat.seq() > cursor + 1) {
+          // Trimmed between two pages: the history moved on while the member read it.
+          frames.addLast(gap(cursor + 1, chat.seq() - 1));
+        }
+        frames.addLast(Frame.text(chat.frame(), false));
+        cursor = chat.seq();
+      }
+      Held firstLive = live.peekFirst();
+      boolean caughtUp = firstLive != null && firstLive.epoch().equals(streamEpoch)
+          && cursor >= firstLive.seq() - 1;
+      if (caughtUp || page.chats().size() < PAGE) {
+        long ackSeq = caughtUp ? cursor : page.lastSeq();
+        epoch = streamEpoch;
+        position = ackSeq;
+        finished = true;
+        frames.addLast(Frame.text(Hub.encode(new Ack(id, ackSeq, streamEpoch)), false));
+        hub.countResume();
+      }
     }
 
     private Frame gap(long first, long last) {
@@ -365,22 +475,22 @@ final class Subscription {
     }
 
     /** A live chat during the replay; called with the subscription's lock held. */
-    void offerLocked(long seq, String frame) {
-      Frame f = Frame.text(frame, true);
-      if (finished && frames.isEmpty() && live.isEmpty() && seq <= position) {
+    void offerLocked(long seq, String chatEpoch, String frame) {
+      if (finished && frames.isEmpty() && live.isEmpty() && chatEpoch.equals(epoch) && seq <= position) {
         return;
       }
+      Frame f = Frame.text(frame, true);
       if (peer.outbound().reserve(f.bytes())) {
-        live.addLast(new Held(seq, f));
+        live.addLast(new Held(seq, chatEpoch, f));
       }
     }
 
     @Override
     public Frame poll() {
-      Frame frame = null;
+      Frame frame;
       boolean fetchNow = false;
-      boolean done = false;
       boolean hole = false;
+      Replay next = null;
       synchronized (Subscription.this) {
         if (replay != this) {
           return null;
@@ -388,22 +498,22 @@ final class Subscription {
         frame = frames.pollFirst();
         if (frame == null && finished) {
           for (Held h; (h = live.pollFirst()) != null; ) {
-            if (h.seq() <= position) {
-              peer.outbound().release(h.frame().bytes());
-              continue;
-            }
-            if (h.seq() == position + 1) {
-              position = h.seq();
+            Admit admit = admitLocked(h.seq(), h.epoch());
+            if (admit == Admit.DELIVER) {
               frame = h.frame();
-            } else {
-              hole = true;
+              break;
             }
-            break;
+            peer.outbound().release(h.frame().bytes());
+            if (admit == Admit.HOLE) {
+              hole = true;
+              break;
+            }
           }
           if (frame == null && !hole) {
             replay = null;
             state = State.LIVE;
-            done = true;
+            peer.outbound().finish(slot);
+            next = advanceLocked();
           }
         } else if (frame == null && !fetching) {
           fetching = true;
@@ -414,8 +524,8 @@ final class Subscription {
         hub.fanOutHole(peer, room);
       } else if (fetchNow) {
         fetch();
-      } else if (done) {
-        next();
+      } else if (next != null) {
+        next.begin();
       }
       return frame;
     }
@@ -432,6 +542,7 @@ final class Subscription {
         peer.outbound().release(h.frame().bytes());
       }
       frames.clear();
+      peer.outbound().finish(slot);
     }
   }
 }

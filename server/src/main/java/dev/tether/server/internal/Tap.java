@@ -24,8 +24,8 @@ public interface Tap {
   /**
    * One frame from {@code user}, before the server acts on it: exactly one of {@code text} and
    * {@code binary} is set; the binary buffer is the tap's own copy; {@code envelope} is the chat,
-   * join, leave or resume the text decoded as, else null. Not called for messages refused as too
-   * big.
+   * join, leave or resume the text decoded as, else null; {@code n} is the frame's sender-order
+   * counter, 0 if it had none or it could not be read. Not called for messages refused as too big.
    */
-  default void frame(String user, String text, ByteBuffer binary, Envelope envelope) { }
+  default void frame(String user, String text, ByteBuffer binary, Envelope envelope, long n) { }
 }

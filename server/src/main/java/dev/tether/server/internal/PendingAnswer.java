@@ -1,0 +1,70 @@
+package dev.tether.server.internal;
+
+import dev.tether.api.Wire;
+
+/**
+ * The answer to one frame that a store call decides, kept in the connection's receipt order
+ * without costing a {@link Outbound.Slot} when the store answers at once: an answer given before
+ * the store call returned goes straight to the end of the connection's queue (no later frame of the
+ * connection has been handled yet, so that is its place), and one given later goes into a slot
+ * taken when the call returned, still before the connection's next frame.
+ *
+ * <p>It also tells a store failure reported before the call returned (nothing of the connection's
+ * later frames has reached the store: safe to refuse just this frame, with {@code unavailable})
+ * from one reported later (frames sent after it may be in the store: the connection must close).
+ *
+ * <p>Thread-safe: the store may call back on any thread, before or after the call returns.
+ */
+final class PendingAnswer {
+  private final Peer peer;
+  /** Guarded by this. */
+  private boolean returned;
+  /** Guarded by this; answered or failed before the call returned. */
+  private boolean done;
+  /** Guarded by this; the failure reported before the call returned. */
+  private Throwable failure;
+  /** Guarded by this; the answer's place, taken when the call returned unanswered. */
+  private Outbound.Slot slot;
+
+  PendingAnswer(Peer peer) {
+    this.peer = peer;
+  }
+
+  /** The store's answer, from its callback. */
+  void answer(Wire wire) {
+    String text = Hub.encode(wire);
+    Outbound.Slot place;
+    synchronized (this) {
+      if (!returned) {
+        done = true;
+        peer.send(text);
+        return;
+      }
+      place = slot;
+    }
+    peer.outbound().add(place, Outbound.Frame.text(text, true));
+    peer.outbound().finish(place);
+  }
+
+  /**
+   * From the store's failure callback: true if the call had not returned yet, and the caller
+   * refuses the frame once it has ({@link #returned}); false if the failure came later.
+   */
+  synchronized boolean failedBeforeReturn(Throwable error) {
+    if (returned) {
+      return false;
+    }
+    done = true;
+    failure = error;
+    return true;
+  }
+
+  /** Right after the store call returned, on the frame's thread: the failure reported before, or null. */
+  synchronized Throwable returned() {
+    returned = true;
+    if (!done) {
+      slot = peer.outbound().slot();
+    }
+    return failure;
+  }
+}
