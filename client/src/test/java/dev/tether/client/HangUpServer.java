@@ -48,8 +48,10 @@ final class HangUpServer implements AutoCloseable {
     while (!listener.isClosed()) {
       try (Socket s = listener.accept()) {
         readRequest(s.getInputStream());
-        s.shutdownOutput();
+        // Counted before the FIN goes out: the client may report the hang-up before this thread
+        // runs again, and a test that then reads the count must see it.
         hangUps.incrementAndGet();
+        s.shutdownOutput();
       } catch (IOException e) {
         // closed, or a client that went away: next
       }
