@@ -11,7 +11,9 @@ import dev.tether.client.internal.RealTetherSocket;
 import dev.tether.client.internal.Scheduler;
 import dev.tether.client.internal.TetherThreads;
 import jakarta.websocket.WebSocketContainer;
+import java.net.Authenticator;
 import java.net.InetAddress;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
@@ -207,6 +209,8 @@ public final class TetherClient implements TetherSocket {
     private java.util.function.Supplier<Map<String, String>> headerSupplier;
     private WebSocketContainer container;
     private javax.net.ssl.SSLContext sslContext;
+    private ProxySelector proxySelector;
+    private Authenticator proxyAuthenticator;
     private int maxMessageSize = 1024 * 1024;
     private ClientConfig.Timeouts timeouts = ClientConfig.Timeouts.DEFAULTS;
     private ClientConfig.Liveness liveness = ClientConfig.Liveness.DEFAULTS;
@@ -355,6 +359,57 @@ public final class TetherClient implements TetherSocket {
     }
 
     /**
+     * Which HTTP proxy to reach the server through, asked before every connection attempt with the
+     * {@code http://} form of a {@code ws://} URI and the {@code https://} form of a
+     * {@code wss://} one (the JDK's selectors answer {@code DIRECT} for {@code ws} and
+     * {@code wss}). Both go through a {@code CONNECT} tunnel; TLS runs end to end inside it. The
+     * first HTTP proxy of the answer is used; a {@code DIRECT} before it means no proxy; an answer
+     * with only SOCKS proxies is a terminal failure (not supported). A proxy that cannot be reached
+     * is reported to {@link ProxySelector#connectFailed} and the attempt is retried like any
+     * other. {@code ProxySelector.of(null)} means no proxy.
+     *
+     * <p>Default: the JVM's {@link ProxySelector#getDefault()} at each attempt, so that
+     * {@code -Dhttps.proxyHost=..}/{@code -Dhttp.proxyHost=..} (and {@code -Djava.net.useSystemProxies=true})
+     * work; note that the JDK's default selector never proxies {@code localhost} and {@code 127.*}
+     * unless {@code http.nonProxyHosts} says otherwise. The selector is called on a {@code tether-io}
+     * thread and must not block for long.
+     *
+     * <p>Applies to the default (Tyrus) container. Tyrus itself also asks the JVM's default selector
+     * and tries its HTTP proxies after the one chosen here, so with the default container a selector
+     * that answers {@code DIRECT} cannot override a JVM-wide proxy setting. With
+     * {@link #container} configure the proxy on your container instead (for Jetty: on the
+     * {@code HttpClient} the container is built on; see the README).
+     *
+     * @throws IllegalStateException at {@link #build()} if {@link #container} is set too, or the
+     *     default container is not Tyrus
+     */
+    public Builder proxy(ProxySelector selector) {
+      this.proxySelector = Objects.requireNonNull(selector, "selector == null");
+      return this;
+    }
+
+    /**
+     * Who gives the credentials for an HTTP proxy that answers {@code 407 Proxy Authentication
+     * Required}. It is asked with {@link Authenticator.RequestorType#PROXY}, the proxy's host and
+     * port, protocol {@code http}, scheme {@code Basic} and the proxy's realm as the prompt, on a
+     * {@code tether-io} thread within the attempt's connect timeout. The credentials it gives are
+     * sent as {@code Proxy-Authorization: Basic ..} (readable by anyone who can read the link to
+     * the proxy) and kept for later attempts through that proxy; it is asked again only if the
+     * proxy refuses them. Only the Basic scheme is supported. Without credentials (the
+     * authenticator returns null), refused credentials, or a proxy asking for another scheme, the
+     * attempt is a terminal failure naming the proxy and its answer.
+     *
+     * <p>Default: the JVM's {@link Authenticator#getDefault()} at that moment, if one is set.
+     * Applies to the default (Tyrus) container, as {@link #proxy} does.
+     *
+     * @throws IllegalStateException at {@link #build()} if {@link #container} is set too
+     */
+    public Builder proxyAuthenticator(Authenticator authenticator) {
+      this.proxyAuthenticator = Objects.requireNonNull(authenticator, "authenticator == null");
+      return this;
+    }
+
+    /**
      * Liveness check: a ping every {@code interval} from the toolkit's scheduler; if no pong
      * arrives within {@code pongTimeout} of a ping, the connection is declared dead and aborted,
      * {@code onFailure} gets a {@link java.util.concurrent.TimeoutException} and reconnecting starts.
@@ -462,11 +517,15 @@ public final class TetherClient implements TetherSocket {
         throw new IllegalStateException(
             "sslContext(..) configures the default container; configure TLS on the container you pass instead");
       }
+      if (container != null && (proxySelector != null || proxyAuthenticator != null)) {
+        throw new IllegalStateException("proxy(..) and proxyAuthenticator(..) configure the default container;"
+            + " configure the proxy on the container you pass instead");
+      }
       NetworkMonitor monitor = networkMonitorSet ? networkMonitor
           : isLoopback(uri) ? null : NetworkMonitor.interfaces();
       return new ClientConfig(
           new ClientConfig.Target(uri, Map.copyOf(headers), headerSupplier, subprotocols, container, sslContext,
-              maxMessageSize),
+              maxMessageSize, new ClientConfig.Proxying(proxySelector, proxyAuthenticator)),
           timeouts,
           liveness,
           new ClientConfig.Retry(reconnect, reconnectOn, monitor,

@@ -6,9 +6,7 @@ import dev.tether.api.ReadyState;
 import dev.tether.api.TetherException;
 import dev.tether.api.TetherSocket;
 import dev.tether.client.ClientStats;
-import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.Session;
-import jakarta.websocket.WebSocketContainer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -52,8 +50,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
   private final Object lock = new Object();
   private final Callbacks events;
   private final Scheduler scheduler;
-  private final WebSocketContainer container;
-  private final ClientEndpointConfig endpointConfig;
+  private final Dialer dialer;
   private final NetworkWatch network;
   private final Counters counters = new Counters();
   private final RoomTracker rooms = new RoomTracker(1024, lock);
@@ -69,10 +66,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
     this.target = HandshakeFailures.redacted(config.target().uri());
     this.events = new Callbacks(config.threads().callbacks(), config.delegate(), facade);
     this.scheduler = config.threads().scheduler();
-    this.container = config.target().container() != null ? config.target().container()
-        : ContainerSupport.defaultContainer(config.timeouts().connect(), config.target().sslContext());
-    this.endpointConfig = EndpointConfigs.create(config.target().headers(), config.target().headerSupplier(),
-        config.target().subprotocols(), ContainerSupport.beforeHandshake(container));
+    this.dialer = new Dialer(config);
     this.network = new NetworkWatch(config.retry().networkMonitor(), lock);
     this.store = new StoreSync(config.outbox().store(), lock);
     this.delivery = new DeliveryTracker(lock, new Outbox(config.outbox().maxMessages(), config.outbox().maxBytes()),
@@ -274,7 +268,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
       }
     }
     try {
-      container.connectToServer(c, endpointConfig, config.target().uri());
+      dialer.connect(c);
     } catch (Exception e) {
       attemptFailed(c, e);
     }
