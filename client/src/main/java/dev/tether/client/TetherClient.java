@@ -211,6 +211,7 @@ public final class TetherClient implements TetherSocket {
     private javax.net.ssl.SSLContext sslContext;
     private ProxySelector proxySelector;
     private Authenticator proxyAuthenticator;
+    private boolean compression;
     private int maxMessageSize = 1024 * 1024;
     private ClientConfig.Timeouts timeouts = ClientConfig.Timeouts.DEFAULTS;
     private ClientConfig.Liveness liveness = ClientConfig.Liveness.DEFAULTS;
@@ -410,6 +411,23 @@ public final class TetherClient implements TetherSocket {
     }
 
     /**
+     * Whether to offer permessage-deflate (RFC 7692) in the opening handshake; if the server
+     * accepts, messages of 64 bytes or more are compressed each way (chat text to about 40-50 % of
+     * its size). Default {@code false}: it trades CPU (about 15-25 µs per 1 KB message each way,
+     * see BENCHMARKS.md) and, while a server allows context takeover, about 300 KB of native memory
+     * per connection for bytes on the wire, which pays on slow or metered links, not on a LAN.
+     * A server that declines leaves messages uncompressed; nothing else changes.
+     *
+     * <p>On Tyrus (the default container, or one you pass) Tether's own extension does it
+     * ({@code dev.tether:tether-deflate}, a runtime dependency of this module); on another
+     * container the container's own permessage-deflate is asked for (Jetty has one).
+     */
+    public Builder compression(boolean enabled) {
+      this.compression = enabled;
+      return this;
+    }
+
+    /**
      * Liveness check: a ping every {@code interval} from the toolkit's scheduler; if no pong
      * arrives within {@code pongTimeout} of a ping, the connection is declared dead and aborted,
      * {@code onFailure} gets a {@link java.util.concurrent.TimeoutException} and reconnecting starts.
@@ -525,7 +543,7 @@ public final class TetherClient implements TetherSocket {
           : isLoopback(uri) ? null : NetworkMonitor.interfaces();
       return new ClientConfig(
           new ClientConfig.Target(uri, Map.copyOf(headers), headerSupplier, subprotocols, container, sslContext,
-              maxMessageSize, new ClientConfig.Proxying(proxySelector, proxyAuthenticator)),
+              maxMessageSize, new ClientConfig.Proxying(proxySelector, proxyAuthenticator), compression),
           timeouts,
           liveness,
           new ClientConfig.Retry(reconnect, reconnectOn, monitor,

@@ -46,6 +46,7 @@ public record ClientConfig(
    * @param sslContext null for the JVM's default (default container only)
    * @param maxMessageSize the largest message accepted, each way, in bytes
    * @param proxy how to reach the server (default container only)
+   * @param compression whether to offer permessage-deflate
    */
   public record Target(
       URI uri,
@@ -55,7 +56,8 @@ public record ClientConfig(
       WebSocketContainer container,
       SSLContext sslContext,
       int maxMessageSize,
-      Proxying proxy) {}
+      Proxying proxy,
+      boolean compression) {}
 
   /**
    * @param selector asked before each attempt; null for the JVM's {@code ProxySelector.getDefault()}

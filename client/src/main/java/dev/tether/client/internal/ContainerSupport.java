@@ -1,6 +1,7 @@
 package dev.tether.client.internal;
 
 import jakarta.websocket.CloseReason;
+import jakarta.websocket.Extension;
 import jakarta.websocket.ContainerProvider;
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.Session;
@@ -10,6 +11,7 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLContext;
@@ -26,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code maxIdleTimeout -1}: Tyrus 2.2.2 otherwise schedules an idle-timeout task per frame;
  *   <li>a real TCP abort of a dead connection, where the standard API can only send a close frame;
  *   <li>an HTTP proxy ({@code PROXY_URI}, and {@code PROXY_HEADERS} for its credentials): one
- *       container per proxy on the same shared transport.
+ *       container per proxy on the same shared transport;
+ *   <li>permessage-deflate through Tether's own Tyrus extension ({@code tether-deflate}).
  * </ul>
  */
 final class ContainerSupport {
@@ -40,6 +43,8 @@ final class ContainerSupport {
   private static final String TYRUS_WORKER_POOL = "org.glassfish.tyrus.client.workerThreadPoolConfig";
   private static final String TYRUS_SSL_ENGINE_CONFIGURATOR = "org.glassfish.tyrus.client.sslEngineConfigurator";
   private static final String TYRUS_SSL_CONFIGURATOR_CLASS = "org.glassfish.tyrus.client.SslEngineConfigurator";
+  private static final String TETHER_DEFLATE = "dev.tether.deflate.PerMessageDeflate";
+  private static final String PER_MESSAGE_DEFLATE = "permessage-deflate";
   private static final String TYRUS_PROXY_URI = "org.glassfish.tyrus.client.proxy";
   private static final String TYRUS_PROXY_HEADERS = "org.glassfish.tyrus.client.proxy.headers";
 
@@ -153,6 +158,42 @@ final class ContainerSupport {
           .newInstance(sslContext, true, false, false);
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot configure TLS on Tyrus: " + e, e);
+    }
+  }
+
+  /**
+   * The permessage-deflate extension to offer on {@code container}: on Tyrus, Tether's own
+   * ({@code dev.tether.deflate.PerMessageDeflate}, loaded by name so that this module compiles
+   * against the JSR-356 API only); elsewhere a plain offer, which a container with its own
+   * permessage-deflate (Jetty) takes up.
+   *
+   * @throws IllegalStateException if the container is Tyrus and tether-deflate is not on the class path
+   */
+  static Extension permessageDeflate(WebSocketContainer container, int maxMessageSize) {
+    if (!isTyrus(container)) {
+      return new PlainExtension(PER_MESSAGE_DEFLATE);
+    }
+    try {
+      Class<?> deflate = Class.forName(TETHER_DEFLATE, true, ContainerSupport.class.getClassLoader());
+      return (Extension) deflate.getMethod("client", int.class).invoke(null, maxMessageSize);
+    } catch (ClassNotFoundException | NoClassDefFoundError e) {
+      throw new IllegalStateException("compression(true) on Tyrus needs dev.tether:tether-deflate on the class path"
+          + " (a runtime dependency of tether-client: was it excluded?)", e);
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      throw new IllegalStateException("cannot load Tether's permessage-deflate for Tyrus: " + e, e);
+    }
+  }
+
+  /** An extension offered by name only. */
+  private record PlainExtension(String name) implements Extension {
+    @Override
+    public String getName() {
+      return name;
+    }
+
+    @Override
+    public List<Parameter> getParameters() {
+      return List.of();
     }
   }
 

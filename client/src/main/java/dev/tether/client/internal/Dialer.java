@@ -5,6 +5,7 @@ import jakarta.websocket.WebSocketContainer;
 import java.net.ProxySelector;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -32,7 +33,7 @@ final class Dialer {
 
   /**
    * @throws IllegalStateException if the config names a proxy or TLS setting the default container
-   *     cannot apply (it is not Tyrus)
+   *     cannot apply (it is not Tyrus), or compression on Tyrus without tether-deflate
    */
   Dialer(ClientConfig config) {
     ClientConfig.Target target = config.target();
@@ -51,6 +52,8 @@ final class Dialer {
     this.access = new ProxyAccess(target.proxy().authenticator(),
         (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
     this.endpointConfig = EndpointConfigs.create(target.headers(), target.headerSupplier(), target.subprotocols(),
+        target.compression() ? List.of(ContainerSupport.permessageDeflate(container, target.maxMessageSize()))
+            : List.of(),
         ContainerSupport.beforeHandshake(container));
   }
 
