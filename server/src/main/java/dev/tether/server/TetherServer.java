@@ -7,10 +7,8 @@ import dev.tether.server.internal.Limits;
 import dev.tether.server.internal.Origins;
 import dev.tether.server.internal.ServerAccess;
 import dev.tether.server.internal.Tap;
-import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerContainer;
 import jakarta.websocket.server.ServerEndpointConfig;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Clock;
@@ -80,6 +78,8 @@ public final class TetherServer implements AutoCloseable {
   private final Hub hub;
   /** Guarded by this. */
   private final List<Running> running = new ArrayList<>();
+  /** Every config {@link #endpointConfig()} handed out, to retire on close; guarded by this. */
+  private final List<ServerEndpointConfig> issued = new ArrayList<>();
   /** Guarded by this. */
   private boolean closed;
 
@@ -96,13 +96,18 @@ public final class TetherServer implements AutoCloseable {
    * A config of the {@code /im} endpoint bound to this server, to add to any Jakarta WebSocket
    * {@link ServerContainer}: {@code container.addEndpoint(server.endpointConfig())}, for example
    * from a {@code ServletContextListener} or a {@code ServerApplicationConfig} in a WAR. Each call
-   * returns a new config; all of them serve the same rooms.
+   * returns a new config; all of them serve the same rooms. Once the server is {@linkplain #close()
+   * closed}, the container keeps the endpoint (JSR-356 cannot remove one) but it admits nobody:
+   * handshakes are refused with 503 "server shutting down" (on Tomcat: opened, then closed with
+   * 1013), which clients retry, for example against the server of a redeployed application.
    *
    * @throws IllegalStateException if the server is closed
    */
   public synchronized ServerEndpointConfig endpointConfig() {
     checkOpen();
-    return hub.endpointConfig();
+    ServerEndpointConfig config = hub.endpointConfig();
+    issued.add(config);
+    return config;
   }
 
   /**
@@ -121,22 +126,10 @@ public final class TetherServer implements AutoCloseable {
     }
     checkOpen();
     HubConfig c = hub.config();
-    GrizzlyHost container = new GrizzlyHost(host, null, c.limits().maxMessageSize(), c.handshakeTimeout(),
-        hub.timer());
     ServerEndpointConfig endpoint = hub.endpointConfig();
-    try {
-      container.addEndpoint(endpoint);
-      // The container binds the port as given (0: ephemeral); only Tyrus's Server maps 0 to 8025.
-      container.start("/", port);
-    } catch (IOException | DeploymentException e) {
-      try {
-        container.stop();
-      } catch (RuntimeException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw new UncheckedIOException("cannot listen on " + host + ":" + port,
-          e instanceof IOException io ? io : new IOException(e));
-    }
+    // The container binds the port as given (0: ephemeral); only Tyrus's Server maps 0 to 8025.
+    GrizzlyHost container = GrizzlyHost.start(host, null, c.limits().maxMessageSize(), c.handshakeTimeout(),
+        hub.timer(), endpoint, port, "listen on " + host + ":" + port);
     Running r = new Running(host, container.getPort(), container, endpoint);
     running.add(r);
     log.info("Tether server listening at {}", r.uri());
@@ -150,7 +143,9 @@ public final class TetherServer implements AutoCloseable {
 
   /**
    * Closes every connection with 1001 (going away), waits briefly for them to go, stops what
-   * {@link #listen} started, releases the threads and closes the store. Idempotent.
+   * {@link #listen} started, releases the threads and closes the store. Endpoints added to a
+   * container from {@link #endpointConfig()} refuse every handshake from then on (503).
+   * Idempotent.
    */
   @Override
   public void close() {
@@ -161,6 +156,8 @@ public final class TetherServer implements AutoCloseable {
       }
       closed = true;
       toClose = List.copyOf(running);
+      issued.forEach(hub::retire);
+      issued.clear();
     }
     for (Running r : toClose) {
       r.close();
@@ -241,6 +238,8 @@ public final class TetherServer implements AutoCloseable {
   public static final class Builder {
     /** Chats of history kept per room by default. */
     public static final int DEFAULT_HISTORY_PER_ROOM = 10_000;
+    /** Bytes of history kept per room by default: 64 MiB. */
+    public static final long DEFAULT_HISTORY_BYTES_PER_ROOM = RoomStore.Draft.DEFAULT_HISTORY_BYTES;
     /** The largest message by default, in bytes: 1 MiB. */
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 1 << 20;
     /** Frames a connection may send a second by default. */
@@ -258,6 +257,7 @@ public final class TetherServer implements AutoCloseable {
 
     private RoomStore store;
     private int historyPerRoom = DEFAULT_HISTORY_PER_ROOM;
+    private long historyBytesPerRoom = DEFAULT_HISTORY_BYTES_PER_ROOM;
     private Authenticator authenticator;
     private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
     private int rateLimit = DEFAULT_RATE_LIMIT;
@@ -289,6 +289,24 @@ public final class TetherServer implements AutoCloseable {
         throw new IllegalArgumentException("historyPerRoom < 1: " + historyPerRoom);
       }
       this.historyPerRoom = historyPerRoom;
+      return this;
+    }
+
+    /**
+     * How many bytes of each room's newest chats are kept to replay on {@code resume}, counting
+     * each chat's frame as sent (UTF-8); default 64 MiB. Together with {@link #historyPerRoom} the
+     * tighter of the two applies: the oldest chats go first, and the newest is kept whatever its
+     * size. This is what bounds a room's history in memory ({@link RoomStore#inMemory()}, which
+     * also bounds all rooms together) or on disk ({@link RoomStore#sqlite}), however large the
+     * chats its members send.
+     *
+     * @throws IllegalArgumentException if less than 1
+     */
+    public Builder historyBytesPerRoom(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("historyBytesPerRoom < 1: " + bytes);
+      }
+      this.historyBytesPerRoom = bytes;
       return this;
     }
 
@@ -415,7 +433,7 @@ public final class TetherServer implements AutoCloseable {
     }
 
     private TetherServer build(Tap tap, boolean warnIfAnonymous) {
-      RoomStore s = store != null ? store : RoomStore.inMemory();
+      RoomStore s = new HistoryBytesStore(store != null ? store : RoomStore.inMemory(), historyBytesPerRoom);
       HubConfig config = new HubConfig(s, historyPerRoom, authenticator,
           new Limits(maxMessageSize, rateLimit, origins), memberQueueMessages, memberQueueBytes,
           maxConnections, handshakeTimeout, CLOSE_TIMEOUT, tap, Clock.systemUTC(), System::nanoTime);
@@ -429,7 +447,8 @@ public final class TetherServer implements AutoCloseable {
     @Override
     public String toString() {
       return "TetherServer.Builder{store=" + (store == null ? "in memory" : store)
-          + ", historyPerRoom=" + historyPerRoom + ", maxMessageSize=" + maxMessageSize
+          + ", historyPerRoom=" + historyPerRoom + ", historyBytesPerRoom=" + historyBytesPerRoom
+          + ", maxMessageSize=" + maxMessageSize
           + ", rateLimit=" + (rateLimit == 0 ? "off" : rateLimit + "/s")
           + ", allowedOrigins=" + origins
           + ", memberQueue=" + memberQueueMessages + "/" + memberQueueBytes + " bytes"
