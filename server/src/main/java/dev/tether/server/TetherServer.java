@@ -48,15 +48,26 @@ import org.slf4j.LoggerFactory;
  * ({@link Builder#rateLimit}), handshakes only from the server's own origin or from non-browser
  * clients ({@link Builder#allowedOrigins}), 10,000 connections ({@link Builder#maxConnections}),
  * a member queue of 4,096 frames or 8 MiB per connection ({@link Builder#memberQueue}), handshakes
- * completed within 10 s ({@link Builder#handshakeTimeout}, standalone only). Without an
+ * completed within 10 s ({@link Builder#handshakeTimeout}, standalone only), history of 10,000
+ * chats or 64 MiB per room ({@link Builder#historyPerRoom}, {@link Builder#historyBytesPerRoom};
+ * in memory, a quarter of the heap for all rooms together). Without an
  * {@link Builder#authenticator} anyone can connect as anyone ({@code ?user=NAME}); the server says
  * so in its log when it is built.
  *
+ * <p>What that costs at most: the history as above; a member queue's bytes for each connection
+ * that stops reading ({@code maxConnections × maxBytes}, 80 GiB at the defaults if every one stops
+ * at once: size them to the heap); for {@link RoomStore#sqlite}, 64 MiB of chats waiting for the
+ * disk. The message limit is the client's default, so that a Tether client never sends what a
+ * default server refuses; an application that only sends chat text should lower both.
+ *
  * <h2>States and threads</h2>
  * Usable once built: {@link #endpointConfig()} and {@link #listen} may be called any number of
- * times; {@link #close()} ends it for good. All methods are thread-safe. The server owns a few
- * daemon threads ({@code tether-server-N-*}: one per core for writing frames, at least two, and
- * one timer), the store its own; no thread per connection. {@link #close()} releases them.
+ * times; {@link #close()} ends it for good: its listeners stop, and endpoints a container still
+ * hosts refuse every handshake with 503. All methods are thread-safe. The server owns a few daemon
+ * threads ({@code tether-server-N-*}: one per core for writing frames, at least two, and one
+ * timer), each {@link #listen} its own ({@code tether-listen-N-*}: {@code 2 × cores} workers,
+ * {@code cores + 1} selectors, up to three timers), the store its own; no thread per connection.
+ * {@link #close()} releases them.
  */
 public final class TetherServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TetherServer.class);
@@ -113,7 +124,9 @@ public final class TetherServer implements AutoCloseable {
   /**
    * Runs the server standalone on Tyrus and Grizzly, listening on {@code host} (such as
    * {@code "127.0.0.1"} for this machine only or {@code "0.0.0.0"} for every interface) and
-   * {@code port}; 0 picks a free port. Returns once it accepts connections.
+   * {@code port}; 0 picks a free port. Returns once it accepts connections. A fixed port that is
+   * busy is retried for up to 10 s first (a server restarted on the port it just released may
+   * find it held for a moment).
    *
    * @throws IllegalArgumentException if {@code port} is not in [0, 65535]
    * @throws UncheckedIOException if the address cannot be bound
@@ -321,8 +334,11 @@ public final class TetherServer implements AutoCloseable {
 
     /**
      * The largest message a client may send, in bytes: a text message's UTF-8 length or a binary
-     * message's length, fragments of one message together; default 1 MiB. A larger one is not
-     * processed: the connection is closed with 1009.
+     * message's length, fragments of one message together; default 1 MiB, the Tether client's
+     * default (clients do not reconnect after a 1009, so a server below its clients' limit
+     * disconnects them for good). A larger one is not processed: the connection is closed with
+     * 1009. Chat text rarely needs more than 64 KiB: lower it, and the clients', if that is all
+     * your application sends.
      *
      * @throws IllegalArgumentException if less than 1
      */

@@ -28,9 +28,12 @@ class HistoryHeapTest {
 
   private Process server;
   private WsClient mallory;
+  private int acked;
 
   @AfterEach
   void tearDown() throws Exception {
+    System.out.printf("history heap: %d of %d chats of 1 MB acked; server %s%n", acked, CHATS,
+        server == null ? "not started" : server.isAlive() ? "alive" : "exited with " + server.exitValue());
     if (mallory != null) {
       mallory.close();
     }
@@ -58,6 +61,7 @@ class HistoryHeapTest {
       Envelope chat = Envelope.chat(room, MEGABYTE);
       mallory.send(chat);
       assertThat(mallory.nextWire()).as("ack of chat %d", i).isEqualTo(new Ack(chat.id(), i / 3 + 1));
+      acked++;
       assertThat(((Envelope) mallory.nextWire()).id()).isEqualTo(chat.id());
       Envelope leave = Envelope.leave(room);
       mallory.send(leave);
