@@ -320,7 +320,11 @@ public interface RoomStore extends AutoCloseable {
     }
   }
 
-  /** Renders a chat's frame once its seq and epoch are known. */
+  /**
+   * Renders a chat's frame once its seq and epoch are known. A store may call it more than once
+   * (a store that retries a transaction does), on its own threads: it must be a pure function of
+   * its arguments, and quick. If it throws, that append fails and nothing of it is stored.
+   */
   @FunctionalInterface
   interface FrameRenderer {
     String render(long seq, String epoch);

@@ -1,26 +1,31 @@
 package dev.tether.server.internal;
 
-import java.util.ArrayDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The bytes all rooms of a {@link MemoryRoomStore} may hold in history together: past the budget,
  * the oldest chats of the whole store are released first, whichever room they are in (so an idle
- * room loses its history to busy ones, and no room name an attacker makes up can pin memory
- * beyond the budget). The newest chat is always kept.
+ * room loses its history to busy ones, and no number of rooms holds more than the budget).
  *
- * <p>Thread-safe; guarded by this. Rooms call {@link #added} under their own lock (room, then
- * budget); the budget never takes a room's lock: it only {@linkplain HeldChat#release() releases}
- * chats, and each room drops released chats from its ring when it next touches it. Released
- * chats are oldest first in every room, because each room adds to the budget in seq order.
+ * <p>Thread-safe and lock-free, so that appends to different rooms do not wait for each other.
+ * Rooms call {@link #added} under their own lock; the budget takes no lock at all: it only
+ * {@linkplain HeldChat#release() releases} chats, and each room drops released chats from its
+ * ring when it next touches it. Released chats are the oldest of every room, because each room
+ * adds to the budget in seq order. The bound is exact once concurrent appends have returned.
  */
 final class HistoryBudget {
   private final long maxBytes;
   /** Every chat added, oldest first; may hold chats a room has released already. */
-  private final ArrayDeque<HeldChat> order = new ArrayDeque<>();
+  private final ConcurrentLinkedQueue<HeldChat> order = new ConcurrentLinkedQueue<>();
   /** Bytes of the chats not released. */
-  private long bytes;
-  /** About how many of {@link #order} are released already. */
-  private int stale;
+  private final AtomicLong bytes = new AtomicLong();
+  /** How many are in {@link #order}, and about how many of those are released already. */
+  private final AtomicInteger queued = new AtomicInteger();
+  private final AtomicInteger stale = new AtomicInteger();
+  private final AtomicBoolean compacting = new AtomicBoolean();
 
   HistoryBudget(long maxBytes) {
     if (maxBytes < 1) {
@@ -29,34 +34,55 @@ final class HistoryBudget {
     this.maxBytes = maxBytes;
   }
 
-  long maxBytes() {
-    return maxBytes;
-  }
-
   /** Bytes of the chats held now. */
-  synchronized long bytes() {
-    return bytes;
+  long bytes() {
+    return bytes.get();
   }
 
   /**
    * A room added {@code chat} and released {@code freedCount} chats of {@code freedBytes} itself;
-   * releases the store's oldest chats while over the budget.
+   * releases the store's oldest chats while over the budget (never {@code chat} itself).
    */
-  synchronized void added(HeldChat chat, long freedBytes, int freedCount) {
-    order.addLast(chat);
-    bytes += chat.bytes - freedBytes;
-    stale += freedCount;
-    while (bytes > maxBytes && order.size() > 1) {
-      HeldChat oldest = order.pollFirst();
+  void added(HeldChat chat, long freedBytes, int freedCount) {
+    order.add(chat);
+    queued.incrementAndGet();
+    if (freedCount > 0) {
+      stale.addAndGet(freedCount);
+    }
+    long now = bytes.addAndGet(chat.bytes - freedBytes);
+    while (now > maxBytes) {
+      HeldChat oldest = order.peek();
+      if (oldest == null || oldest == chat) {
+        break;
+      }
+      if (!order.remove(oldest)) {
+        continue; // another append took it
+      }
+      queued.decrementAndGet();
       if (oldest.release()) {
-        bytes -= oldest.bytes;
+        now = bytes.addAndGet(-oldest.bytes);
       } else {
-        stale--;
+        stale.decrementAndGet();
+        now = bytes.get();
       }
     }
-    if (stale > 1024 && stale > order.size() / 2) {
-      order.removeIf(c -> c.chat() == null);
-      stale = 0;
+    compactIfStale();
+  }
+
+  /**
+   * Drops released chats from {@link #order} once they are most of it, so that it stays bounded;
+   * O(n), once per n/2 released chats. The counters are only a trigger: they are set afresh here.
+   */
+  private void compactIfStale() {
+    int s = stale.get();
+    if (s > 1024 && s > queued.get() / 2 && compacting.compareAndSet(false, true)) {
+      try {
+        order.removeIf(c -> c.chat() == null);
+        stale.set(0);
+        queued.set(order.size());
+      } finally {
+        compacting.set(false);
+      }
     }
   }
 }

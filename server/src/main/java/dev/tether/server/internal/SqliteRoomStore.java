@@ -22,8 +22,8 @@ import java.util.function.LongSupplier;
  *
  * <p><b>Writes and dedup lookups</b> ({@link #append}, {@link #open}, {@link #accepted}) go through
  * one bounded queue to one writer thread ({@link SqliteWriter}), which groups them into shared
- * transactions, one savepoint per operation ({@link SqliteTransaction}); callbacks run after the
- * commit on a callback thread. A lookup is ordered behind every append queued before it, so a
+ * transactions ({@link SqliteTransaction}), an operation that fails taken out of its batch alone;
+ * callbacks run after the commit on a callback thread. A lookup is ordered behind every append queued before it, so a
  * chat resent while its original waits in the queue is found, not missed.
  *
  * <p><b>Reads</b> ({@link #state}, {@link #history}) run on a reader thread with their own

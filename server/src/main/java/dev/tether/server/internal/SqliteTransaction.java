@@ -15,9 +15,9 @@ import java.util.Optional;
 
 /**
  * The SQL of the {@link SqliteWriter}'s transactions: its connection, statements and cache of
- * room positions. Each operation runs in its own savepoint, so one that fails (a renderer that
- * throws, a constraint) is rolled back alone and the rest of the batch commits. Only touched on
- * the writer thread.
+ * room positions. An operation changes the writer's picture of its room only once all its SQL
+ * succeeded; if one throws, the writer rolls the whole transaction back ({@link #rollback}) and
+ * performs the batch again without it. Only touched on the writer thread.
  */
 final class SqliteTransaction {
   /** Rooms whose position the writer keeps in memory. */
@@ -50,9 +50,6 @@ final class SqliteTransaction {
   private final Connection db;
   private final int dedupCapacity;
   private final long dedupMaxAgeMillis;
-  private final PreparedStatement savepoint;
-  private final PreparedStatement release;
-  private final PreparedStatement rollbackTo;
   private final PreparedStatement selectRoom;
   private final PreparedStatement selectHeld;
   private final PreparedStatement insertRoom;
@@ -73,6 +70,8 @@ final class SqliteTransaction {
   /** Rooms changed in the current transaction. */
   private final Map<String, RoomMeta> dirty = new LinkedHashMap<>();
   private long nextN;
+  /** {@link #nextN} as of the last commit. */
+  private long committedN;
   private long prunedThrough;
   private long agePrunedAt;
 
@@ -80,9 +79,6 @@ final class SqliteTransaction {
     this.db = db;
     this.dedupCapacity = dedupCapacity;
     this.dedupMaxAgeMillis = dedupMaxAgeMillis;
-    savepoint = db.prepareStatement("SAVEPOINT op");
-    release = db.prepareStatement("RELEASE op");
-    rollbackTo = db.prepareStatement("ROLLBACK TO op");
     selectRoom = db.prepareStatement("SELECT epoch, last_seq FROM rooms WHERE name = ?");
     selectHeld = db.prepareStatement("SELECT MIN(seq), COALESCE(SUM(bytes), 0) FROM history WHERE room = ?");
     insertRoom = db.prepareStatement("INSERT INTO rooms (name, epoch, last_seq) VALUES (?, ?, ?)");
@@ -99,51 +95,16 @@ final class SqliteTransaction {
     try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT MAX(n), MIN(n) FROM dedup")) {
       rs.next();
       nextN = rs.getLong(1) + 1;
+      committedN = nextN;
       prunedThrough = Math.max(0, rs.getLong(2) - 1);
     }
     db.setAutoCommit(false);
   }
 
-  /** What an operation found; thrown SQL and runtime failures roll back that operation only. */
-  interface Work<T> {
-    T run() throws SQLException;
-  }
-
-  /**
-   * Runs {@code work} in its own savepoint: on an {@link SQLException} or {@link RuntimeException}
-   * only its changes are rolled back, and the exception is rethrown. An {@link Error} is left to
-   * the caller, which ends the whole transaction.
-   */
-  <T> T inSavepoint(Work<T> work) throws SQLException {
-    savepoint.execute();
-    try {
-      T result = work.run();
-      release.execute();
-      return result;
-    } catch (SQLException | RuntimeException e) {
-      try {
-        rollbackTo.execute();
-        release.execute();
-      } catch (SQLException rollback) {
-        e.addSuppressed(rollback);
-        throw rollback;
-      }
-      throw e;
-    }
-  }
-
   /** The room's state, creating it (with a new epoch) if it does not exist. */
   RoomState open(String room) throws SQLException {
-    Created created = new Created();
-    try {
-      return inSavepoint(() -> {
-        RoomMeta meta = meta(room, created);
-        return new RoomState(meta.epoch, meta.lastSeq);
-      });
-    } catch (SQLException | RuntimeException e) {
-      created.forget(room);
-      throw e;
-    }
+    RoomMeta meta = meta(room);
+    return new RoomState(meta.epoch, meta.lastSeq);
   }
 
   /** What (user, id) was given, seeing this transaction's own appends. */
@@ -159,47 +120,39 @@ final class SqliteTransaction {
 
   /** Appends one chat, or finds its original: the dedup check, seq, history row and dedup row. */
   Appended append(Draft d, long now) throws SQLException {
-    Created created = new Created();
-    try {
-      return inSavepoint(() -> {
-        Optional<Appended> prior = accepted(d.user(), d.id());
-        if (prior.isPresent()) {
-          return prior.get();
-        }
-        RoomMeta meta = meta(d.room(), created);
-        long seq = meta.lastSeq + 1;
-        String frame = d.frame(seq, meta.epoch);
-        long bytes = WireRules.utf8Length(frame);
-        insertHistory.setString(1, d.room());
-        insertHistory.setLong(2, seq);
-        insertHistory.setString(3, frame);
-        insertHistory.setLong(4, bytes);
-        insertHistory.executeUpdate();
-        insertDedup.setLong(1, nextN);
-        insertDedup.setString(2, d.user());
-        insertDedup.setString(3, d.id());
-        insertDedup.setString(4, d.room());
-        insertDedup.setString(5, meta.epoch);
-        insertDedup.setLong(6, seq);
-        insertDedup.setLong(7, d.ts());
-        insertDedup.setLong(8, now);
-        insertDedup.executeUpdate();
-        // Everything is written: only now does the writer's picture change.
-        nextN++;
-        meta.lastSeq = seq;
-        if (meta.firstSeq == 0) {
-          meta.firstSeq = seq;
-        }
-        meta.historyBytes += bytes;
-        meta.historyLimit = d.historyLimit();
-        meta.historyBytesLimit = d.historyBytes();
-        dirty.put(d.room(), meta);
-        return new Appended(meta.epoch, seq, d.ts(), false, frame);
-      });
-    } catch (SQLException | RuntimeException e) {
-      created.forget(d.room());
-      throw e;
+    Optional<Appended> prior = accepted(d.user(), d.id());
+    if (prior.isPresent()) {
+      return prior.get();
     }
+    RoomMeta meta = meta(d.room());
+    long seq = meta.lastSeq + 1;
+    String frame = d.frame(seq, meta.epoch);
+    long bytes = WireRules.utf8Length(frame);
+    insertHistory.setString(1, d.room());
+    insertHistory.setLong(2, seq);
+    insertHistory.setString(3, frame);
+    insertHistory.setLong(4, bytes);
+    insertHistory.executeUpdate();
+    insertDedup.setLong(1, nextN);
+    insertDedup.setString(2, d.user());
+    insertDedup.setString(3, d.id());
+    insertDedup.setString(4, d.room());
+    insertDedup.setString(5, meta.epoch);
+    insertDedup.setLong(6, seq);
+    insertDedup.setLong(7, d.ts());
+    insertDedup.setLong(8, now);
+    insertDedup.executeUpdate();
+    // Everything is written: only now does the writer's picture change.
+    nextN++;
+    meta.lastSeq = seq;
+    if (meta.firstSeq == 0) {
+      meta.firstSeq = seq;
+    }
+    meta.historyBytes += bytes;
+    meta.historyLimit = d.historyLimit();
+    meta.historyBytesLimit = d.historyBytes();
+    dirty.put(d.room(), meta);
+    return new Appended(meta.epoch, seq, d.ts(), false, frame);
   }
 
   /** Writes the changed rooms' positions, trims their history, prunes dedup, and commits. */
@@ -214,12 +167,14 @@ final class SqliteTransaction {
     pruneDedup(now);
     db.commit();
     dirty.clear();
+    committedN = nextN;
   }
 
   /** Rolls the transaction back and forgets what the writer knew of rooms. */
   void rollback() throws SQLException {
     cache.clear();
     dirty.clear();
+    nextN = committedN;
     db.rollback();
   }
 
@@ -227,19 +182,8 @@ final class SqliteTransaction {
     SqliteFile.closeQuietly(db);
   }
 
-  /** Rooms an operation inserted, to forget if its savepoint is rolled back. */
-  private final class Created {
-    private boolean inserted;
-
-    void forget(String room) {
-      if (inserted) {
-        cache.remove(room);
-      }
-    }
-  }
-
   /** The room's writer state, created (new epoch) if it does not exist. */
-  private RoomMeta meta(String room, Created created) throws SQLException {
+  private RoomMeta meta(String room) throws SQLException {
     RoomMeta meta = dirty.get(room);
     if (meta == null) {
       meta = cache.get(room);
@@ -265,7 +209,6 @@ final class SqliteTransaction {
       insertRoom.setString(2, meta.epoch);
       insertRoom.setLong(3, 0);
       insertRoom.executeUpdate();
-      created.inserted = true;
     }
     cache.put(room, meta);
     return meta;

@@ -7,7 +7,9 @@ import dev.tether.server.RoomStore.RoomState;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -22,15 +24,16 @@ import org.slf4j.LoggerFactory;
 /**
  * The one writer of a {@link SqliteRoomStore}: a bounded queue of operations (appends, opens and
  * dedup lookups) and the thread ({@code tether-sqlite-writer-N}) that takes everything queued (up
- * to {@value #MAX_BATCH} operations) and performs it in one transaction, each operation in its own
- * savepoint ({@link SqliteTransaction}), then commits once. Only after the commit are the batch's
+ * to {@value #MAX_BATCH} operations) and performs it in one transaction ({@link SqliteTransaction}),
+ * then commits once. Only after the commit are the batch's
  * results handed to the callback thread ({@code tether-sqlite-callback-N}), in order, while the
  * writer goes on with the next batch. So a chat is acked only once it is committed, callbacks of
  * one room come in seq order, a lookup sees every append queued before it, and under load
  * thousands of operations share one commit.
  *
- * <p><b>Failures.</b> An operation that throws fails alone. A commit that fails is rolled back
- * and fails its whole batch. A full queue (more than {@code maxOps} operations or
+ * <p><b>Failures.</b> An operation that throws fails alone: the transaction is rolled back and the
+ * rest of the batch performed again without it. A commit that fails is rolled back and fails its
+ * whole batch. A full queue (more than {@code maxOps} operations or
  * {@code maxBytes} of drafts waiting) fails the new operation at once with a
  * {@link RejectedExecutionException}. An {@link Error} on the writer thread (out of memory, a
  * broken native library) fails the store: the batch and everything queued fail, and every later
@@ -108,6 +111,11 @@ final class SqliteWriter implements Runnable {
     void fail(Throwable error) {
       callback.failed(error);
     }
+
+    @Override
+    public String toString() {
+      return "append of " + draft;
+    }
   }
 
   private static final class OpenOp extends Op {
@@ -132,6 +140,11 @@ final class SqliteWriter implements Runnable {
     @Override
     void fail(Throwable error) {
       result.completeExceptionally(error);
+    }
+
+    @Override
+    public String toString() {
+      return "open of " + room;
     }
   }
 
@@ -282,38 +295,54 @@ final class SqliteWriter implements Runnable {
     }
   }
 
+  /**
+   * Performs the batch in one transaction and commits it. An operation that throws is taken out:
+   * the transaction is rolled back and the rest performed again (failures are rare, so the common
+   * path pays nothing for them; renderers are pure, so running one twice is harmless).
+   */
   private void perform(List<Op> batch) {
-    List<Runnable> done = new ArrayList<>(batch.size());
     long now = millis.getAsLong();
-    try {
-      for (Op op : batch) {
-        done.add(perform(op, now));
-      }
-      tx.commit(now);
-      commits.incrementAndGet();
-    } catch (SQLException | RuntimeException e) {
-      log.warn("room store {}: committing {} operations failed; rolling them back", file, batch.size(), e);
-      try {
-        tx.rollback();
-      } catch (SQLException rollback) {
-        e.addSuppressed(rollback);
-      }
+    Map<Op, Throwable> failed = new IdentityHashMap<>();
+    Map<Op, Runnable> done = new IdentityHashMap<>();
+    while (true) {
       done.clear();
-      for (Op op : batch) {
-        done.add(() -> op.fail(e));
+      Op current = null;
+      try {
+        for (Op op : batch) {
+          if (!failed.containsKey(op)) {
+            current = op;
+            done.put(op, op.perform(tx, now));
+          }
+        }
+        current = null;
+        tx.commit(now);
+        commits.incrementAndGet();
+        break;
+      } catch (SQLException | RuntimeException e) {
+        try {
+          tx.rollback();
+        } catch (SQLException rollback) {
+          e.addSuppressed(rollback);
+        }
+        if (current == null) {
+          log.warn("room store {}: committing {} operations failed; rolled back", file, batch.size(), e);
+          done.clear();
+          for (Op op : batch) {
+            failed.putIfAbsent(op, e);
+          }
+          break;
+        }
+        log.warn("room store {}: {} failed; performing the rest of its batch again without it", file,
+            current, e);
+        failed.put(current, e);
       }
     }
-    deliver(done);
-  }
-
-  /** One operation; a failure of its own fails it alone. */
-  private Runnable perform(Op op, long now) {
-    try {
-      return op.perform(tx, now);
-    } catch (SQLException | RuntimeException e) {
-      log.warn("room store {}: {} failed; the others of its batch go on", file, op.getClass().getSimpleName(), e);
-      return () -> op.fail(e);
+    List<Runnable> results = new ArrayList<>(batch.size());
+    for (Op op : batch) {
+      Throwable error = failed.get(op);
+      results.add(error != null ? () -> op.fail(error) : done.get(op));
     }
+    deliver(results);
   }
 
   /** The writer thread cannot go on: fail the batch, everything queued, and all that comes. */
