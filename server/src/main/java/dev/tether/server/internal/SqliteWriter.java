@@ -11,7 +11,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -54,7 +53,7 @@ final class SqliteWriter implements Runnable {
   private final LongSupplier millis;
   private final int maxOps;
   private final long maxBytes;
-  private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+  private final LinkedBlockingQueue<SqliteOps.Op> queue = new LinkedBlockingQueue<>();
   private final AtomicLong commits = new AtomicLong();
   /** Guarded by this. */
   private int queuedOps;
@@ -75,125 +74,8 @@ final class SqliteWriter implements Runnable {
     this.maxBytes = maxBytes;
   }
 
-  // ---- operations
-
-  private abstract static sealed class Op permits AppendOp, OpenOp, LookupOp, CloseOp {
-    /** What the op holds while it waits, about. */
-    abstract long bytes();
-
-    /** Runs in the transaction; returns what to complete after the commit. */
-    abstract Runnable perform(SqliteTransaction tx, long now) throws SQLException;
-
-    abstract void fail(Throwable error);
-  }
-
-  private static final class AppendOp extends Op {
-    final Draft draft;
-    final AppendCallback callback;
-
-    AppendOp(Draft draft, AppendCallback callback) {
-      this.draft = draft;
-      this.callback = callback;
-    }
-
-    @Override
-    long bytes() {
-      return draft.size() + draft.room().length() + draft.user().length() + draft.id().length() + 64;
-    }
-
-    @Override
-    Runnable perform(SqliteTransaction tx, long now) throws SQLException {
-      Appended result = tx.append(draft, now);
-      return () -> callback.appended(result);
-    }
-
-    @Override
-    void fail(Throwable error) {
-      callback.failed(error);
-    }
-
-    @Override
-    public String toString() {
-      return "append of " + draft;
-    }
-  }
-
-  private static final class OpenOp extends Op {
-    final String room;
-    final CompletableFuture<RoomState> result = new CompletableFuture<>();
-
-    OpenOp(String room) {
-      this.room = room;
-    }
-
-    @Override
-    long bytes() {
-      return room.length() + 64;
-    }
-
-    @Override
-    Runnable perform(SqliteTransaction tx, long now) throws SQLException {
-      RoomState state = tx.open(room);
-      return () -> result.complete(state);
-    }
-
-    @Override
-    void fail(Throwable error) {
-      result.completeExceptionally(error);
-    }
-
-    @Override
-    public String toString() {
-      return "open of " + room;
-    }
-  }
-
-  private static final class LookupOp extends Op {
-    final String user;
-    final String id;
-    final CompletableFuture<Optional<Appended>> result = new CompletableFuture<>();
-
-    LookupOp(String user, String id) {
-      this.user = user;
-      this.id = id;
-    }
-
-    @Override
-    long bytes() {
-      return user.length() + id.length() + 64;
-    }
-
-    @Override
-    Runnable perform(SqliteTransaction tx, long now) throws SQLException {
-      Optional<Appended> found = tx.accepted(user, id);
-      return () -> result.complete(found);
-    }
-
-    @Override
-    void fail(Throwable error) {
-      result.completeExceptionally(error);
-    }
-  }
-
-  private static final class CloseOp extends Op {
-    @Override
-    long bytes() {
-      return 0;
-    }
-
-    @Override
-    Runnable perform(SqliteTransaction tx, long now) {
-      return () -> { };
-    }
-
-    @Override
-    void fail(Throwable error) {
-      // nobody waits on it
-    }
-  }
-
   void append(Draft draft, AppendCallback callback) {
-    AppendOp op = new AppendOp(draft, callback);
+    SqliteOps.AppendOp op = new SqliteOps.AppendOp(draft, callback);
     RuntimeException refused = submit(op);
     if (refused != null) {
       callback.failed(refused);
@@ -201,7 +83,7 @@ final class SqliteWriter implements Runnable {
   }
 
   CompletionStage<RoomState> open(String room) {
-    OpenOp op = new OpenOp(room);
+    SqliteOps.OpenOp op = new SqliteOps.OpenOp(room);
     RuntimeException refused = submit(op);
     if (refused != null) {
       op.result.completeExceptionally(refused);
@@ -211,7 +93,7 @@ final class SqliteWriter implements Runnable {
 
   /** What (user, id) was given, after every operation queued before this one. */
   CompletionStage<Optional<Appended>> accepted(String user, String id) {
-    LookupOp op = new LookupOp(user, id);
+    SqliteOps.LookupOp op = new SqliteOps.LookupOp(user, id);
     RuntimeException refused = submit(op);
     if (refused != null) {
       op.result.completeExceptionally(refused);
@@ -220,7 +102,7 @@ final class SqliteWriter implements Runnable {
   }
 
   /** Queues {@code op}; or returns why not. */
-  private synchronized RuntimeException submit(Op op) {
+  private synchronized RuntimeException submit(SqliteOps.Op op) {
     RuntimeException refused = refusal();
     if (refused != null) {
       return refused;
@@ -253,7 +135,7 @@ final class SqliteWriter implements Runnable {
     synchronized (this) {
       closed = true;
     }
-    queue.add(new CloseOp());
+    queue.add(new SqliteOps.CloseOp());
   }
 
   /** Transactions committed so far. */
@@ -265,13 +147,13 @@ final class SqliteWriter implements Runnable {
 
   @Override
   public void run() {
-    List<Op> batch = new ArrayList<>();
+    List<SqliteOps.Op> batch = new ArrayList<>();
     try {
       while (true) {
         batch.add(queue.take());
         queue.drainTo(batch, MAX_BATCH - 1);
         taken(batch);
-        boolean close = batch.stream().anyMatch(op -> op instanceof CloseOp);
+        boolean close = batch.stream().anyMatch(op -> op instanceof SqliteOps.CloseOp);
         perform(batch);
         batch.clear();
         if (close) {
@@ -288,8 +170,8 @@ final class SqliteWriter implements Runnable {
     }
   }
 
-  private synchronized void taken(List<Op> batch) {
-    for (Op op : batch) {
+  private synchronized void taken(List<SqliteOps.Op> batch) {
+    for (SqliteOps.Op op : batch) {
       queuedOps--;
       queuedBytes -= op.bytes();
     }
@@ -300,15 +182,15 @@ final class SqliteWriter implements Runnable {
    * the transaction is rolled back and the rest performed again (failures are rare, so the common
    * path pays nothing for them; renderers are pure, so running one twice is harmless).
    */
-  private void perform(List<Op> batch) {
+  private void perform(List<SqliteOps.Op> batch) {
     long now = millis.getAsLong();
-    Map<Op, Throwable> failed = new IdentityHashMap<>();
-    Map<Op, Runnable> done = new IdentityHashMap<>();
+    Map<SqliteOps.Op, Throwable> failed = new IdentityHashMap<>();
+    Map<SqliteOps.Op, Runnable> done = new IdentityHashMap<>();
     while (true) {
       done.clear();
-      Op current = null;
+      SqliteOps.Op current = null;
       try {
-        for (Op op : batch) {
+        for (SqliteOps.Op op : batch) {
           if (!failed.containsKey(op)) {
             current = op;
             done.put(op, op.perform(tx, now));
@@ -327,7 +209,7 @@ final class SqliteWriter implements Runnable {
         if (current == null) {
           log.warn("room store {}: committing {} operations failed; rolled back", file, batch.size(), e);
           done.clear();
-          for (Op op : batch) {
+          for (SqliteOps.Op op : batch) {
             failed.putIfAbsent(op, e);
           }
           break;
@@ -338,7 +220,7 @@ final class SqliteWriter implements Runnable {
       }
     }
     List<Runnable> results = new ArrayList<>(batch.size());
-    for (Op op : batch) {
+    for (SqliteOps.Op op : batch) {
       Throwable error = failed.get(op);
       results.add(error != null ? () -> op.fail(error) : done.get(op));
     }
@@ -346,9 +228,9 @@ final class SqliteWriter implements Runnable {
   }
 
   /** The writer thread cannot go on: fail the batch, everything queued, and all that comes. */
-  private void die(Throwable cause, List<Op> batch) {
+  private void die(Throwable cause, List<SqliteOps.Op> batch) {
     log.error("room store {}: its writer failed; every operation fails from now on", file, cause);
-    List<Op> lost = new ArrayList<>(batch);
+    List<SqliteOps.Op> lost = new ArrayList<>(batch);
     synchronized (this) {
       failure = cause;
       queue.drainTo(lost);
@@ -357,7 +239,7 @@ final class SqliteWriter implements Runnable {
     }
     IllegalStateException error = new IllegalStateException("room store " + file + " failed: " + cause, cause);
     List<Runnable> done = new ArrayList<>(lost.size());
-    for (Op op : lost) {
+    for (SqliteOps.Op op : lost) {
       done.add(() -> op.fail(error));
     }
     deliver(done);
