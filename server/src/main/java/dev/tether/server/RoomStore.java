@@ -79,8 +79,8 @@ public interface RoomStore extends AutoCloseable {
    * 7 days old.
    *
    * <p>One server per file: the store holds an exclusive lock on {@code FILE.lock} while it is
-   * open. At most 16,384 operations or 64 MiB of chats wait for the writer (a stalled disk);
-   * beyond that an append fails at once with a
+   * open. At most 16,384 operations, and 64 MiB of drafts by their {@link Draft#size()}, wait for
+   * the writer (a stalled disk); beyond that an append fails at once with a
    * {@link java.util.concurrent.RejectedExecutionException} instead of queueing without bound. If
    * the writer thread dies (an {@link Error}), everything queued fails, and so does every later
    * operation. An operation that fails (a renderer that throws) fails alone; the others of its
