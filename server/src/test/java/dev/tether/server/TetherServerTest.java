@@ -133,6 +133,29 @@ class TetherServerTest {
     assertThat(bob.nextText()).isEqualTo("hi");
   }
 
+  /**
+   * Grizzly closes its listening channel on a selector thread it may interrupt first: the port
+   * then stayed bound after close(), in 7 to 31 of 300 stops here (and closingARunningServer...
+   * failed once in five full builds). A port is released each time now.
+   */
+  @Test
+  void aListenerThatStopsReleasesItsPortEveryTime() throws Exception {
+    TetherServer s = server(TetherServer.builder());
+    for (int i = 0; i < 100; i++) {
+      TetherServer.Running running = s.listen("127.0.0.1", 0);
+      try (Socket client = new Socket("127.0.0.1", running.port())) {
+        assertThat(client.isConnected()).isTrue();
+      }
+      running.close();
+      try (ServerSocket again = new ServerSocket()) {
+        // Binding, not connecting: a connect to a free ephemeral port can meet itself.
+        again.bind(new InetSocketAddress("127.0.0.1", running.port()));
+      } catch (IOException stillBound) {
+        throw new AssertionError("port " + running.port() + " still bound after close, stop " + i, stillBound);
+      }
+    }
+  }
+
   @Test
   void closingTheServerSays1001AndClosesItsStore() throws Exception {
     RoomStore store = RoomStore.inMemory();

@@ -61,6 +61,8 @@ public final class GrizzlyHost extends TyrusServerContainer {
   private HttpServer server;
   /** Guarded by this. */
   private NetworkListener listener;
+  /** The listener's transport's selectors; guarded by this. */
+  private GrizzlySelectors selectors;
   /** Guarded by this. */
   private String contextPath = "/";
 
@@ -146,6 +148,8 @@ public final class GrizzlyHost extends TyrusServerContainer {
     }
     server.addListener(listener);
     TCPNIOTransport transport = listener.getTransport();
+    selectors = new GrizzlySelectors(transport);
+    transport.setNIOChannelDistributor(selectors);
     transport.setIOStrategy(WorkerThreadIOStrategy.getInstance());
     int cores = Runtime.getRuntime().availableProcessors();
     transport.setWorkerThreadPoolConfig(ThreadPoolConfig.defaultConfig().copy()
@@ -161,9 +165,15 @@ public final class GrizzlyHost extends TyrusServerContainer {
     try {
       server.start();
     } catch (IOException | RuntimeException e) {
-      server.shutdownNow();
+      shutdownNow();
       throw e;
     }
+  }
+
+  /** Requires the monitor. */
+  private void shutdownNow() {
+    HttpServer s = server;
+    selectors.shutdownAndRelease(s::shutdownNow);
   }
 
   @Override
@@ -224,11 +234,15 @@ public final class GrizzlyHost extends TyrusServerContainer {
     };
   }
 
+  /**
+   * Stops listening and ends the threads; the port and every connection's socket are released
+   * when this returns (see {@link GrizzlySelectors}).
+   */
   @Override
   public synchronized void stop() {
     super.stop();
     if (server != null) {
-      server.shutdownNow();
+      shutdownNow();
     }
   }
 }
