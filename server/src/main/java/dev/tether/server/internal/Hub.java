@@ -379,7 +379,9 @@ public final class Hub {
     } else {
       String user = peer.user();
       long ts = config.clock().millis();
+      // Sized by the text's chars (a cheap bound of its frame's share of the store's write queue).
       RoomStore.Draft draft = new RoomStore.Draft(chat.room(), user, chat.id(), ts, config.historyPerRoom(),
+          config.historyBytesPerRoom(), chat.text().length(),
           (seq, epoch) -> CODEC.encode(chat.accepted(user, seq, ts, epoch)));
       store.append(draft, new RoomStore.AppendCallback() {
         @Override
