@@ -3,8 +3,9 @@
 // permessage-deflate (as ws does by default), sends messages of many sizes to an echo endpoint,
 // text and binary, whole and in 3 fragments, and checks every echo.
 // Usage: node client.js ws://127.0.0.1:PORT/im?user=node
-// Prints "OPEN accepted=..", a line per mismatch, then "RESULT passed=N failed=M" and exits 0 if
-// all passed. Env: SIZES=comma separated sizes.
+// Prints "OPEN accepted=.." (the server's Sec-WebSocket-Extensions), a line per mismatch, then
+// "RESULT passed=N failed=M" and exits 0 if all passed. Env: SIZES=comma separated sizes;
+// DEFLATE=0 offers no permessage-deflate; SERVER_MAX_WINDOW_BITS=n offers that window.
 const WebSocket = require('ws');
 
 const sizes = process.env.SIZES ? process.env.SIZES.split(',').map(Number)
@@ -20,7 +21,13 @@ for (const n of sizes) {
   }
 }
 
-const ws = new WebSocket(process.argv[2], { perMessageDeflate: { threshold: 0 }, maxPayload: 16 << 20 });
+const deflate = process.env.DEFLATE === '0' ? false : { threshold: 0 };
+if (deflate && process.env.SERVER_MAX_WINDOW_BITS) {
+  deflate.serverMaxWindowBits = Number(process.env.SERVER_MAX_WINDOW_BITS);
+}
+const ws = new WebSocket(process.argv[2], { perMessageDeflate: deflate, maxPayload: 16 << 20 });
+let answer = '';
+ws.on('upgrade', (res) => { answer = res.headers['sec-websocket-extensions'] || ''; });
 let i = 0;
 let passed = 0;
 let failed = 0;
@@ -47,7 +54,7 @@ function next() {
 }
 
 ws.on('open', () => {
-  console.log(`OPEN accepted="${ws.extensions}"`);
+  console.log(`OPEN accepted="${answer}"`);
   next();
 });
 ws.on('message', (data, isBinary) => {

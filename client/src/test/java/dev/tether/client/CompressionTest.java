@@ -2,13 +2,17 @@ package dev.tether.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tether.api.Envelope;
 import dev.tether.client.RecordingDelegate.Binary;
+import dev.tether.client.RecordingDelegate.Env;
 import dev.tether.client.RecordingDelegate.Open;
 import dev.tether.client.RecordingDelegate.Text;
 import dev.tether.stub.FaultProxy;
+import dev.tether.stub.StubServer;
 import jakarta.websocket.WebSocketContainer;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -141,7 +145,56 @@ class CompressionTest {
     }
   }
 
-  static String utf8(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
+  /** Chats between two compressing clients through a TetherServer, acked and fanned out; returns bytes both ways. */
+  private static long chatThroughTheServer(StubServer server, boolean compression) throws Exception {
+    try (FaultProxy proxy = FaultProxy.start(server.uri())) {
+      RecordingDelegate alice = new RecordingDelegate();
+      RecordingDelegate bob = new RecordingDelegate();
+      TetherClient a = TetherClient.builder(URI.create(proxy.uri() + "?user=alice")).compression(compression)
+          .delegate(alice).build();
+      TetherClient b = TetherClient.builder(URI.create(proxy.uri() + "?user=bob")).compression(compression)
+          .delegate(bob).build();
+      try {
+        a.open();
+        b.open();
+        alice.take(Open.class);
+        bob.take(Open.class);
+        String room = "lobby-" + compression;
+        a.send(Envelope.join(room)).get(10, TimeUnit.SECONDS);
+        b.send(Envelope.join(room)).get(10, TimeUnit.SECONDS);
+        SplittableRandom random = new SplittableRandom(5);
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+          String text = chatText(random, 200 + random.nextInt(1_800));
+          sent.add(text);
+          assertThat(a.send(Envelope.chat(room, text)).get(10, TimeUnit.SECONDS).seq()).isEqualTo(i + 1);
+        }
+        List<String> got = new ArrayList<>();
+        while (got.size() < sent.size()) {
+          Envelope e = bob.next(Env.class).envelope();
+          if (e.type() == Envelope.Type.CHAT) {
+            got.add(e.text());
+          }
+        }
+        assertThat(got).isEqualTo(sent);
+        for (String text : new String[] {"", "x", chatText(random, 500_000)}) {
+          a.send(text);
+          assertThat(alice.next(Text.class).text()).isEqualTo(text);
+        }
+        return proxy.bytesToServer() + proxy.bytesToClient();
+      } finally {
+        a.close();
+        b.close();
+      }
+    }
+  }
+
+  @Test
+  void withTetherServerChatsAckedAndFannedOutCostFewerBytes() throws Exception {
+    try (StubServer server = StubServer.start()) {
+      long compressed = chatThroughTheServer(server, true);
+      long plain = chatThroughTheServer(server, false);
+      assertThat(compressed).as("bytes compressed (%d) vs plain (%d)", compressed, plain).isLessThan(plain * 7 / 10);
+    }
   }
 }

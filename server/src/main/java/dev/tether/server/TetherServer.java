@@ -285,6 +285,7 @@ public final class TetherServer implements AutoCloseable {
     private long memberQueueBytes = DEFAULT_MEMBER_QUEUE_BYTES;
     private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private boolean compression = true;
     /** Measures time for rate limits; a seam for tests on fake time. */
     private LongSupplier nanoTime = System::nanoTime;
 
@@ -458,6 +459,21 @@ public final class TetherServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Whether to accept permessage-deflate (RFC 7692) from clients that offer it (browsers do;
+     * {@code TetherClient} does with {@code .compression(true)}); default true. With
+     * {@link TetherServer#listen} (Tyrus) Tether's own extension compresses every message on its
+     * own ({@code server_no_context_takeover; client_no_context_takeover}), so a connection holds
+     * no zlib state between messages; it costs CPU per message sent and received on such
+     * connections (see BENCHMARKS.md), and nothing on connections that did not ask. Inside Jetty
+     * or Tomcat the container's own permessage-deflate is used (with its defaults, which keep
+     * context per connection); false turns it off there too.
+     */
+    public Builder compression(boolean enabled) {
+      this.compression = enabled;
+      return this;
+    }
+
     /** A server with these settings. */
     public TetherServer build() {
       return build(Tap.NONE, true);
@@ -467,7 +483,7 @@ public final class TetherServer implements AutoCloseable {
       RoomStore s = store != null ? store : RoomStore.inMemory();
       HubConfig config = new HubConfig(s, historyPerRoom, historyBytesPerRoom, authenticator,
           new Limits(maxMessageSize, rateLimit, origins), memberQueueMessages, memberQueueBytes,
-          maxConnections, handshakeTimeout, CLOSE_TIMEOUT, tap, Clock.systemUTC(), nanoTime);
+          maxConnections, handshakeTimeout, CLOSE_TIMEOUT, tap, Clock.systemUTC(), nanoTime, compression);
       if (authenticator == null && warnIfAnonymous) {
         log.warn("Tether server without an authenticator: identities are not authenticated"
             + " (the 'user' query parameter is trusted); set one with TetherServer.builder().authenticator(..)");
@@ -484,6 +500,7 @@ public final class TetherServer implements AutoCloseable {
           + ", allowedOrigins=" + origins
           + ", memberQueue=" + memberQueueMessages + "/" + memberQueueBytes + " bytes"
           + ", handshakeTimeout=" + handshakeTimeout + ", maxConnections=" + maxConnections
+          + ", compression=" + compression
           + (authenticator == null ? ", no authenticator" : "") + "}";
     }
   }
