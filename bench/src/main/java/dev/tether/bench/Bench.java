@@ -16,8 +16,9 @@ import java.util.Locale;
  * Runs every workload, each in a child JVM against a {@code StubServer} in another JVM, and writes
  * {@code BENCHMARKS.md} and {@code bench/results/results.csv} under the current directory (the repo
  * root). Usage: {@code java -jar bench/target/tether-bench.jar [workload...]}, workloads
- * {@code throughput latency connections storm outbox server} (default: all; {@code server} alone
- * replaces only its own section of BENCHMARKS.md and its rows of the CSV). Timings are system properties
+ * {@code throughput latency connections storm outbox server deflate} (default: all; {@code server}
+ * alone replaces only its own section of BENCHMARKS.md and its rows of the CSV, {@code deflate}
+ * alone only its section, from {@link DeflateBench}, and {@code bench/results/deflate.csv}). Timings are system properties
  * ({@code -Dbench.runs=5}, ...) so a quick smoke run can shorten them.
  */
 public final class Bench {
@@ -36,7 +37,8 @@ public final class Bench {
   static final int SERVER_IDLE_N = Integer.getInteger("bench.serverIdleN", 5000);
   static final String SERVER_LOAD = System.getProperty("bench.serverLoad", "8x32");
 
-  static final List<String> ALL = List.of("throughput", "latency", "connections", "storm", "outbox", "server");
+  static final List<String> ALL = List.of("throughput", "latency", "connections", "storm", "outbox", "server",
+      "deflate");
 
   private final List<String[]> rows = new ArrayList<>();
   private final Path root = Path.of(System.getProperty("bench.out", "."));
@@ -95,12 +97,20 @@ public final class Bench {
       child(false, "-Xmx1g", "server", "sqlite", SERVER_LOAD);
       child(false, "-Xmx2g", "server", "idle-memory", Integer.toString(SERVER_IDLE_N));
     }
+    // permessage-deflate: its own section, spliced into BENCHMARKS.md (DeflateBench).
+    String deflate = workloads.contains("deflate") ? DeflateBench.run(root) : null;
     double minutes = (System.nanoTime() - started) / 60e9;
     rows.add(new String[] {"meta", "bench", "-", "0", "wall_minutes",
         String.format(Locale.ROOT, "%.3f", minutes)});
     rows.add(new String[] {"meta", "bench", "-", "0", "finished_epoch_s",
         System.currentTimeMillis() / 1000 + ".000"});
     Path md = root.resolve("BENCHMARKS.md");
+    if (workloads.equals(List.of("deflate")) && Files.exists(md)) {
+      Files.writeString(md, DeflateBench.splice(Files.readString(md), deflate));
+      System.err.printf("done in %.1f min: BENCHMARKS.md (compression section), bench/results/deflate.csv%n", minutes);
+      return;
+    }
+    String keptDeflate = deflate != null || !Files.exists(md) ? deflate : DeflateBench.section(Files.readString(md));
     if (workloads.equals(List.of("server")) && Files.exists(md)) {
       // Only the server workload: splice its section into BENCHMARKS.md and its rows into the CSV,
       // leaving every other section and row as the last full run wrote them.
@@ -111,7 +121,8 @@ public final class Bench {
       return;
     }
     writeCsv();
-    Files.writeString(md, new Report(rows, workloads, minutes, root, Instant.now()).markdown());
+    String markdown = new Report(rows, workloads, minutes, root, Instant.now()).markdown();
+    Files.writeString(md, keptDeflate == null ? markdown : DeflateBench.splice(markdown, keptDeflate));
     System.err.printf("done in %.1f min: BENCHMARKS.md, bench/results/results.csv%n", minutes);
   }
 

@@ -198,11 +198,14 @@ class PerMessageDeflateTest {
     PerMessageDeflate client = PerMessageDeflate.client(MAX);
     ExtensionContext c = context();
     client.onHandshakeResponse(c, List.of());
-    byte[] small = "{\"type\":\"ack\"}".getBytes(StandardCharsets.UTF_8);
+    byte[] small = "a".repeat(PerMessageDeflate.DEFAULT_THRESHOLD - 1).getBytes(StandardCharsets.UTF_8);
     Frame f = frame(TEXT, small, true);
     Frame out = client.processOutgoing(c, f);
     assertThat(out.isRsv1()).isFalse();
     assertThat(out.getPayloadData()).isEqualTo(small);
+    Frame atThreshold = client.processOutgoing(c, frame(TEXT, "a".repeat(128).getBytes(StandardCharsets.UTF_8), true));
+    assertThat(atThreshold.isRsv1()).isTrue();
+    assertThat(atThreshold.getPayloadLength()).isLessThan(20);
     Frame ping = Frame.builder().opcode((byte) 9).fin(true).payloadData(new byte[] {1, 2}).build();
     assertThat(client.processOutgoing(c, ping)).isSameAs(ping);
     // ...and an uncompressed message from the peer passes untouched, as does one before negotiation.
