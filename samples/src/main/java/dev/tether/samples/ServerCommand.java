@@ -13,12 +13,18 @@ import picocli.CommandLine.Spec;
 
 /**
  * Runs a {@link TetherServer} until the process is stopped: prints {@code listening ws://HOST:PORT/im}
- * once it accepts connections; on Ctrl-C (or SIGTERM) it closes every connection with 1001 and
- * closes its store.
+ * once it accepts connections, then {@code web chat http://HOST:PORT/}: the same port serves a
+ * single-page web chat ({@code web/} beside this class: plain HTML and JavaScript speaking
+ * PROTOCOL.md) through {@link TetherServer.Builder#staticResources}. On Ctrl-C (or SIGTERM) it
+ * closes every connection with 1001 and closes its store.
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
-    description = "Run the Tether IM server until Ctrl-C (connections are then closed with 1001).")
+    description = {"Run the Tether IM server until Ctrl-C (connections are then closed with 1001).",
+        "The same port serves a web chat at http://HOST:PORT/."})
 final class ServerCommand implements Callable<Integer> {
+  /** The web chat's folder on the class path. */
+  static final String WEB = "dev/tether/samples/web/";
+
   @Option(names = "--host", defaultValue = "127.0.0.1",
       description = "Address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
   String host;
@@ -37,7 +43,9 @@ final class ServerCommand implements Callable<Integer> {
     if (port < 0 || port > 65535) {
       throw new ParameterException(spec.commandLine(), "--port must be in [0, 65535]: " + port);
     }
-    TetherServer server = TetherServer.builder().store(roomStore()).build();
+    TetherServer server = TetherServer.builder().store(roomStore())
+        .staticResources(ServerCommand.class.getClassLoader(), WEB)
+        .build();
     TetherServer.Running running = server.listen(host, port);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -45,6 +53,8 @@ final class ServerCommand implements Callable<Integer> {
       stopped.countDown();
     }, "tether-samples-shutdown"));
     System.out.println("listening " + running.uri());
+    String h = running.uri().getHost();
+    System.out.println("web chat http://" + h + ":" + running.port() + "/");
     System.out.flush();
     stopped.await();
     return 0;
