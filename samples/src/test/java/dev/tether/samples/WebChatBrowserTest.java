@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -145,10 +146,7 @@ class WebChatBrowserTest {
     }
     await(page, "every message on the page, its own acked",
         "return tetherChat.delivered().length >= " + total + " && tetherChat.outbox().length === 0");
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (javaGot.size() < total && System.nanoTime() < deadline) {
-      TimeUnit.MILLISECONDS.sleep(20); // polling a recorder; every outcome is asserted below
-    }
+    Awaitility.await("every message at the Java client").atMost(WAIT).until(() -> javaGot.size() >= total);
     screenshot(page, "web-chat.png");
 
     List<String> pageSeen = delivered(page);
