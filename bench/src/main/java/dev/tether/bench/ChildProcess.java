@@ -64,7 +64,8 @@ final class ChildProcess implements AutoCloseable {
     }
     int n = ++incarnation;
     List<String> command = List.of(ServerProcess.javaBinary(), "-Xmx128m", "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+        "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
         "-Dorg.slf4j.simpleLogger.showDateTime=true", "-cp", ServerProcess.classPath(),
         SoakChild.class.getName(), uri.toString(), user, room, dir.toString(), Double.toString(rate));
     Process p;

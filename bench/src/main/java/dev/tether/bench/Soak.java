@@ -56,6 +56,10 @@ final class Soak {
 
   private int run() throws Exception {
     Files.createDirectories(work.resolve("server"));
+    // The clients' log (reconnects, ack timeouts) goes to the work directory, not the console.
+    System.setProperty("org.slf4j.simpleLogger.logFile", work.resolve("soak.log").toString());
+    System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+    System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
     List<FaultKind> kinds = o.kinds();
     long runMillis = (long) (o.minutes * 60_000);
     List<FaultPlan.Planned> plan = FaultPlan.plan(o.seed, o.quietStartSeconds * 1000L, runMillis,

@@ -77,7 +77,8 @@ final class SoakServerProcess implements AutoCloseable {
   private void launch() {
     int n = ++incarnation;
     List<String> command = List.of(ServerProcess.javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.showDateTime=true",
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-Dorg.slf4j.simpleLogger.showDateTime=true",
+        "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
         "-cp", ServerProcess.classPath(), SoakServer.class.getName(), Integer.toString(port), db.toString());
     Process p;
     try {
