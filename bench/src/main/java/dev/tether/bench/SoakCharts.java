@@ -70,8 +70,11 @@ final class SoakCharts {
     ms.setNumberFormatOverride(new java.text.DecimalFormat("#,##0.#"));
     plot.add(panel(samples, ms, new String[] {"p50", "p99"},
         SoakSampler.Sample::p50Ms, SoakSampler.Sample::p99Ms), 2);
-    plot.add(panel(samples, new NumberAxis("msgs/s"), new String[] {"delivered", "sent (accepted)"},
-        s -> s.deliveredPerS(), s -> s.sentPerS()), 2);
+    double[] mean = movingMean(samples, 10);
+    plot.add(panel(samples, new NumberAxis("msgs/s"),
+        new String[] {"delivered, per second", "delivered, 10 s mean", "sent (accepted)"},
+        new Color[] {new Color(0x9ecae1), new Color(0x08519c), SERIES[1]},
+        column(samples, s -> s.deliveredPerS()), mean, column(samples, s -> s.sentPerS())), 2);
     plot.add(panel(samples, new NumberAxis("count"), new String[] {"server connections", "outbox depth"},
         SoakSampler.Sample::serverConnections, s -> s.outbox()), 1);
     double drainAt = samples.stream().filter(s -> s.phase().equals("drain")).mapToDouble(s -> s.t() / 60)
@@ -111,19 +114,32 @@ final class SoakCharts {
   @SafeVarargs
   private static XYPlot panel(List<SoakSampler.Sample> samples, ValueAxis axis, String[] names,
       ToDoubleFunction<SoakSampler.Sample>... values) {
+    double[][] columns = new double[values.length][];
+    for (int i = 0; i < values.length; i++) {
+      columns[i] = column(samples, values[i]);
+    }
+    return panel(samples, axis, names, SERIES, columns);
+  }
+
+  private static double[] column(List<SoakSampler.Sample> samples, ToDoubleFunction<SoakSampler.Sample> f) {
+    return samples.stream().mapToDouble(f).toArray();
+  }
+
+  private static XYPlot panel(List<SoakSampler.Sample> samples, ValueAxis axis, String[] names, Color[] colours,
+      double[]... values) {
     XYSeriesCollection data = new XYSeriesCollection();
     for (int i = 0; i < values.length; i++) {
       XYSeries series = new XYSeries(names[i], false, true);
-      for (SoakSampler.Sample s : samples) {
-        double v = values[i].applyAsDouble(s);
+      for (int j = 0; j < samples.size(); j++) {
+        double v = values[i][j];
         boolean usable = !Double.isNaN(v) && v >= 0 && !(axis instanceof LogAxis && v <= 0);
-        series.add(s.t() / 60, usable ? Double.valueOf(v) : null);
+        series.add(samples.get(j).t() / 60, usable ? Double.valueOf(v) : null);
       }
       data.addSeries(series);
     }
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
     for (int i = 0; i < values.length; i++) {
-      renderer.setSeriesPaint(i, SERIES[i % SERIES.length]);
+      renderer.setSeriesPaint(i, colours[i % colours.length]);
       renderer.setSeriesStroke(i, new BasicStroke(1.2f));
     }
     if (axis instanceof NumberAxis n) {
@@ -139,6 +155,20 @@ final class SoakCharts {
     plot.setDomainGridlinePaint(new Color(0xdddddd));
     plot.setRangeGridlinePaint(new Color(0xdddddd));
     return plot;
+  }
+
+  /** The mean of delivered msgs/s over the {@code window} seconds up to each sample. */
+  private static double[] movingMean(List<SoakSampler.Sample> samples, int window) {
+    double[] mean = new double[samples.size()];
+    double sum = 0;
+    for (int i = 0; i < samples.size(); i++) {
+      sum += samples.get(i).deliveredPerS();
+      if (i >= window) {
+        sum -= samples.get(i - window).deliveredPerS();
+      }
+      mean[i] = sum / Math.min(i + 1, window);
+    }
+    return mean;
   }
 
   private static List<String> kinds(SoakSampler.Sample s) {

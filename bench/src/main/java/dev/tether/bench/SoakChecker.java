@@ -279,9 +279,25 @@ final class SoakChecker {
         c.lostSilent++;
         example("lost silently", room + ": " + m.id + " (sent " + time(m.sentMicros)
             + (m.seq > 0 ? ", acked seq " + m.seq + " at " + time(m.ackMicros) : ", ack not logged")
-            + ") never delivered to " + p.user());
+            + ") never delivered to " + p.user() + acrossRestart(r, m.seq));
       }
     }
+  }
+
+  /**
+   * For a chat a restarted process never got: the incarnation boundary it fell into, as
+   * {@code "; its process was killed after delivering seq 897 and the next one began at seq 899"}.
+   */
+  private static String acrossRestart(ReceiverLog r, long seq) {
+    for (int i = 0; seq > 0 && i + 1 < r.incarnations.size(); i++) {
+      long last = r.incarnations.get(i).stream().mapToLong(Delivery::seq).max().orElse(0);
+      long next = r.incarnations.get(i + 1).stream().mapToLong(Delivery::seq).findFirst().orElse(Long.MAX_VALUE);
+      if (last < seq && seq < next) {
+        return "; incarnation " + (i + 1) + " of its process delivered up to seq " + last + " and was killed,"
+            + " incarnation " + (i + 2) + " began at seq " + next;
+      }
+    }
+    return "";
   }
 
   private void example(String kind, String text) {

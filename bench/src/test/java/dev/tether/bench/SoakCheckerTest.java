@@ -168,6 +168,20 @@ class SoakCheckerTest {
   }
 
   @Test
+  void aChatARestartedProcessSkippedIsASilentLossNamingTheRestart() throws IOException {
+    children.put("carol", true);
+    log("carol").add("K 1 " + tick());
+    cleanRoom();
+    deliveredToAll("alice-0", 1, "carol");
+    log("carol").add("K 2 " + tick()); // killed before bob-0 (seq 2) reached its delegate
+    deliveredToAll("alice-1", 3, "carol");
+    SoakChecker.Result r = check();
+    assertThat(r.total().lostSilent).isEqualTo(1);
+    assertThat(r.examples()).singleElement().asString().contains("bob-0", "never delivered to carol",
+        "incarnation 1 of its process delivered up to seq 1 and was killed, incarnation 2 began at seq 3");
+  }
+
+  @Test
   void aSeqBelowTheMembersPreviousOneIsOutOfSeqOrder() throws IOException {
     log("alice");
     log("bob");
