@@ -117,6 +117,7 @@ final class SoakChecker {
     long ackMicros = -1;
     boolean failed;
     boolean failedClosing;
+    String failure;
 
     Msg(String id, String sender) {
       this.id = id;
@@ -132,7 +133,7 @@ final class SoakChecker {
 
   private record Report(String room, long from, long to, long micros, int incarnation) {}
 
-  private static final int MAX_EXAMPLES = 12;
+  private static final int MAX_EXAMPLES = 6;
 
   private final List<Participant> participants;
   private final List<String> examples = new ArrayList<>();
@@ -170,6 +171,8 @@ final class SoakChecker {
         if (m.failedClosing) {
           c.notDrained++;
           example("not drained", room + ": " + m.id + " still waiting when the soak closed its sender");
+        } else {
+          example("failed", room + ": " + m.id + " (sent " + time(m.sentMicros) + "): " + m.failure);
         }
       }
     }
@@ -348,6 +351,10 @@ final class SoakChecker {
               if (m != null && m.ackMicros < 0) {
                 m.failed = true;
                 m.failedClosing = closing[0];
+                String reason = String.join(" ", java.util.Arrays.asList(f).subList(3, f.length));
+                if (m.failure == null || m.failure.equals("reported FAILED")) {
+                  m.failure = reason;
+                }
               }
             }
             case "Z" -> closing[0] = true;

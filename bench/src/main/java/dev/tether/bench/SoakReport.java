@@ -111,6 +111,12 @@ final class SoakReport {
         messages differ).
 
         """);
+    Path analysis = o.results.resolveSibling("ANALYSIS.md");
+    if (Files.exists(analysis)) {
+      md.append("What the runs found, and why: [").append(relative(o.summary.toAbsolutePath().getParent(),
+          analysis.toAbsolutePath().getParent())).append("ANALYSIS.md](").append(relative(
+          o.summary.toAbsolutePath().getParent(), analysis.toAbsolutePath().getParent())).append("ANALYSIS.md).\n\n");
+    }
     md.append("## Latest run: ").append(stamp).append("\n\n").append(body(chart, prefix));
     List<String> earlier = new ArrayList<>();
     if (Files.isDirectory(o.results)) {
@@ -138,8 +144,10 @@ final class SoakReport {
     row(md, "length", f("%.1f", runSeconds / 60) + " min of faults, then " + f("%.0f", drain.seconds())
         + " s to heal and drain (" + drain + ")");
     int local = o.clients - o.children;
-    row(md, "clients", o.clients + " in " + o.rooms + " rooms (" + o.clients / o.rooms + "–"
-        + (o.clients + o.rooms - 1) / o.rooms + " members each) on " + o.links + " links: " + o.children
+    int fewest = o.clients / o.rooms;
+    int most = (o.clients + o.rooms - 1) / o.rooms;
+    row(md, "clients", o.clients + " in " + o.rooms + " rooms (" + (fewest == most ? "" : fewest + "–") + most
+        + " members each) on " + o.links + " links: " + o.children
         + " in child JVMs on SQLite outboxes (killed by client-kill), " + o.durable
         + " in the soak JVM on SQLite outboxes, " + (local - o.durable) + " in the soak JVM with the in-memory outbox");
     row(md, "load offered", f("%.1f", o.rate) + " chats/s per client, " + f("%.0f", o.rate * o.clients)

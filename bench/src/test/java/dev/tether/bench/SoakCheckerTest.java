@@ -237,6 +237,8 @@ class SoakCheckerTest {
     assertThat(r.total().failed).isEqualTo(1);
     assertThat(r.total().lostSilent).isZero();
     assertThat(r.passed(true)).isTrue();
+    assertThat(r.examples()).singleElement().asString().startsWith("failed")
+        .contains("alice-2", "OutboxFullException: outbox full");
 
     log("bob").add("S 1 bob-1 " + tick());
     log("bob").add("Z " + tick());
