@@ -127,7 +127,8 @@ final class FaultScheduler {
     }
     fresh.add(e);
     String line = String.format(Locale.ROOT, "[%7.1f s] %s", e.atMillis() / 1000.0, e.what());
-    log.line(line);
+    // The event logs carry wall-clock times, this one time since the start; a VM's two clocks drift.
+    log.line(line + " (at " + SoakChecker.time(EventLog.nowMicros()) + " UTC)");
     if (!e.heal()) {
       out.println(line);
     }
