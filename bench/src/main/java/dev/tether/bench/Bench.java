@@ -18,8 +18,10 @@ import java.util.Locale;
  * root). Usage: {@code java -jar bench/target/tether-bench.jar [workload...]}, workloads
  * {@code throughput latency connections storm outbox server deflate} (default: all; {@code server}
  * alone replaces only its own section of BENCHMARKS.md and its rows of the CSV, {@code deflate}
- * alone only its section, from {@link DeflateBench}, and {@code bench/results/deflate.csv}). Timings are system properties
- * ({@code -Dbench.runs=5}, ...) so a quick smoke run can shorten them.
+ * alone only its section, from {@link DeflateBench}, and {@code bench/results/deflate.csv}). Timings
+ * are system properties ({@code -Dbench.runs=5}, ...) so a quick smoke run can shorten them.
+ * {@code tether-bench soak [options]} runs the chaos soak instead ({@link Soak}; {@code soak --help}
+ * lists its options).
  */
 public final class Bench {
   static final int RUNS = Integer.getInteger("bench.runs", 5);
@@ -44,6 +46,9 @@ public final class Bench {
   private final Path root = Path.of(System.getProperty("bench.out", "."));
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("soak")) {
+      System.exit(SoakOptions.main(Arrays.copyOfRange(args, 1, args.length)));
+    }
     if (args.length == 1 && args[0].equals("--report")) {
       new Bench().rerender();
       return;
@@ -51,7 +56,7 @@ public final class Bench {
     List<String> workloads = args.length == 0 ? ALL : Arrays.asList(args);
     for (String w : workloads) {
       if (!ALL.contains(w)) {
-        System.err.println("usage: tether-bench [" + String.join("|", ALL) + "]...");
+        System.err.println("usage: tether-bench [" + String.join("|", ALL) + "]...  or  tether-bench soak [--help]");
         System.exit(2);
       }
     }
