@@ -153,6 +153,35 @@ class ProxyTest {
     assertThat(auth.requests).hasSize(1);
   }
 
+  /**
+   * Credentials that worked are sent without a probe; when the proxy stops taking them, that
+   * attempt fails, the next one probes, asks the authenticator again, and ends for good when the
+   * proxy refuses what it gives.
+   */
+  @Test
+  void credentialsTheProxyStopsTakingEndTheClientAfterOneMoreProbe() {
+    server(false);
+    Tinyproxy first = Tinyproxy.withBasicAuth("alice", "s3cret");
+    int port = first.port();
+    RecordingAuthenticator auth = new RecordingAuthenticator("alice", "s3cret");
+    RecordingDelegate d = new RecordingDelegate();
+    TetherClient client = stub.client(builder(false, d).proxy(first.selector()).proxyAuthenticator(auth));
+    client.open();
+    d.take(Open.class);
+    awaitServerConnections(1);
+    first.close();
+    Tinyproxy second = stub.closeAfter(Tinyproxy.withBasicAuth("alice", "changed", port));
+    Failure failure = d.next(Failure.class);
+    while (!failure.error().getMessage().contains("not reconnecting")) {
+      failure = d.next(Failure.class);
+    }
+    assertThat(failure.error()).hasMessageContaining("proxy 127.0.0.1:" + port
+        + " refused the credentials for user 'alice'");
+    assertThat(client.readyState()).isEqualTo(ReadyState.CLOSED);
+    assertThat(auth.requests).as("asked again once the proxy refused").hasSize(2);
+    assertThat(second.connects(target())).as("CONNECTs in %s", second.log()).isPositive();
+  }
+
   @Test
   void anUnreachableProxyIsNamedToldToTheSelectorAndRetried() throws IOException {
     server(false);

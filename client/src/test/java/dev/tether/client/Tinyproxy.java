@@ -45,13 +45,24 @@ final class Tinyproxy implements AutoCloseable {
     return start(user, password);
   }
 
+  /** A proxy that wants {@code user}/{@code password}, on {@code port} (one a proxy of this test just left). */
+  static Tinyproxy withBasicAuth(String user, String password, int port) {
+    return start(user, password, port);
+  }
+
   private static Tinyproxy start(String user, String password) {
+    return start(user, password, 0);
+  }
+
+  private static Tinyproxy start(String user, String password, int fixedPort) {
     try {
       Path dir = Files.createDirectories(Path.of("target", "tinyproxy"));
       for (int attempt = 0; attempt < 5; attempt++) {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-          port = s.getLocalPort();
+        int port = fixedPort;
+        if (port == 0) {
+          try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+          }
         }
         Path conf = dir.resolve("tinyproxy-" + port + ".conf");
         // Timeout: how long an idle tunnel lives; longer than any test.

@@ -84,7 +84,8 @@ final class ProxyAccess {
       }
       String fresh = basic(credentials);
       if (fresh.equals(sent)) {
-        throw refused(route, answer, "refused the credentials");
+        passes.remove(route.proxy());
+        throw refused(route, answer, "refused the credentials for user '" + credentials.getUserName() + "'");
       }
       answer = probe(route, target, fresh);
       if (answer.status() == 407 || answer.status() == 401) {
