@@ -120,10 +120,13 @@ final class DeliveryTracker {
     return frames;
   }
 
-  /** A resume of {@code room} after {@code lastSeq}, registered; returns the encoded frame. */
+  /**
+   * A resume of {@code room} after {@code lastSeq} of the epoch the tracker knows for it,
+   * registered; returns the encoded frame.
+   */
   String resume(RoomTracker rooms, String room, long lastSeq) {
     assert Thread.holdsLock(lock);
-    Envelope resume = Envelope.resume(room, lastSeq);
+    Envelope resume = Envelope.resume(room, lastSeq, rooms.epoch(room));
     resumes.put(resume.id(), room);
     rooms.resumeSent(room, resume.id());
     return CODEC.encode(resume);

@@ -138,11 +138,11 @@ final class Inbound {
 
   private String acked(Connection c, Ack ack) {
     if (delivery.resumeAcked(ack) != null) {
-      return apply(c, rooms.resumed(ack.id()));
+      return apply(c, rooms.resumed(ack.id(), ack.seq(), ack.epoch()));
     }
     Envelope e = delivery.acked(ack);
     if (e != null && e.type() == Envelope.Type.JOIN) {
-      rooms.joined(e.room(), ack.seq());
+      return apply(c, rooms.joined(e.room(), ack.seq(), ack.epoch()));
     } else if (e != null && e.type() == Envelope.Type.LEAVE) {
       rooms.left(e.room());
     }
@@ -154,20 +154,29 @@ final class Inbound {
     if (ErrorReply.HISTORY_GAP.equals(error.code()) && error.room() != null) {
       return apply(c, rooms.gap(error.room(), error.first(), error.last()));
     }
+    if (ErrorReply.EPOCH_CHANGED.equals(error.code()) && error.room() != null) {
+      return apply(c, rooms.epochChanged(error.room(), error.id(), error.newEpoch()));
+    }
     if (!delivery.rejected(error)) {
       events.failure(new RejectedException(error));
     }
     return null;
   }
 
-  /** Delivers what a room step released and reports gaps; returns a resume to ask for, or null. */
+  /**
+   * Tells the app what a room step released, in order (gaps, resets, chats); returns a resume to
+   * ask for, or null.
+   */
   private String apply(Connection c, RoomTracker.Step step) {
     counters.duplicatesDropped += step.duplicates();
-    for (long[] gap : step.gaps()) {
-      events.gap(step.room(), gap[0], gap[1]);
-    }
-    for (Envelope e : step.deliver()) {
-      events.envelope(e);
+    for (RoomTracker.Event event : step.events()) {
+      if (event instanceof RoomTracker.Delivered d) {
+        events.envelope(d.chat());
+      } else if (event instanceof RoomTracker.Missed m) {
+        events.gap(step.room(), m.from(), m.to());
+      } else if (event instanceof RoomTracker.Reset r) {
+        events.reset(step.room(), r.lastSeqBefore());
+      }
     }
     store.saveRoomsLater(rooms);
     // A seq jump on a live connection: ask for what is missing.

@@ -85,9 +85,10 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
     this.sender = new Sender(lock, lifecycle, delivery, store, scheduler, outbound,
         config.target().maxMessageSize(), this::afterUnlock);
     Map<String, Long> restoredRooms = store.rooms();
+    Map<String, String> restoredEpochs = store.roomEpochs();
     List<Envelope> restored = store.pending();
     synchronized (lock) {
-      rooms.restore(restoredRooms);
+      rooms.restore(restoredRooms, restoredEpochs);
       restored.forEach(delivery::restore);
     }
   }
