@@ -144,7 +144,10 @@ public final class TetherClient implements TetherSocket {
   /**
    * As {@link #send(Envelope)}, but the future fails with a {@link dev.tether.api.TetherException}
    * if no ack arrives within {@code expiresAfter}: the envelope leaves the outbox and is not written
-   * again (one already written may still reach the server).
+   * on a later connection. Expiry says that no ack came in time, not that the server never got it:
+   * one already written may still reach the server, and on the same connection it is written again
+   * if the server asks for everything from an envelope before it (its sender-order counter must
+   * be; see PROTOCOL.md, "Sender order").
    *
    * @throws IllegalArgumentException if {@code expiresAfter} is not positive
    */
