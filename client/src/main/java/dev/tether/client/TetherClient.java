@@ -62,6 +62,24 @@ import java.util.random.RandomGenerator;
  *       on a new connection if the old one ended first. Rooms you joined are joined again first.
  * </ul>
  *
+ * <h2>Reliable delivery</h2>
+ * <ul>
+ *   <li><b>Each chat once, in order</b>: each room's chats reach {@code onEnvelope} in seq order,
+ *       each once; missed chats are replayed on resume, and what the server no longer has is
+ *       reported ({@link SocketDelegate#onGap}).
+ *   <li><b>Resets</b>: a server that lost a room's stream (an in-memory server restarted) is
+ *       noticed from the room's epoch and reported once with {@link SocketDelegate#onReset} before
+ *       the new stream is delivered; reload the room from your own records then.
+ *   <li><b>Sender order</b>: every envelope carries a per-connection counter, so the server takes
+ *       your envelopes in the order you sent them even through a link that loses messages; what it
+ *       refuses as out of order is written again, in order.
+ *   <li><b>Rate limits</b>: an envelope refused with {@code rate_limited} or {@code unavailable}
+ *       does not fail; it waits the server's {@code retry_after} in the outbox and is written again
+ *       in order, paced. Futures fail only for refusals for good ({@code RejectedException}),
+ *       expiry, a full outbox, {@link #close()} or giving up reconnecting.
+ * </ul>
+ * README.md ("Reliable delivery") and PROTOCOL.md have the details.
+ *
  * <h2>Threads and cost</h2>
  * No thread is created per client: connection attempts, timers and delegate callbacks use
  * {@linkplain TetherThreads shared daemon pools} named {@code tether-...}, and the default Tyrus
@@ -146,7 +164,10 @@ public final class TetherClient implements TetherSocket {
   /**
    * As {@link #send(Envelope)}, but the future fails with a {@link dev.tether.api.TetherException}
    * if no ack arrives within {@code expiresAfter}: the envelope leaves the outbox and is not written
-   * again (one already written may still reach the server).
+   * on a later connection. Expiry says that no ack came in time, not that the server never got it:
+   * one already written may still reach the server, and on the same connection it is written again
+   * if the server asks for everything from an envelope before it (its sender-order counter must
+   * be; see PROTOCOL.md, "Sender order").
    *
    * @throws IllegalArgumentException if {@code expiresAfter} is not positive
    */

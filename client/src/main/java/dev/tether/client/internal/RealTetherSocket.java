@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link DeliveryTracker}: the outbox, envelopes from send to ack, delivery states, ack timeout,
  *       expiry and resend order;
  *   <li>{@link Sender}: the user's sends; {@link Outbound}: writes, pings, close frames, aborts;
+ *   <li>{@link WriteFlow}: what is written on the open connection and in which order: sender-order
+ *       counters ({@link SenderOrder}), rewinds and waits after refusals, pacing;
  *   <li>{@link Inbound}: frames in, through the codec and room ordering, to callbacks;
  *   <li>{@link StoreSync}: the only caller of the {@code OutboxStore};
  *   <li>{@link Callbacks}: delegate callbacks, queued in order, run one at a time.
@@ -57,6 +59,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
   private final StoreSync store;
   private final DeliveryTracker delivery;
   private final Lifecycle lifecycle;
+  private final WriteFlow flow;
   private final Outbound outbound;
   private final Inbound inbound;
   private final Sender sender;
@@ -73,15 +76,17 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
         events, store, counters, scheduler, config.timeouts().ack(), this::maintenanceTick);
     this.lifecycle = new Lifecycle(lock, scheduler, config.timeouts(), config.retry().policy(),
         config.retry().random(), events, this, target);
-    this.outbound = new Outbound(lock, lifecycle, delivery, rooms, TetherThreads.io(), this::afterUnlock);
-    this.inbound = new Inbound(lock, lifecycle, delivery, rooms, store, events, counters, outbound,
+    this.flow = new WriteFlow(lock, lifecycle, delivery, rooms, scheduler, TetherThreads.io(), this::afterUnlock);
+    this.outbound = new Outbound(lock, lifecycle, flow, TetherThreads.io(), this::afterUnlock);
+    this.inbound = new Inbound(lock, lifecycle, delivery, rooms, store, events, counters, outbound, flow,
         config.target().maxMessageSize(), this::afterUnlock);
-    this.sender = new Sender(lock, lifecycle, delivery, store, scheduler, outbound,
+    this.sender = new Sender(lock, lifecycle, delivery, store, scheduler, outbound, flow,
         config.target().maxMessageSize(), this::afterUnlock);
     Map<String, Long> restoredRooms = store.rooms();
+    Map<String, String> restoredEpochs = store.roomEpochs();
     List<Envelope> restored = store.pending();
     synchronized (lock) {
-      rooms.restore(restoredRooms);
+      rooms.restore(restoredRooms, restoredEpochs);
       restored.forEach(delivery::restore);
     }
   }
@@ -323,6 +328,9 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
     synchronized (lock) {
       open = lifecycle.open();
       overdue = delivery.tick(open != null);
+      if (overdue == null && open != null) {
+        overdue = flow.overdue(open, config.timeouts().ack());
+      }
     }
     afterUnlock();
     if (overdue != null) {
