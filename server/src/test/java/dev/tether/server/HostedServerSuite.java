@@ -58,9 +58,14 @@ public abstract class HostedServerSuite {
     return true;
   }
 
-  /** A builder with the defaults this suite runs with; subclasses may pick another store. */
+  /** A new store of the kind this suite runs with; subclasses may pick another. */
+  protected RoomStore newStore() {
+    return RoomStore.inMemory();
+  }
+
+  /** A builder with the defaults this suite runs with, on a {@linkplain #newStore() new store}. */
   protected TetherServer.Builder settings() {
-    return TetherServer.builder();
+    return TetherServer.builder().store(newStore());
   }
 
   private TetherServer server;
@@ -407,6 +412,104 @@ public abstract class HostedServerSuite {
     assertThat(bobAcks).containsEntry(c4.id(), 4L);
     assertThat(bobAcks.get(resume.id())).isBetween(3L, 4L);
     bob.assertNothingWithin(Duration.ofMillis(200));
+  }
+
+  /**
+   * Guards review 11 finding 5: a join behind a leave that waited for a replay was taken at once by
+   * a new membership, which acked it ahead of the leave's turn with a seq behind the chats the
+   * replay then sent, and sent a chat of the room a second time. Requests for one room on one
+   * connection are performed in the order they came: the join waits until the leave is answered.
+   */
+  @Test
+  void aJoinBehindALeaveThatWaitsForAReplayIsPerformedAfterIt() throws Exception {
+    HeldReads store = new HeldReads(newStore());
+    start(TetherServer.builder().store(store));
+    WsClient alice = connect("alice");
+    String epoch = joinAck(alice, "lobby").epoch();
+    int history = 150; // more than one page: the replay reads the store twice
+    for (int i = 1; i <= history; i++) {
+      said(alice, "lobby", "m" + i);
+    }
+    store.hold(after -> after > 0); // the second page waits
+    WsClient bob = connect("bob");
+    Envelope resume = Envelope.resume("lobby", 0);
+    Envelope leave = Envelope.leave("lobby");
+    Envelope join = Envelope.join("lobby");
+    Envelope elsewhere = Envelope.chat("kitchen", "not a member there");
+    bob.send(resume);
+    bob.send(leave);
+    bob.send(join);
+    bob.send(elsewhere);
+    // The lookup for the last frame says the server has handled the three before it.
+    org.awaitility.Awaitility.await().atMost(WsClient.TIMEOUT)
+        .until(() -> store.lookups() == 1 && store.heldReads() == 1);
+    long during = said(alice, "lobby", "while bob's replay waits");
+    assertThat(during).isEqualTo(history + 1);
+    store.release();
+
+    List<Long> replayed = new ArrayList<>();
+    List<Wire> answers = new ArrayList<>();
+    while (answers.size() < 4) {
+      Wire w = bob.nextWire();
+      if (w instanceof Envelope e && answers.isEmpty()) {
+        replayed.add(e.seq());
+      } else {
+        answers.add(w);
+      }
+    }
+    assertThat(replayed).hasSize(history + 1).startsWith(1L, 2L).endsWith(during);
+    assertThat(answers).containsExactly(new Ack(resume.id(), during, epoch), new Ack(leave.id(), during, epoch),
+        new Ack(join.id(), during, epoch), new ErrorReply(elsewhere.id(), "not_member", "not a member of room 'kitchen': join it first"));
+    // Member again from the join's seq on: the next chat is the next frame, nothing is sent twice.
+    said(alice, "lobby", "after");
+    assertThat(chat(bob)).extracting(Envelope::seq, Envelope::text).containsExactly(during + 1, "after");
+  }
+
+  /**
+   * A chat sent after a join that waits behind a leave (see above) is a member's chat: accepted and
+   * acked in its turn, not refused {@code not_member}; the join that follows it in the answers
+   * covers it, so the sender is not sent its own chat again.
+   */
+  @Test
+  void aChatSentAfterAJoinThatWaitsBehindALeaveIsAccepted() throws Exception {
+    HeldReads store = new HeldReads(newStore());
+    start(TetherServer.builder().store(store));
+    WsClient alice = connect("alice");
+    String epoch = joinAck(alice, "lobby").epoch();
+    for (int i = 1; i <= 150; i++) {
+      said(alice, "lobby", "m" + i);
+    }
+    store.hold(after -> after > 0);
+    WsClient bob = connect("bob");
+    Envelope resume = Envelope.resume("lobby", 0);
+    Envelope leave = Envelope.leave("lobby");
+    Envelope join = Envelope.join("lobby");
+    Envelope mine = Envelope.chat("lobby", "sent right after the join");
+    Envelope elsewhere = Envelope.chat("kitchen", "not a member there");
+    for (Envelope e : List.of(resume, leave, join, mine, elsewhere)) {
+      bob.send(e);
+    }
+    org.awaitility.Awaitility.await().atMost(WsClient.TIMEOUT)
+        .until(() -> store.lookups() == 1 && store.heldReads() == 1);
+    assertThat(chat(alice)).extracting(Envelope::seq, Envelope::text).containsExactly(151L, mine.text());
+    store.release();
+
+    List<Wire> answers = new ArrayList<>();
+    long replayed = 0;
+    while (answers.size() < 5) {
+      Wire w = bob.nextWire();
+      if (w instanceof Envelope e && answers.isEmpty()) {
+        assertThat(e.seq()).isEqualTo(++replayed);
+      } else {
+        answers.add(w);
+      }
+    }
+    assertThat(replayed).isEqualTo(151);
+    assertThat(answers).containsExactly(new Ack(resume.id(), 151, epoch), new Ack(leave.id(), 151, epoch),
+        new Ack(join.id(), 151, epoch), new Ack(mine.id(), 151),
+        new ErrorReply(elsewhere.id(), "not_member", "not a member of room 'kitchen': join it first"));
+    said(alice, "lobby", "after");
+    assertThat(chat(bob)).extracting(Envelope::seq, Envelope::text).containsExactly(152L, "after");
   }
 
   // --- epochs ---

@@ -329,9 +329,7 @@ public final class Hub {
     } else if (wire instanceof Envelope envelope) {
       switch (envelope.type()) {
         case CHAT -> chat(peer, envelope, ids.n());
-        case JOIN -> join(peer, envelope);
-        case LEAVE -> leave(peer, envelope);
-        case RESUME -> resume(peer, envelope);
+        case JOIN, LEAVE, RESUME -> request(peer, envelope);
       }
     } else if (wire instanceof Ack ack) {
       peer.reply(unexpected(ack.id(), ack.wireType()));
@@ -363,7 +361,7 @@ public final class Hub {
 
   private void chat(Peer peer, Envelope chat, long n) {
     PendingAnswer answer = new PendingAnswer(peer);
-    if (peer.subscription(chat.room()) == null) {
+    if (!peer.isMember(chat.room())) {
       // Dedup comes before membership: a chat accepted before is acked again wherever it is sent.
       store.accepted(peer.user(), chat.id()).whenComplete((found, error) -> {
         if (error != null) {
@@ -421,27 +419,52 @@ public final class Hub {
     }
   }
 
-  private void join(Peer peer, Envelope join) {
+  /**
+   * A join, resume or leave from the connection's thread. While the connection's membership of the
+   * room is leaving, it waits (with its answer's slot) until the leave is answered; see {@link #left}.
+   */
+  private void request(Peer peer, Envelope request) {
+    synchronized (peer.requestsLock()) {
+      RoomRequests waiting = peer.requests(request.room());
+      if (waiting != null) {
+        waiting.add(request, peer.outbound().slot());
+        return;
+      }
+    }
+    perform(peer, request, null);
+  }
+
+  /** Performs a join, resume or leave; {@code slot}: where its answer goes, or null to take a place now. */
+  private void perform(Peer peer, Envelope request, Outbound.Slot slot) {
+    switch (request.type()) {
+      case JOIN -> join(peer, request, slot);
+      case RESUME -> resume(peer, request, slot);
+      case LEAVE -> leave(peer, request, slot);
+      case CHAT -> throw new IllegalArgumentException("not a request: " + request);
+    }
+  }
+
+  private void join(Peer peer, Envelope join, Outbound.Slot slot) {
     Subscription sub = peer.subscription(join.room());
     if (sub != null) {
-      sub.join(join.id());
+      sub.join(join.id(), slot);
       return;
     }
     sub = subscribe(peer, join.room());
     if (sub != null) {
-      sub.startJoin(join.id());
+      sub.startJoin(join.id(), slot);
     }
   }
 
-  private void resume(Peer peer, Envelope resume) {
+  private void resume(Peer peer, Envelope resume, Outbound.Slot slot) {
     Subscription sub = peer.subscription(resume.room());
     if (sub != null) {
-      sub.resume(resume.id(), resume.seq(), resume.epoch());
+      sub.resume(resume.id(), resume.seq(), resume.epoch(), slot);
       return;
     }
     sub = subscribe(peer, resume.room());
     if (sub != null) {
-      sub.startResume(resume.id(), resume.seq(), resume.epoch());
+      sub.startResume(resume.id(), resume.seq(), resume.epoch(), slot);
     }
   }
 
@@ -459,14 +482,21 @@ public final class Hub {
     return sub;
   }
 
-  private void leave(Peer peer, Envelope leave) {
-    Subscription sub = peer.unsubscribe(leave.room());
+  private void leave(Peer peer, Envelope leave, Outbound.Slot slot) {
+    Subscription sub = peer.subscription(leave.room());
     if (sub != null) {
       unregister(sub);
-      sub.leave(leave.id());
+      synchronized (peer.requestsLock()) {
+        if (sub.leave(leave.id(), slot)) {
+          peer.unsubscribe(sub);
+        } else {
+          // Leaving: what comes for the room from now on waits until the leave is answered.
+          peer.holdRequests(leave.room(), sub);
+        }
+      }
       return;
     }
-    PendingAnswer answer = new PendingAnswer(peer);
+    PendingAnswer answer = slot == null ? new PendingAnswer(peer) : new PendingAnswer(peer, slot);
     store.state(leave.room()).whenComplete((state, error) -> {
       if (error != null) {
         storeFailed(peer, "read " + leave.room(), error);
@@ -476,6 +506,43 @@ public final class Hub {
       }
     });
     answer.returned();
+  }
+
+  /**
+   * A leaving membership answered its leave and ended (called without locks): the requests that
+   * came for the room after the leave are performed now, in order, until one of them leaves
+   * again and waits.
+   */
+  void left(Subscription sub) {
+    Peer peer = sub.peer();
+    RoomRequests waiting;
+    synchronized (peer.requestsLock()) {
+      peer.unsubscribe(sub);
+      waiting = peer.requests(sub.room());
+      if (waiting == null || waiting.leaving != sub) {
+        return;
+      }
+      waiting.leaving = null;
+      if (waiting.draining) {
+        return; // the thread performing them goes on
+      }
+      waiting.draining = true;
+    }
+    while (true) {
+      RoomRequests.Waiting next;
+      synchronized (peer.requestsLock()) {
+        if (waiting.leaving != null) {
+          waiting.draining = false; // a leave waits again; its end goes on from here
+          return;
+        }
+        next = waiting.waiting.pollFirst();
+        if (next == null) {
+          peer.releaseRequests(sub.room());
+          return;
+        }
+      }
+      perform(peer, next.request(), next.slot());
+    }
   }
 
   private void register(Subscription sub) {

@@ -1,0 +1,105 @@
+package dev.tether.server;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongPredicate;
+
+/**
+ * A real store with a gate on its history reads, so that a test can stop a replay between two
+ * pages, as a slow disk would: while {@linkplain #hold held}, a read matching the predicate waits
+ * and is performed (on the real store) only when the test {@linkplain #release releases} it, on
+ * the test's thread. Counts the reads it holds and the {@link #accepted} lookups it is asked, so
+ * that a test knows when the server has handled a frame that leads to one. Thread-safe.
+ */
+final class HeldReads implements RoomStore {
+  private final RoomStore delegate;
+  private final AtomicInteger lookups = new AtomicInteger();
+  /** Guarded by this; null while not holding. */
+  private LongPredicate hold;
+  /** Guarded by this. */
+  private final List<Runnable> held = new ArrayList<>();
+
+  HeldReads(RoomStore delegate) {
+    this.delegate = delegate;
+  }
+
+  /** From now on, history reads after a seq {@code after} matches wait for {@link #release}. */
+  synchronized void hold(LongPredicate after) {
+    this.hold = after;
+  }
+
+  /** How many reads are waiting. */
+  synchronized int heldReads() {
+    return held.size();
+  }
+
+  /** How many {@link #accepted} lookups the server has made. */
+  int lookups() {
+    return lookups.get();
+  }
+
+  /** Stops holding and performs the waiting reads, in the order they came, on this thread. */
+  void release() {
+    List<Runnable> now;
+    synchronized (this) {
+      hold = null;
+      now = List.copyOf(held);
+      held.clear();
+    }
+    now.forEach(Runnable::run);
+  }
+
+  @Override
+  public CompletionStage<History> history(String room, long after, int limit) {
+    synchronized (this) {
+      if (hold != null && hold.test(after)) {
+        CompletableFuture<History> later = new CompletableFuture<>();
+        held.add(() -> delegate.history(room, after, limit).whenComplete((h, e) -> {
+          if (e != null) {
+            later.completeExceptionally(e);
+          } else {
+            later.complete(h);
+          }
+        }));
+        return later;
+      }
+    }
+    return delegate.history(room, after, limit);
+  }
+
+  @Override
+  public CompletionStage<Optional<Appended>> accepted(String user, String id) {
+    CompletionStage<Optional<Appended>> stage = delegate.accepted(user, id);
+    lookups.incrementAndGet();
+    return stage;
+  }
+
+  @Override
+  public CompletionStage<RoomState> open(String room) {
+    return delegate.open(room);
+  }
+
+  @Override
+  public CompletionStage<Optional<RoomState>> state(String room) {
+    return delegate.state(room);
+  }
+
+  @Override
+  public void append(Draft draft, AppendCallback callback) {
+    delegate.append(draft, callback);
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+
+  @Override
+  public String toString() {
+    return "HeldReads(" + delegate + ")";
+  }
+}
