@@ -64,7 +64,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What that costs at most: the history as above; a member queue's bytes for each connection
  * that stops reading ({@code maxConnections × maxBytes}, 80 GiB at the defaults if every one stops
- * at once: size them to the heap); for {@link RoomStore#sqlite}, 64 MiB of chats waiting for the
+ * at once: size them to the heap), and half as much again for each connection replaying history; for {@link RoomStore#sqlite}, 64 MiB of chats waiting for the
  * disk. The message limit is the client's default, so that a Tether client never sends what a
  * default server refuses; an application that only sends chat text should lower both.
  *
@@ -414,7 +414,9 @@ public final class TetherServer implements AutoCloseable {
     /**
      * Bounds what the server holds for one connection that has not been sent yet: acks, echoes
      * and chats, including chats held back while it replays history; default 4,096 frames or
-     * 8 MiB. A connection that falls further behind (it does not read, or reads slower than its
+     * 8 MiB (text counted as its UTF-8 bytes). A resume reads the history it replays in pages of
+     * at most 100 chats or {@code maxBytes / 2} bytes (one chat at least), which are not counted
+     * here: a replaying connection holds at most one page besides. A connection that falls further behind (it does not read, or reads slower than its
      * rooms talk) is closed with 1013 (try again later) and counted in
      * {@link ServerStats#slowMembersClosed()}; it comes back with {@code resume} and misses
      * nothing its rooms' history still holds. Other members are not slowed by it.

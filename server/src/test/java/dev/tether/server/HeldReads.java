@@ -1,23 +1,28 @@
 package dev.tether.server;
 
+import dev.tether.api.WireRules;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongPredicate;
+import java.util.function.Supplier;
 
 /**
  * A real store with a gate on its history reads, so that a test can stop a replay between two
  * pages, as a slow disk would: while {@linkplain #hold held}, a read matching the predicate waits
  * and is performed (on the real store) only when the test {@linkplain #release releases} it, on
  * the test's thread. Counts the reads it holds and the {@link #accepted} lookups it is asked, so
- * that a test knows when the server has handled a frame that leads to one. Thread-safe.
+ * that a test knows when the server has handled a frame that leads to one, and records the size
+ * of every page of history it hands out. Thread-safe.
  */
 final class HeldReads implements RoomStore {
   private final RoomStore delegate;
   private final AtomicInteger lookups = new AtomicInteger();
+  private final List<Long> pages = new CopyOnWriteArrayList<>();
   /** Guarded by this; null while not holding. */
   private LongPredicate hold;
   /** Guarded by this. */
@@ -53,22 +58,39 @@ final class HeldReads implements RoomStore {
     now.forEach(Runnable::run);
   }
 
+  /** The bytes of every page of history the server was given, in the order they were read. */
+  List<Long> pageBytes() {
+    return List.copyOf(pages);
+  }
+
   @Override
   public CompletionStage<History> history(String room, long after, int limit) {
+    return read(after, () -> delegate.history(room, after, limit));
+  }
+
+  @Override
+  public CompletionStage<History> history(String room, long after, int limit, long maxBytes) {
+    return read(after, () -> delegate.history(room, after, limit, maxBytes));
+  }
+
+  private CompletionStage<History> read(long after, Supplier<CompletionStage<History>> read) {
+    CompletableFuture<History> result = new CompletableFuture<>();
+    Runnable perform = () -> read.get().whenComplete((h, e) -> {
+      if (e != null) {
+        result.completeExceptionally(e);
+      } else {
+        pages.add(h.chats().stream().mapToLong(c -> WireRules.utf8Length(c.frame())).sum());
+        result.complete(h);
+      }
+    });
     synchronized (this) {
       if (hold != null && hold.test(after)) {
-        CompletableFuture<History> later = new CompletableFuture<>();
-        held.add(() -> delegate.history(room, after, limit).whenComplete((h, e) -> {
-          if (e != null) {
-            later.completeExceptionally(e);
-          } else {
-            later.complete(h);
-          }
-        }));
-        return later;
+        held.add(perform);
+        return result;
       }
     }
-    return delegate.history(room, after, limit);
+    perform.run();
+    return result;
   }
 
   @Override

@@ -415,7 +415,7 @@ public final class Hub {
   void dispatch(String room, long seq, String epoch, String frame) {
     Room r = rooms.get(room);
     if (r != null) {
-      r.offer(seq, epoch, frame);
+      r.offer(seq, epoch, frame, WireRules.utf8Length(frame));
     }
   }
 

@@ -44,8 +44,17 @@ import java.util.ArrayDeque;
  * called with this lock held.
  */
 final class Subscription {
-  /** History chats read per store call during a replay. */
+  /** History chats read per store call during a replay, at most. */
   static final int PAGE = 100;
+
+  /**
+   * Bytes of history frames read per store call during a replay, at most (but one chat at least):
+   * half the member queue's bytes, so that a replay never holds much more than its connection may
+   * have queued. These frames are not counted in the member queue.
+   */
+  static long pageBytes(HubConfig config) {
+    return Math.max(1, config.maxQueuedBytes() / 2);
+  }
 
   private enum State { OPENING, REPLAYING, LIVE, ENDED }
 
@@ -292,7 +301,7 @@ final class Subscription {
   /**
    * A chat the room fans out. Called in seq order for the room, with the room's lock held.
    */
-  void offer(long seq, String chatEpoch, String frame) {
+  void offer(long seq, String chatEpoch, String frame, long bytes) {
     boolean hole = false;
     synchronized (this) {
       switch (state) {
@@ -302,17 +311,17 @@ final class Subscription {
         case LIVE -> {
           Admit admit = admitLocked(seq, chatEpoch);
           if (admit == Admit.DELIVER) {
-            peer.outbound().enqueue(Frame.text(frame, true));
+            peer.outbound().enqueue(Frame.text(frame, bytes));
           }
           hole = admit == Admit.HOLE;
         }
         case OPENING -> {
-          Frame f = Frame.text(frame, true);
+          Frame f = Frame.text(frame, bytes);
           if (peer.outbound().reserve(f.bytes())) {
             held.addLast(new Held(seq, chatEpoch, f));
           }
         }
-        case REPLAYING -> replay.offerLocked(seq, chatEpoch, frame);
+        case REPLAYING -> replay.offerLocked(seq, chatEpoch, frame, bytes);
       }
     }
     if (hole) {
@@ -414,7 +423,7 @@ final class Subscription {
         }
         next = cursor;
       }
-      hub.store().history(room, next, PAGE).whenComplete((page, error) -> {
+      hub.store().history(room, next, PAGE, pageBytes(hub.config())).whenComplete((page, error) -> {
         if (error != null) {
           hub.storeFailed(peer, "read history of " + room, error);
           return;
@@ -480,7 +489,9 @@ final class Subscription {
       Held firstLive = live.peekFirst();
       boolean caughtUp = firstLive != null && firstLive.epoch().equals(streamEpoch)
           && cursor >= firstLive.seq() - 1;
-      if (caughtUp || page.chats().size() < PAGE) {
+      // The page ends where the history did when it was read, or it was cut short (by count or
+      // bytes) and the next page follows.
+      if (caughtUp || page.chats().isEmpty() || cursor >= page.lastSeq()) {
         long ackSeq = caughtUp ? cursor : page.lastSeq();
         epoch = streamEpoch;
         position = ackSeq;
@@ -496,11 +507,11 @@ final class Subscription {
     }
 
     /** A live chat during the replay; called with the subscription's lock held. */
-    void offerLocked(long seq, String chatEpoch, String frame) {
+    void offerLocked(long seq, String chatEpoch, String frame, long bytes) {
       if (finished && frames.isEmpty() && live.isEmpty() && chatEpoch.equals(epoch) && seq <= position) {
         return;
       }
-      Frame f = Frame.text(frame, true);
+      Frame f = Frame.text(frame, bytes);
       if (peer.outbound().reserve(f.bytes())) {
         live.addLast(new Held(seq, chatEpoch, f));
       }
