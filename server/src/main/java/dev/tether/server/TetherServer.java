@@ -294,8 +294,19 @@ public final class TetherServer implements AutoCloseable {
     private StaticContent content;
     /** Measures time for rate limits; a seam for tests on fake time. */
     private LongSupplier nanoTime = System::nanoTime;
+    /** A seam for tests that wait for a close to give up. */
+    private Duration closeTimeout = CLOSE_TIMEOUT;
 
     private Builder() {}
+
+    /**
+     * How long a connection the server closes (1013, 1011, 1009) may take to end before it is
+     * aborted and forgotten; default 10 s. For tests.
+     */
+    Builder closeTimeout(Duration timeout) {
+      this.closeTimeout = Objects.requireNonNull(timeout, "timeout == null");
+      return this;
+    }
 
     /** The time source of rate limits, in nanoseconds; for tests on fake time. */
     Builder nanoTime(LongSupplier nanoTime) {
@@ -418,8 +429,11 @@ public final class TetherServer implements AutoCloseable {
      * at most 100 chats or {@code maxBytes / 2} bytes (one chat at least), which are not counted
      * here: a replaying connection holds at most one page besides. A connection that falls further behind (it does not read, or reads slower than its
      * rooms talk) is closed with 1013 (try again later) and counted in
-     * {@link ServerStats#slowMembersClosed()}; it comes back with {@code resume} and misses
-     * nothing its rooms' history still holds. Other members are not slowed by it.
+     * {@link ServerStats#slowMembersClosed()}; since such a client does not take the close frame
+     * either, its connection is cut 10 s later if it has not ended (standalone, in Jetty and in
+     * Tomcat; in another container it is forgotten then, no longer counted against
+     * {@link #maxConnections}, and left to the container's idle timeout). It comes back with
+     * {@code resume} and misses nothing its rooms' history still holds. Other members are not slowed by it.
      *
      * @throws IllegalArgumentException if either is less than 1
      */
@@ -515,7 +529,7 @@ public final class TetherServer implements AutoCloseable {
       RoomStore s = store != null ? store : RoomStore.inMemory();
       HubConfig config = new HubConfig(s, historyPerRoom, historyBytesPerRoom, authenticator,
           new Limits(maxMessageSize, rateLimit, origins), memberQueueMessages, memberQueueBytes,
-          maxConnections, handshakeTimeout, CLOSE_TIMEOUT, tap, Clock.systemUTC(), nanoTime, compression);
+          maxConnections, handshakeTimeout, closeTimeout, tap, Clock.systemUTC(), nanoTime, compression);
       if (authenticator == null && warnIfAnonymous) {
         log.warn("Tether server without an authenticator: identities are not authenticated"
             + " (the 'user' query parameter is trusted); set one with TetherServer.builder().authenticator(..)");

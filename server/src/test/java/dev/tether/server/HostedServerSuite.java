@@ -807,6 +807,54 @@ public abstract class HostedServerSuite {
     assertThat(limited).isEqualTo(5 - echoed);
   }
 
+  /**
+   * Guards review 11 finding 11: a member that stops reading is closed with 1013 and, since it
+   * never takes the close frame, cut once the close timeout passes, on every hosting: off Tyrus the
+   * cut was a second close, which does nothing while one is under way, so the connection stayed
+   * (and was counted) until the container's idle timeout, 30 s on Jetty and Tomcat.
+   */
+  @Test
+  void aMemberThatStopsReadingIsClosedWith1013ThenCutAndNoLongerCounted() throws Exception {
+    start(settings().memberQueue(64, 1 << 20).rateLimit(0).closeTimeout(Duration.ofMillis(200)));
+    WsClient alice = connect("alice");
+    String epoch = joinAck(alice, "lobby").epoch();
+    RawWebSocket stalled = RawWebSocket.connect(URI.create(host.uri() + "?user=stalled"));
+    try {
+      Envelope join = Envelope.join("lobby");
+      stalled.sendText(CODEC.encode(join));
+      assertThat(CODEC.decode(stalled.read().text())).isEqualTo(new Ack(join.id(), 0, epoch));
+      String body = "x".repeat(4_000);
+      int sent = 0;
+      while (server.stats().slowMembersClosed() == 0) {
+        said(alice, "lobby", body);
+        assertThat(++sent).as("chats sent before the member was closed").isLessThan(20_000);
+      }
+      org.awaitility.Awaitility.await().atMost(WsClient.TIMEOUT).until(() -> server.stats().connections() == 1);
+      // The member reads again: chats in order, perhaps the close frame, then the end of the stream.
+      stalled.readTimeout(WsClient.TIMEOUT);
+      long last = 0;
+      try {
+        while (true) {
+          RawWebSocket.Frame frame = stalled.read();
+          if (frame.opcode() == 8) {
+            assertThat(frame.closeCode()).isEqualTo(1013);
+            continue;
+          }
+          Envelope chat = (Envelope) CODEC.decode(frame.text());
+          assertThat(chat.seq()).isEqualTo(++last);
+        }
+      } catch (java.net.SocketTimeoutException stillOpen) {
+        throw new AssertionError("the connection of a member closed with 1013 is still open", stillOpen);
+      } catch (java.io.IOException ended) {
+        // EOF or a reset: the server cut it
+      }
+      assertThat(last).isLessThan(sent);
+      said(alice, "lobby", "alice goes on");
+    } finally {
+      stalled.close();
+    }
+  }
+
   @Test
   void aCrossSiteOriginIsRefusedWith403ButTheServersOwnAndNoneAreAdmitted() throws Exception {
     start();

@@ -600,8 +600,9 @@ public final class Hub {
 
   /**
    * Closes {@code peer} with {@code code} off the caller's thread (which may hold locks), and aborts
-   * it if it is still open after the close timeout (a peer that does not read never gets the close
-   * frame). Its memberships' held chats are released at once.
+   * it if it has not ended after the close timeout (a peer that does not read never gets the close
+   * frame, and a container may wait for its answer until its idle timeout). Its memberships' held
+   * chats are released at once.
    */
   private void closeLater(Peer peer, int code, String reason) {
     peer.closing();
@@ -609,16 +610,23 @@ public final class Hub {
       releaseMemberships(peer);
       peer.close(code, reason);
       try {
-        timer.schedule(() -> {
-          if (peer.session().isOpen()) {
-            log.debug("{} still open {} after close: aborting", peer, config.closeTimeout());
-            peer.abort();
-          }
-        }, config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        timer.schedule(() -> abortIfOpen(peer), config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
       } catch (RejectedExecutionException shuttingDown) {
-        peer.abort();
+        abortIfOpen(peer);
       }
     });
+  }
+
+  /**
+   * The close timeout passed: a connection the container has not reported closed is aborted and
+   * forgotten. Not {@code session.isOpen()}: on Jetty that is false as soon as a close has started.
+   */
+  private void abortIfOpen(Peer peer) {
+    if (peers.contains(peer)) {
+      log.debug("{} not gone {} after close: aborting", peer, config.closeTimeout());
+      peer.abort();
+      closed(peer);
+    }
   }
 
   private static void releaseMemberships(Peer peer) {
