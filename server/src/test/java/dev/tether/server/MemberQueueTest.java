@@ -115,4 +115,42 @@ class MemberQueueTest {
     store.release();
     assertThat(bob.nextClose().code()).isEqualTo(1013);
   }
+
+  /**
+   * Guards review 11 finding 12: the server logged a slow member from the queue's overflow, under
+   * the room's lock (and the memory store's, which every sender to the room waits for), writing to
+   * a console synchronously. The line is written by a send thread ({@code tether-server-N-i}),
+   * where no lock is held, not by the connection thread that fanned the chat out.
+   */
+  @Test
+  void aSlowMemberIsLoggedOnASendThreadNotUnderTheRoomsLock() throws Exception {
+    HeldReads store = new HeldReads(RoomStore.inMemory());
+    URI uri = start(TetherServer.builder().store(store).memberQueue(2, 1 << 20));
+    WsClient alice = connect(uri, "alice");
+    join(alice, "lobby");
+    said(alice, "lobby", "before");
+    store.hold(after -> true);
+    WsClient bob = connect(uri, "bob");
+    bob.send(Envelope.resume("lobby", 0));
+    await().atMost(WsClient.TIMEOUT).until(() -> store.heldReads() == 1);
+    java.io.PrintStream old = System.err;
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    String line;
+    try {
+      for (int i = 0; i < 3; i++) {
+        said(alice, "lobby", "held for bob " + i); // the third passes bob's two frames
+      }
+      await().atMost(WsClient.TIMEOUT).until(() -> err.toString(java.nio.charset.StandardCharsets.UTF_8)
+          .contains("does not read fast enough"));
+      line = err.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+          .filter(l -> l.contains("does not read fast enough")).findFirst().orElseThrow();
+    } finally {
+      System.setErr(old);
+    }
+    store.release();
+    System.out.println("logged: " + line);
+    assertThat(line).startsWith("[tether-server-").contains("Peer{bob,");
+    assertThat(server.stats().slowMembersClosed()).isEqualTo(1);
+  }
 }

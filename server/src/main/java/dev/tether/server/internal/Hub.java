@@ -340,9 +340,9 @@ public final class Hub {
 
   /** Closes with 1009; the container has already read the message, so nothing more is to be saved. */
   private void tooBig(Peer peer, long size) {
-    log.debug("{} sent {} bytes, more than {}: closing with 1009", peer, size, maxMessageSize());
     peer.outbound().close();
-    closeLater(peer, CloseReason.CloseCodes.TOO_BIG.getCode(), "message > " + maxMessageSize() + " bytes: " + size);
+    closeLater(peer, CloseReason.CloseCodes.TOO_BIG.getCode(), "message > " + maxMessageSize() + " bytes: " + size,
+        () -> log.debug("{} sent {} bytes, more than {}: closing with 1009", peer, size, maxMessageSize()));
   }
 
   private ErrorReply rateLimited(String id, long n, long retryAfterMillis) {
@@ -564,10 +564,10 @@ public final class Hub {
 
   /** The store failed an operation for {@code peer}: close it with 1011, so that it comes back and resends. */
   void storeFailed(Peer peer, String what, Throwable error) {
-    log.warn("room store failed to {} for {}; closing the connection with 1011", what, peer, error);
     peer.closing();
     peer.outbound().close();
-    closeLater(peer, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "room store unavailable");
+    closeLater(peer, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "room store unavailable",
+        () -> log.warn("room store failed to {} for {}; closing the connection with 1011", what, peer, error));
   }
 
   /**
@@ -575,16 +575,17 @@ public final class Hub {
    * Closing (1011) makes the client resume, which fills the hole from the history.
    */
   void fanOutHole(Peer peer, String room) {
-    log.warn("{} missed chats of room '{}' in fan-out; closing with 1011 so that it resumes", peer, room);
     peer.closing();
     peer.outbound().close();
-    closeLater(peer, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "missed chats of " + room);
+    closeLater(peer, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "missed chats of " + room,
+        () -> log.warn("{} missed chats of room '{}' in fan-out; closing with 1011 so that it resumes", peer, room));
   }
 
+  /** Called from the member queue's overflow, under the room's lock (and a store's): it only counts and hands over. */
   private void slowMember(Peer peer, String why) {
     slowMembersClosed.increment();
-    log.info("{} does not read fast enough ({}): closing with 1013", peer, why);
-    closeLater(peer, CloseReason.CloseCodes.TRY_AGAIN_LATER.getCode(), "member queue full");
+    closeLater(peer, CloseReason.CloseCodes.TRY_AGAIN_LATER.getCode(), "member queue full",
+        () -> log.info("{} does not read fast enough ({}): closing with 1013", peer, why));
   }
 
   private void sendFailed(Peer peer, Throwable error) {
@@ -599,14 +600,16 @@ public final class Hub {
   }
 
   /**
-   * Closes {@code peer} with {@code code} off the caller's thread (which may hold locks), and aborts
-   * it if it has not ended after the close timeout (a peer that does not read never gets the close
-   * frame, and a container may wait for its answer until its idle timeout). Its memberships' held
-   * chats are released at once.
+   * Closes {@code peer} with {@code code} off the caller's thread (which may hold room, store and
+   * subscription locks), first running {@code report} there (logging, which may write to a console
+   * synchronously, never runs under those locks), and aborts it if it has not ended after the close
+   * timeout (a peer that does not read never gets the close frame, and a container may wait for
+   * its answer until its idle timeout). Its memberships' held chats are released at once.
    */
-  private void closeLater(Peer peer, int code, String reason) {
+  private void closeLater(Peer peer, int code, String reason, Runnable report) {
     peer.closing();
     run(() -> {
+      report.run();
       releaseMemberships(peer);
       peer.close(code, reason);
       try {
