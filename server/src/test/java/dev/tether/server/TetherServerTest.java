@@ -398,6 +398,58 @@ class TetherServerTest {
     return buffer.toString(StandardCharsets.UTF_8);
   }
 
+  /**
+   * Guards review 11 finding 17: the cap was checked before the new connection was added, so
+   * handshakes completing at the same moment could all pass it. Of many at once, at most the cap
+   * stay open; the others are refused (503) or closed at once (1013).
+   */
+  @Test
+  void concurrentHandshakesNeverOpenMoreConnectionsThanTheCap() throws Exception {
+    int cap = 3;
+    int clients = 40;
+    TetherServer s = server(TetherServer.builder().maxConnections(cap).rateLimit(0));
+    URI uri = s.listen("127.0.0.1", 0).uri();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+    List<RawWebSocket> open = java.util.Collections.synchronizedList(new ArrayList<>());
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<java.util.concurrent.Future<String>> outcomes = new ArrayList<>();
+      for (int i = 0; i < clients; i++) {
+        String user = "u" + i;
+        outcomes.add(pool.submit(() -> {
+          go.await();
+          RawWebSocket ws;
+          try {
+            ws = RawWebSocket.connect(URI.create(uri + "?user=" + user));
+          } catch (IOException refused) {
+            return "refused";
+          }
+          open.add(ws);
+          ws.sendText("hello " + user);
+          RawWebSocket.Frame frame = ws.read();
+          return frame.opcode() == 8 ? "closed " + frame.closeCode() : frame.text();
+        }));
+      }
+      go.countDown();
+      int admitted = 0;
+      for (java.util.concurrent.Future<String> outcome : outcomes) {
+        String o = outcome.get(30, TimeUnit.SECONDS);
+        if (o.startsWith("hello ")) {
+          admitted++;
+        } else {
+          assertThat(o).isIn("refused", "closed 1013");
+        }
+      }
+      assertThat(admitted).isBetween(1, cap);
+      assertThat(s.stats().connections()).isEqualTo(admitted);
+    } finally {
+      pool.shutdownNow();
+      for (RawWebSocket ws : List.copyOf(open)) {
+        ws.close();
+      }
+    }
+  }
+
   @Test
   void statsCountConnectionsAndRoomsInUse() throws Exception {
     TetherServer s = server(TetherServer.builder());

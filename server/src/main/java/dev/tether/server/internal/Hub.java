@@ -68,6 +68,8 @@ public final class Hub {
   private final RoomStore store;
   private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
   private final Set<Peer> peers = ConcurrentHashMap.newKeySet();
+  /** Places taken of {@link HubConfig#maxConnections()}: the peers, and those being opened. */
+  private final AtomicInteger admitted = new AtomicInteger();
   private final AtomicInteger anonymous = new AtomicInteger();
   private final ExecutorService sender;
   private final ScheduledExecutorService timer;
@@ -126,6 +128,11 @@ public final class Hub {
     return peers.size();
   }
 
+  /** Connections open or being opened: what the handshake's early check of the cap compares. */
+  int placesTaken() {
+    return admitted.get();
+  }
+
   /** The open connections, for tooling that acts on all of them. */
   public List<Peer> peers() {
     return List.copyOf(peers);
@@ -149,7 +156,7 @@ public final class Hub {
    * if the server is at its connection cap.
    */
   Peer open(Session session, String user, ImConfigurator entry) {
-    if (peers.size() >= config.maxConnections() || entry.retired()) {
+    if (entry.retired() || !admit()) {
       return null;
     }
     if (Connections.isTyrus(session)) {
@@ -158,16 +165,32 @@ public final class Hub {
     }
     int rate = config.limits().messagesPerSecond();
     Peer peer = new Peer(session, user == null || user.isEmpty() ? "anon-" + anonymous.incrementAndGet() : user,
-        rate == 0 ? null : new RateLimiter(rate, config.nanoTime()), entry);
-    peer.outbound(new Outbound(session, sender, config.maxQueuedMessages(), config.maxQueuedBytes(),
-        why -> slowMember(peer, why), error -> sendFailed(peer, error)));
+        rate == 0 ? null : new RateLimiter(rate, config.nanoTime()), entry,
+        p -> new Outbound(session, sender, config.maxQueuedMessages(), config.maxQueuedBytes(),
+            why -> slowMember(p, why), error -> sendFailed(p, error)));
     peers.add(peer);
     if (entry.retired()) {
       // Retired while we opened: whoever retired it forgets the peers it sees; this one it may not.
-      peers.remove(peer);
+      closed(peer);
       return null;
     }
     return peer;
+  }
+
+  /**
+   * Takes one of the {@code maxConnections} places, atomically, so that connections opening at the
+   * same moment cannot pass the cap together; false if none is left. {@link #closed} gives it back.
+   */
+  private boolean admit() {
+    while (true) {
+      int n = admitted.get();
+      if (n >= config.maxConnections()) {
+        return false;
+      }
+      if (admitted.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
   }
 
   /**
@@ -184,6 +207,7 @@ public final class Hub {
     if (!peers.remove(peer)) {
       return;
     }
+    admitted.decrementAndGet();
     peer.outbound().close();
     for (Subscription sub : peer.subscriptions()) {
       unregister(sub);

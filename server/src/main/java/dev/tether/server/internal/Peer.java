@@ -6,6 +6,7 @@ import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * One open WebSocket connection of a server: its user, its memberships (one
@@ -29,19 +30,16 @@ public final class Peer {
    */
   private final ConcurrentHashMap<String, RoomRequests> requests = new ConcurrentHashMap<>(0);
   private final SenderOrder order = new SenderOrder();
-  private Outbound outbound;
+  private final Outbound outbound;
   private volatile boolean closing;
 
-  Peer(Session session, String user, RateLimiter limiter, Object entry) {
+  /** {@code outbound}: makes the connection's queue, given this peer (its handlers may name it). */
+  Peer(Session session, String user, RateLimiter limiter, Object entry, Function<Peer, Outbound> outbound) {
     this.session = session;
     this.user = user;
     this.entry = entry;
     this.limiter = limiter;
-  }
-
-  /** Set once, right after construction. */
-  void outbound(Outbound outbound) {
-    this.outbound = outbound;
+    this.outbound = outbound.apply(this);
   }
 
   Outbound outbound() {
