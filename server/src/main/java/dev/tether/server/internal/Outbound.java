@@ -85,6 +85,9 @@ final class Outbound {
     void sendFailed(Throwable error);
   }
 
+  /** Frames a pump sends in one go before it lets other work of the executor run. */
+  static final int YIELD_AFTER = 64;
+
   private final Session session;
   private final Executor executor;
   private final int maxMessages;
@@ -331,9 +334,12 @@ final class Outbound {
 
   /**
    * Sends until nothing is left, the head is a slot still waiting for its answer, or a send
-   * completes later; only one pump runs at a time.
+   * completes later; only one pump runs at a time. After {@link #YIELD_AFTER} sends that completed
+   * inline it goes on in a new task on the executor, behind the other connections' work, so that
+   * a busy connection on a fast link does not keep one of the few send threads to itself.
    */
   private void pump() {
+    int inline = 0;
     while (true) {
       Frame frame;
       Slot pulling = null;
@@ -382,6 +388,10 @@ final class Outbound {
       }
       if (!send(frame)) {
         return; // the completion continues the pump
+      }
+      if (++inline == YIELD_AFTER) {
+        startPump(); // still writing: this pump ends here and the new task goes on
+        return;
       }
     }
   }
