@@ -403,13 +403,25 @@ public final class TetherServer implements AutoCloseable {
      * {@code "https://chat.example.com"} (compared ignoring case), or any with {@code "*"}. Others
      * are refused with 403. A handshake without {@code Origin} (not from a browser) is always
      * admitted: the check protects browsers from other sites' pages. Default: only pages from the
-     * server's own origin (the {@code Origin}'s host and port are the {@code Host} header's).
+     * server's own origin (the {@code Origin}'s host and port are the {@code Host} header's; the
+     * scheme is not compared).
      *
-     * @throws IllegalArgumentException if an origin is blank
+     * <p><b>Behind a reverse proxy</b> (for TLS, say) the default compares the page's origin with
+     * the {@code Host} header the server receives from the proxy. A proxy that rewrites it (to the
+     * backend's address, as nginx does unless told {@code proxy_set_header Host $host}) makes every
+     * browser's handshake fail with 403. Either have the proxy pass the browser's {@code Host} on,
+     * or list the public origins here ({@code allowedOrigins("https://chat.example.com")}).
+     *
+     * @throws IllegalArgumentException if no origin is given (that would refuse every browser), or
+     *     one is blank
      * @throws NullPointerException if {@code origins} or one of them is null
      */
     public Builder allowedOrigins(String... origins) {
       Objects.requireNonNull(origins, "origins == null");
+      if (origins.length == 0) {
+        throw new IllegalArgumentException(
+            "no origins: name at least one, or \"*\" for any (without any, every browser would be refused)");
+      }
       Set<String> set = new LinkedHashSet<>();
       for (String origin : origins) {
         Objects.requireNonNull(origin, "origin == null");

@@ -78,6 +78,9 @@ class TetherServerTest {
     assertThatThrownBy(() -> b.maxConnections(0)).hasMessage("maxConnections < 1: 0");
     assertThatThrownBy(() -> b.handshakeTimeout(Duration.ofSeconds(-1))).hasMessage("handshakeTimeout < 0: PT-1S");
     assertThatThrownBy(() -> b.allowedOrigins("https://a.example", " ")).hasMessage("origin is blank: ' '");
+    // Guards review 11 finding 18: no origins silently refused every browser.
+    assertThatThrownBy(b::allowedOrigins).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("no origins: name at least one, or \"*\" for any (without any, every browser would be refused)");
     assertThatThrownBy(() -> b.allowedOrigins((String) null)).isInstanceOf(NullPointerException.class)
         .hasMessage("origin == null");
     assertThatThrownBy(() -> b.store(null)).isInstanceOf(NullPointerException.class).hasMessage("store == null");
