@@ -197,6 +197,28 @@ public abstract class HostedServerSuite {
     return a.seq();
   }
 
+  /**
+   * Asserts that nothing was queued for {@code c} before now: a plain text it sends is echoed as
+   * its next frame (a connection's frames go out in order). Unlike waiting a while for nothing,
+   * this also fails for something sent late.
+   */
+  private static void assertNextIsItsOwnEcho(WsClient c) throws Exception {
+    String marker = "marker " + java.util.UUID.randomUUID();
+    c.send(marker);
+    assertThat(c.nextText()).as("the next frame").isEqualTo(marker);
+  }
+
+  /**
+   * Asserts that {@code member} gets no chat of {@code room} but those it was asserted to: the
+   * next chat {@code sender} says there is the next frame {@code member} gets, with seq {@code seq}.
+   */
+  private static void assertNextIsTheRoomsNextChat(WsClient sender, WsClient member, String room, long seq)
+      throws Exception {
+    said(sender, room, "marker");
+    assertThat(member.nextWire()).as("the next frame").isInstanceOfSatisfying(Envelope.class,
+        e -> assertThat(e).extracting(Envelope::text, Envelope::seq).containsExactly("marker", seq));
+  }
+
   @Test
   void echoesTextAndBinaryByteForByte() throws Exception {
     start();
@@ -225,6 +247,84 @@ public abstract class HostedServerSuite {
     WsClient.Event e = alice.next();
     assertThat(e).isInstanceOf(WsClient.Pong.class);
     assertThat(new String(((WsClient.Pong) e).bytes(), StandardCharsets.UTF_8)).isEqualTo("are you there");
+  }
+
+  /** A pong the client sends unasked is taken silently: no answer, and the connection stays. */
+  @Test
+  void anUnaskedPongIsIgnored() throws Exception {
+    start();
+    WsClient alice = connect("alice");
+    alice.pong("heartbeat".getBytes(StandardCharsets.UTF_8));
+    assertNextIsItsOwnEcho(alice);
+  }
+
+  /** A join of a room the connection is a member of is acked with its position; it is still one member. */
+  @Test
+  void aSecondJoinIsAckedWithThePositionAndChangesNothing() throws Exception {
+    start();
+    WsClient alice = connect("alice");
+    WsClient bob = connect("bob");
+    String epoch = joinAck(alice, "lobby").epoch();
+    said(alice, "lobby", "one");
+    assertThat(joinAck(bob, "lobby")).extracting(Ack::seq, Ack::epoch).containsExactly(1L, epoch);
+    said(alice, "lobby", "two");
+    assertThat(chat(bob).seq()).isEqualTo(2);
+    Envelope again = Envelope.join("lobby");
+    bob.send(again);
+    assertThat(bob.nextWire()).isEqualTo(new Ack(again.id(), 2, epoch));
+    assertNextIsTheRoomsNextChat(alice, bob, "lobby", 3);
+    assertThat(server.stats().rooms()).isEqualTo(1);
+  }
+
+  /**
+   * A store that fails an append after the call returned (its disk went away) closes the sender
+   * with 1011, whatever hosts the server: the client comes back and resends what has no ack.
+   */
+  @Test
+  void aStoreThatFailsLaterClosesTheSenderWith1011() throws Exception {
+    GatedStore store = new GatedStore(newStore());
+    start(TetherServer.builder().store(store));
+    WsClient alice = connect("alice");
+    joined(alice, "lobby");
+    said(alice, "lobby", "stored");
+    store.failAppendsLater();
+    alice.send(Envelope.chat("lobby", "lost on the way to the disk"));
+    WsClient.Closed closed = alice.nextClose();
+    assertThat(closed.code()).isEqualTo(1011);
+    assertThat(closed.reason()).isEqualTo("room store unavailable");
+  }
+
+  /** Identities from many handshakes at once stay apart: each connection is the user its token names. */
+  @Test
+  void concurrentHandshakesEachGetTheirOwnAuthenticatedUser() throws Exception {
+    start(settings().authenticator(request -> {
+      String token = request.getParameterMap().getOrDefault("token", List.of("")).get(0);
+      return token.startsWith("t-") ? "user-" + token.substring(2) : null;
+    }));
+    int n = 12;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<WsClient>> connecting = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        URI uri = URI.create(host.uri() + "?token=t-" + i + "&user=mallory");
+        connecting.add(pool.submit(() -> {
+          go.await();
+          return WsClient.connect(client(), uri, Map.of());
+        }));
+      }
+      go.countDown();
+      for (int i = 0; i < n; i++) {
+        WsClient c = connecting.get(i).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        clients.add(c);
+        String room = "room-" + i;
+        joined(c, room);
+        c.send(Envelope.chat(room, "who am I"));
+        assertThat(replies(c, 1, 1).chats().get(0).from()).isEqualTo("user-" + i);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test
@@ -274,7 +374,7 @@ public abstract class HostedServerSuite {
     bob.send(nowhere);
     assertThat(bob.nextWire()).isEqualTo(new Ack(nowhere.id(), 0));
     said(alice, "lobby", "two");
-    bob.assertNothingWithin(Duration.ofMillis(200));
+    assertNextIsItsOwnEcho(bob);
   }
 
   @Test
@@ -324,9 +424,9 @@ public abstract class HostedServerSuite {
     Envelope elsewhere = new Envelope(Envelope.Type.CHAT, chat.id(), "no-such-room", null, 0, 0, chat.body());
     again.send(elsewhere);
     assertThat(again.nextWire()).isEqualTo(new Ack(chat.id(), 1));
-    bob.assertNothingWithin(Duration.ofMillis(200));
+    assertNextIsTheRoomsNextChat(alice, bob, "lobby", 3);
     assertThat(server.stats().dedupHits()).isEqualTo(3);
-    assertThat(server.stats().chatsAccepted()).isEqualTo(2);
+    assertThat(server.stats().chatsAccepted()).isEqualTo(3);
   }
 
   @Test
@@ -411,7 +511,7 @@ public abstract class HostedServerSuite {
     assertThat(replayed).containsExactly(1L, 2L, 3L, 4L);
     assertThat(bobAcks).containsEntry(c4.id(), 4L);
     assertThat(bobAcks.get(resume.id())).isBetween(3L, 4L);
-    bob.assertNothingWithin(Duration.ofMillis(200));
+    assertNextIsItsOwnEcho(bob);
   }
 
   /**
@@ -422,7 +522,7 @@ public abstract class HostedServerSuite {
    */
   @Test
   void aJoinBehindALeaveThatWaitsForAReplayIsPerformedAfterIt() throws Exception {
-    HeldReads store = new HeldReads(newStore());
+    GatedStore store = new GatedStore(newStore());
     start(TetherServer.builder().store(store));
     WsClient alice = connect("alice");
     String epoch = joinAck(alice, "lobby").epoch();
@@ -472,7 +572,7 @@ public abstract class HostedServerSuite {
    */
   @Test
   void aChatSentAfterAJoinThatWaitsBehindALeaveIsAccepted() throws Exception {
-    HeldReads store = new HeldReads(newStore());
+    GatedStore store = new GatedStore(newStore());
     start(TetherServer.builder().store(store));
     WsClient alice = connect("alice");
     String epoch = joinAck(alice, "lobby").epoch();
@@ -555,7 +655,7 @@ public abstract class HostedServerSuite {
     assertThat(bob.nextWire()).isEqualTo(new Ack(resume.id(), 3, epoch));
     said(alice, "lobby", "live");
     assertThat(chat(bob)).extracting(Envelope::seq, Envelope::epoch).containsExactly(4L, epoch);
-    bob.assertNothingWithin(Duration.ofMillis(200));
+    assertNextIsTheRoomsNextChat(alice, bob, "lobby", 5);
   }
 
   @Test
@@ -611,7 +711,7 @@ public abstract class HostedServerSuite {
     send(alice, chats.get(2), 4);
     assertThat(alice.nextWire()).isEqualTo(ErrorReply.outOfOrder(chats.get(1).id(), 3, 2));
     assertThat(alice.nextWire()).isEqualTo(ErrorReply.outOfOrder(chats.get(2).id(), 4, 2));
-    bob.assertNothingWithin(Duration.ofMillis(200));
+    assertNextIsItsOwnEcho(bob);
     // The client resends from the hole, in order, with the same counters.
     for (int i = 0; i < 3; i++) {
       send(alice, chats.get(i), i + 2);
@@ -622,7 +722,7 @@ public abstract class HostedServerSuite {
       assertThat(chat(bob)).extracting(Envelope::id, Envelope::seq).containsExactly(chats.get(i).id(), i + 1L);
     }
     assertThat(r.chats()).extracting(Envelope::seq).containsExactly(1L, 2L, 3L);
-    bob.assertNothingWithin(Duration.ofMillis(200));
+    assertNextIsTheRoomsNextChat(alice, bob, "lobby", 4);
   }
 
   @Test
@@ -646,7 +746,7 @@ public abstract class HostedServerSuite {
     assertThat(said(alice, c2, 3)).isEqualTo(new Ack(c2.id(), 2));
     assertThat(chat(bob).id()).isEqualTo(c1.id());
     assertThat(chat(bob).id()).isEqualTo(c2.id());
-    bob.assertNothingWithin(Duration.ofMillis(200));
+    assertNextIsTheRoomsNextChat(alice, bob, "lobby", 3);
     assertThat(server.stats().dedupHits()).isEqualTo(1);
   }
 
@@ -785,26 +885,32 @@ public abstract class HostedServerSuite {
     assertThat(bob.nextClose().code()).isEqualTo(1009);
   }
 
+  /**
+   * On fake time (review 11 finding 15: on real time the bucket could refill while the frames came,
+   * so the test allowed two or three echoes): two tokens, five frames, exactly the first two
+   * echoed and the other three refused, in order; half a second later one token is back.
+   */
   @Test
   void framesOverTheRateLimitAreRefusedAndNotProcessed() throws Exception {
-    start(settings().rateLimit(2));
+    AtomicLong nanos = new AtomicLong();
+    start(settings().rateLimit(2).nanoTime(nanos::get));
     WsClient alice = connect("alice");
     for (int i = 0; i < 5; i++) {
       alice.send("echo " + i);
     }
-    int echoed = 0;
-    int limited = 0;
+    String refused = CODEC.encode(ErrorReply.rateLimited(null, 0, 500,
+        "more than 2 messages a second on this connection: refused"));
+    List<String> answers = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      String text = alice.nextText();
-      if (text.startsWith("echo ")) {
-        echoed++;
-      } else {
-        assertThat(text).contains("\"rate_limited\"");
-        limited++;
-      }
+      answers.add(alice.nextText());
     }
-    assertThat(echoed).isBetween(2, 3); // the bucket may refill by one while the frames arrive
-    assertThat(limited).isEqualTo(5 - echoed);
+    assertThat(answers).containsExactly("echo 0", "echo 1", refused, refused, refused);
+    nanos.addAndGet(500_000_000L);
+    alice.send("echo 5");
+    alice.send("echo 6");
+    assertThat(alice.nextText()).isEqualTo("echo 5");
+    assertThat(CODEC.decode(alice.nextText())).isInstanceOfSatisfying(ErrorReply.class,
+        e -> assertThat(e.code()).isEqualTo("rate_limited"));
   }
 
   /**

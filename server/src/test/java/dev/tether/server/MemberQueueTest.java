@@ -61,7 +61,7 @@ class MemberQueueTest {
   /** Guards review 11 finding 10: a replay read 100 chats a page whatever their size (100 MiB by default). */
   @Test
   void aResumeReadsTheHistoryInPagesOfAtMostHalfTheMemberQueuesBytes() throws Exception {
-    HeldReads store = new HeldReads(RoomStore.inMemory());
+    GatedStore store = new GatedStore(RoomStore.inMemory());
     long queueBytes = 64 * 1024;
     URI uri = start(TetherServer.builder().store(store).memberQueue(4096, queueBytes));
     WsClient alice = connect(uri, "alice");
@@ -92,7 +92,7 @@ class MemberQueueTest {
    */
   @Test
   void theMemberQueueCountsTextInUtf8Bytes() throws Exception {
-    HeldReads store = new HeldReads(RoomStore.inMemory());
+    GatedStore store = new GatedStore(RoomStore.inMemory());
     URI uri = start(TetherServer.builder().store(store).memberQueue(4096, 5_000));
     WsClient alice = connect(uri, "alice");
     join(alice, "lobby");
@@ -124,7 +124,7 @@ class MemberQueueTest {
    */
   @Test
   void aSlowMemberIsLoggedOnASendThreadNotUnderTheRoomsLock() throws Exception {
-    HeldReads store = new HeldReads(RoomStore.inMemory());
+    GatedStore store = new GatedStore(RoomStore.inMemory());
     URI uri = start(TetherServer.builder().store(store).memberQueue(2, 1 << 20));
     WsClient alice = connect(uri, "alice");
     join(alice, "lobby");

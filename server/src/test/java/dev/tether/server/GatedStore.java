@@ -12,23 +12,25 @@ import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 
 /**
- * A real store with a gate on its history reads, so that a test can stop a replay between two
- * pages, as a slow disk would: while {@linkplain #hold held}, a read matching the predicate waits
+ * A real store with gates a test controls. Its history reads can be held, so that a test can stop
+ * a replay between two pages, as a slow disk would: while {@linkplain #hold held}, a read matching the predicate waits
  * and is performed (on the real store) only when the test {@linkplain #release releases} it, on
  * the test's thread. Counts the reads it holds and the {@link #accepted} lookups it is asked, so
  * that a test knows when the server has handled a frame that leads to one, and records the size
- * of every page of history it hands out. Thread-safe.
+ * of every page of history it hands out. Its appends can be made to fail after they returned, as
+ * those of a store whose disk went away ({@link #failAppendsLater}). Thread-safe.
  */
-final class HeldReads implements RoomStore {
+final class GatedStore implements RoomStore {
   private final RoomStore delegate;
   private final AtomicInteger lookups = new AtomicInteger();
   private final List<Long> pages = new CopyOnWriteArrayList<>();
+  private volatile boolean failAppends;
   /** Guarded by this; null while not holding. */
   private LongPredicate hold;
   /** Guarded by this. */
   private final List<Runnable> held = new ArrayList<>();
 
-  HeldReads(RoomStore delegate) {
+  GatedStore(RoomStore delegate) {
     this.delegate = delegate;
   }
 
@@ -110,8 +112,17 @@ final class HeldReads implements RoomStore {
     return delegate.state(room);
   }
 
+  /** From now on every append fails, on another thread, after the call returned. */
+  void failAppendsLater() {
+    failAppends = true;
+  }
+
   @Override
   public void append(Draft draft, AppendCallback callback) {
+    if (failAppends) {
+      CompletableFuture.runAsync(() -> callback.failed(new java.io.IOException("disk gone")));
+      return;
+    }
     delegate.append(draft, callback);
   }
 
@@ -122,6 +133,6 @@ final class HeldReads implements RoomStore {
 
   @Override
   public String toString() {
-    return "HeldReads(" + delegate + ")";
+    return "GatedStore(" + delegate + ")";
   }
 }
