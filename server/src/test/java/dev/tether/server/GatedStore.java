@@ -25,6 +25,8 @@ final class GatedStore implements RoomStore {
   private final AtomicInteger lookups = new AtomicInteger();
   private final List<Long> pages = new CopyOnWriteArrayList<>();
   private volatile boolean failAppends;
+  /** Guarded by this; the append that fails when the next comes. */
+  private AppendCallback failing;
   /** Guarded by this; null while not holding. */
   private LongPredicate hold;
   /** Guarded by this. */
@@ -112,7 +114,10 @@ final class GatedStore implements RoomStore {
     return delegate.state(room);
   }
 
-  /** From now on every append fails, on another thread, after the call returned. */
+  /**
+   * From now on appends are not stored, and each fails once the next append comes: certainly
+   * after its own call returned, as the failure of a store whose disk went away.
+   */
   void failAppendsLater() {
     failAppends = true;
   }
@@ -120,7 +125,14 @@ final class GatedStore implements RoomStore {
   @Override
   public void append(Draft draft, AppendCallback callback) {
     if (failAppends) {
-      CompletableFuture.runAsync(() -> callback.failed(new java.io.IOException("disk gone")));
+      AppendCallback earlier;
+      synchronized (this) {
+        earlier = failing;
+        failing = callback;
+      }
+      if (earlier != null) {
+        earlier.failed(new java.io.IOException("disk gone"));
+      }
       return;
     }
     delegate.append(draft, callback);

@@ -289,6 +289,7 @@ public abstract class HostedServerSuite {
     said(alice, "lobby", "stored");
     store.failAppendsLater();
     alice.send(Envelope.chat("lobby", "lost on the way to the disk"));
+    alice.send(Envelope.chat("lobby", "its failure comes as this one arrives"));
     WsClient.Closed closed = alice.nextClose();
     assertThat(closed.code()).isEqualTo(1011);
     assertThat(closed.reason()).isEqualTo("room store unavailable");

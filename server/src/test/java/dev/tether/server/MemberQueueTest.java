@@ -125,7 +125,9 @@ class MemberQueueTest {
   @Test
   void aSlowMemberIsLoggedOnASendThreadNotUnderTheRoomsLock() throws Exception {
     GatedStore store = new GatedStore(RoomStore.inMemory());
-    URI uri = start(TetherServer.builder().store(store).memberQueue(2, 1 << 20));
+    // Bob's bound falls at his third held chat (each a frame of about 1,150 bytes); alice's own
+    // queue, an ack and a copy or two in flight, stays under it.
+    URI uri = start(TetherServer.builder().store(store).memberQueue(4096, 3_000));
     WsClient alice = connect(uri, "alice");
     join(alice, "lobby");
     said(alice, "lobby", "before");
@@ -139,7 +141,7 @@ class MemberQueueTest {
     String line;
     try {
       for (int i = 0; i < 3; i++) {
-        said(alice, "lobby", "held for bob " + i); // the third passes bob's two frames
+        said(alice, "lobby", i + " " + "x".repeat(1_000)); // the third passes bob's 3,000 bytes
       }
       await().atMost(WsClient.TIMEOUT).until(() -> err.toString(java.nio.charset.StandardCharsets.UTF_8)
           .contains("does not read fast enough"));
@@ -150,7 +152,7 @@ class MemberQueueTest {
     }
     store.release();
     System.out.println("logged: " + line);
-    assertThat(line).startsWith("[tether-server-").contains("Peer{bob,");
+    assertThat(line).startsWith("[tether-server-").contains("Peer{bob,").contains("bytes > 3000");
     assertThat(server.stats().slowMembersClosed()).isEqualTo(1);
   }
 }
