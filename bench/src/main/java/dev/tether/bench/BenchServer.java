@@ -24,7 +24,8 @@ import java.nio.file.Path;
  *   <li>stub only: {@code reject on|off} ({@link StubServer#rejectNewConnections}), {@code drop}
  *       ({@link StubServer#dropAllConnections}), {@code connections}, {@code handshakes}, and
  *       {@code sample} / {@code peak MS}: start counting handshakes every 5 ms, then stop and
- *       answer {@code PEAK most-in-any-MS-window total} ({@link HandshakeSampler}).
+ *       answer {@code PEAK most-in-any-MS-window total most-since-accepting} ({@link HandshakeSampler};
+ *       {@code reject off} while sampling marks when accepting began).
  * </ul>
  */
 final class BenchServer {
@@ -67,7 +68,11 @@ final class BenchServer {
             StubServer s = stub;
             switch (c[0]) {
               case "reject" -> {
-                s.rejectNewConnections(c.length > 1 && c[1].equals("on"));
+                boolean on = c.length > 1 && c[1].equals("on");
+                s.rejectNewConnections(on);
+                if (!on && sampler != null) {
+                  sampler.mark();
+                }
                 answer = "OK";
               }
               case "drop" -> {
@@ -88,7 +93,8 @@ final class BenchServer {
                   answer = "ERROR peak before sample";
                 } else {
                   sampler.stop();
-                  answer = "PEAK " + sampler.peak(Long.parseLong(c[1]) * 1_000_000) + " " + sampler.total();
+                  long window = Long.parseLong(c[1]) * 1_000_000;
+                  answer = "PEAK " + sampler.peak(window) + " " + sampler.total() + " " + sampler.peakSinceMark(window);
                   sampler = null;
                 }
               }

@@ -16,6 +16,8 @@ final class HandshakeSampler {
   private long[] times = new long[4096];
   private int[] counts = new int[4096];
   private int size;
+  /** Guarded by this: the first sample of the marked phase ({@link #mark}); 0 until marked. */
+  private int marked;
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -49,6 +51,16 @@ final class HandshakeSampler {
     size++;
   }
 
+  /** Starts a second phase (the server accepting again), with a sample, for {@link #peakSinceMark}. */
+  void mark() {
+    mark(System.nanoTime(), count.getAsInt());
+  }
+
+  synchronized void mark(long nanos, int value) {
+    add(nanos, value);
+    marked = size - 1;
+  }
+
   /** Stops sampling, after one last sample. */
   void stop() {
     running = false;
@@ -66,8 +78,17 @@ final class HandshakeSampler {
    * window is never narrower than the sampling step.
    */
   synchronized int peak(long windowNanos) {
+    return peak(windowNanos, 0);
+  }
+
+  /** {@link #peak} over the samples from the {@link #mark} on. */
+  synchronized int peakSinceMark(long windowNanos) {
+    return peak(windowNanos, marked);
+  }
+
+  private int peak(long windowNanos, int from) {
     int best = 0;
-    for (int lo = 0, hi = 1; hi < size; hi++) {
+    for (int lo = from, hi = from + 1; hi < size; hi++) {
       while (lo < hi - 1 && times[hi] - times[lo] > windowNanos) {
         lo++;
       }

@@ -42,7 +42,8 @@ final class Idle {
     void openBatch(int from, int count) throws Exception;
   }
 
-  static Result run(String kind, URI uri, int n, long idleCpuMs, int loopbacks) throws Exception {
+  /** @param close close every connection after measuring (else the caller's JVM is about to exit) */
+  static Result run(String kind, URI uri, int n, long idleCpuMs, int loopbacks, boolean close) throws Exception {
     List<Object> keep = new ArrayList<>();
     Opener opener = switch (kind) {
       case "tether" -> tetherOpener(uri, keep, loopbacks);
@@ -73,7 +74,7 @@ final class Idle {
     long open = keep.stream().filter(Idle::isOpen).count();
     Result r = new Result(kind, n, openSeconds, open - warm, Math.max(threads1, threads2), threads0,
         (heap1 - heap0) / (double) n, idleCpu);
-    for (Object o : keep) {
+    for (Object o : close ? keep : List.of()) {
       if (o instanceof TetherClient c) {
         c.close();
       } else if (o instanceof Session s) {

@@ -6,6 +6,7 @@ import dev.tether.client.ReconnectPolicy;
 import dev.tether.client.TetherClient;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -17,16 +18,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * refuses every new handshake (HTTP 503, {@code rejectNewConnections(true)}) and drops every
  * connection; the clients retry on their backoff and are refused; after {@code refuseMs} the server
  * accepts again at once ({@code rejectNewConnections(false)}: no restart, so what is measured is
- * the clients). Measured: the time from then until every client is open again, the handshake
- * attempts the server saw (refused and accepted), and the most of them in any 100 ms (counted at
- * the server every 5 ms, {@link HandshakeSampler}).
+ * the clients). Measured: the time from then until every client is open again; the attempts the
+ * clients started (timed when each asks for its handshake headers) and the most of them in any
+ * 100 ms; the handshakes the server answered (refused and accepted) and the most of them in any
+ * 100 ms (counted at the server every 5 ms, {@link HandshakeSampler}), which the server's pace
+ * caps, over the whole storm and from accepting on; and the most {@code onOpen}s in any 100 ms
+ * after accepting.
  */
 final class Storm {
   private Storm() {}
 
   /** What one storm measured. */
   record Result(double jitter, int n, long refuseMs, double secondsUntilAllOpen, int reopened,
-      int attempts, int peakAttemptsPer100ms, int peakOpensPer100ms) {}
+      int attempts, int peakAttemptsPer100ms, int handshakes, int peakHandshakesPer100ms,
+      int peakHandshakesPer100msAccepting, int peakOpensPer100ms) {}
 
   static Result run(double jitter, int n, long refuseMs, long timeoutSeconds) throws Exception {
     ReconnectPolicy policy = ReconnectPolicy.defaults().withJitter(jitter);
@@ -34,12 +39,20 @@ final class Storm {
       FdLimit.require(n + 1024L, "storm N=" + n);
       List<TetherClient> clients = new ArrayList<>();
       ConcurrentLinkedQueue<Long> reopenedAt = new ConcurrentLinkedQueue<>();
+      ConcurrentLinkedQueue<Long> attemptedAt = new ConcurrentLinkedQueue<>();
       AtomicInteger phase = new AtomicInteger();
       CountDownLatch initial = new CountDownLatch(n);
       try {
         for (int i = 0; i < n; i++) {
           TetherClient c = TetherClient.builder(Idle.loopback(server.uri(), i, 4, "s" + i))
               .reconnect(policy)
+              // Asked for at the start of every handshake: the client's own count of its attempts.
+              .headers(() -> {
+                if (phase.get() == 1) {
+                  attemptedAt.add(System.nanoTime());
+                }
+                return Map.of();
+              })
               .delegate(new SocketDelegate() {
                 @Override
                 public void onOpen(TetherSocket socket) {
@@ -82,7 +95,10 @@ final class Storm {
         List<Long> times = new ArrayList<>(reopenedAt);
         times.sort(null);
         double allOpen = times.size() < n ? Double.NaN : (times.get(times.size() - 1) - acceptAt) / 1e9;
-        return new Result(jitter, n, refuseMs, allOpen, times.size(), peak[1], peak[0], peakWithin(times, 100_000_000L));
+        List<Long> attempts = new ArrayList<>(attemptedAt);
+        attempts.sort(null);
+        return new Result(jitter, n, refuseMs, allOpen, times.size(), attempts.size(),
+            peakWithin(attempts, 100_000_000L), peak[1], peak[0], peak[2], peakWithin(times, 100_000_000L));
       } finally {
         clients.forEach(TetherClient::close);
       }

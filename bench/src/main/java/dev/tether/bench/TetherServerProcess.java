@@ -103,10 +103,13 @@ final class TetherServerProcess implements AutoCloseable {
     ask("sample", "OK");
   }
 
-  /** Stub only: stops counting; {most handshakes in any {@code windowMs}, all handshakes counted}. */
+  /**
+   * Stub only: stops counting; {most handshakes in any {@code windowMs}, all handshakes counted,
+   * most in any {@code windowMs} since {@code rejectNewConnections(false)}}.
+   */
   int[] handshakePeak(long windowMs) {
     String[] f = ask("peak " + windowMs, "PEAK ").split(" ");
-    return new int[] {Integer.parseInt(f[0]), Integer.parseInt(f[1])};
+    return new int[] {Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2])};
   }
 
   /** Sends {@code command} and returns the answer after {@code prefix}. */

@@ -25,6 +25,20 @@ class HandshakeSamplerTest {
   }
 
   @Test
+  void thePeakSinceTheMarkLeavesOutWhatCameBefore() {
+    HandshakeSampler s = HandshakeSampler.start(() -> 0);
+    s.stop();
+    long t0 = System.nanoTime() + 1000 * MS;
+    s.add(t0, 0);
+    s.add(t0 + 50 * MS, 60); // a burst of 60 while refusing
+    s.mark(t0 + 1000 * MS, 60);
+    s.add(t0 + 1050 * MS, 70);
+    s.add(t0 + 1100 * MS, 90);
+    assertThat(s.peak(100 * MS)).isEqualTo(60);
+    assertThat(s.peakSinceMark(100 * MS)).isEqualTo(30);
+  }
+
+  @Test
   void aSamplerCountsWhatHappensWhileItRuns() {
     java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger(7);
     HandshakeSampler s = HandshakeSampler.start(count::get);

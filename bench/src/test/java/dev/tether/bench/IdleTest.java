@@ -20,7 +20,7 @@ class IdleTest {
   @Test
   void tetherClientsAllOpenAndAreCounted() throws Exception {
     try (StubServer server = StubServer.start()) {
-      Idle.Result r = Idle.run("tether", server.uri(), 40, 100, 4);
+      Idle.Result r = Idle.run("tether", server.uri(), 40, 100, 4, true);
       assertThat(r.stillOpen()).isEqualTo(40);
       assertThat(r.threads()).isGreaterThanOrEqualTo(r.threadsBefore()).isPositive();
       assertThat(r.heapBytesPerConnection()).isFinite();
@@ -31,7 +31,7 @@ class IdleTest {
   @Test
   void rawTyrusSessionsAllOpenAndAreCounted() throws Exception {
     try (StubServer server = StubServer.start()) {
-      Idle.Result r = Idle.run("tyrus-shared", server.uri(), 40, 100, 4);
+      Idle.Result r = Idle.run("tyrus-shared", server.uri(), 40, 100, 4, true);
       assertThat(r.stillOpen()).isEqualTo(40);
       assertThat(r.heapBytesPerConnection()).isFinite();
     }

@@ -68,6 +68,7 @@ class ReportTest {
     for (String jitter : List.of("jitter-0.5", "jitter-0")) {
       row("storm", jitter, n, 1, "reopened", Bench.STORM_N);
       row("storm", jitter, n, 1, "peak_attempts_per_100ms", jitter.equals("jitter-0") ? 900 : 300);
+      row("storm", jitter, n, 1, "peak_handshakes_per_100ms_accepting", jitter.equals("jitter-0") ? 400 : 250);
     }
     row("connections", "tether", "10000", 1, "threads_total", 60);
     row("connections", "tether", "10000", 1, "still_open", 10000);
@@ -75,7 +76,8 @@ class ReportTest {
     row("connections", "tyrus-shared", "10000", 1, "threads_total", 38);
     row("connections", "tyrus-shared", "10000", 1, "heap_bytes_per_conn", 18.9 * 1024);
     String md = render(dir, "connections", "storm");
-    assertThat(target(md, "jitter (0.5) at least halves")).contains("300 vs 900", "| yes |");
+    assertThat(target(md, "jitter (0.5) at least halves the clients'")).contains("300 vs 900", "| yes |");
+    assertThat(target(md, "jitter (0.5) at least halves the peak handshakes")).contains("250 vs 400", "**no**");
     assertThat(target(md, "every client open again")).contains("| yes |");
     assertThat(target(md, "live threads ≤ 64 with 10000 idle TetherClients")).contains("| yes |");
     assertThat(target(md, "heap per idle TetherClient ≤ raw Tyrus shared + 2 KiB (N=10000)"))

@@ -14,9 +14,13 @@ class StormTest {
   private static void assertStorm(Storm.Result r) {
     assertThat(r.reopened()).isEqualTo(N);
     assertThat(r.secondsUntilAllOpen()).isFinite().isPositive();
-    // Each client was refused at least once (the first retry comes within 1 s, the server refuses for 1.5 s).
+    // Each client was refused at least once (the first retry comes within 1 s, the server refuses
+    // for 1.5 s), and both sides counted every attempt.
     assertThat(r.attempts()).isGreaterThanOrEqualTo(2 * N);
+    assertThat(r.handshakes()).isGreaterThanOrEqualTo(2 * N);
     assertThat(r.peakAttemptsPer100ms()).isPositive().isLessThanOrEqualTo(r.attempts());
+    assertThat(r.peakHandshakesPer100ms()).isPositive().isLessThanOrEqualTo(r.handshakes());
+    assertThat(r.peakHandshakesPer100msAccepting()).isPositive().isLessThanOrEqualTo(N);
     assertThat(r.peakOpensPer100ms()).isPositive().isLessThanOrEqualTo(N);
   }
 
