@@ -33,7 +33,7 @@ public final class Bench {
   static final int RUNS = Integer.getInteger("bench.runs", 5);
   static final long WARMUP_MS = Long.getLong("bench.warmupMs", 10000);
   static final long RUN_MS = Long.getLong("bench.runMs", 2000);
-  static final int LATENCY_RUNS = Integer.getInteger("bench.latencyRuns", 3);
+  static final int LATENCY_RUNS = Integer.getInteger("bench.latencyRuns", 5);
   static final long LATENCY_WARMUP_MS = Long.getLong("bench.latencyWarmupMs", 8000);
   static final long LATENCY_RUN_MS = Long.getLong("bench.latencyRunMs", 3000);
   static final long IDLE_CPU_MS = Long.getLong("bench.idleCpuMs", 11000);

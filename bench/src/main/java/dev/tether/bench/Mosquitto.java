@@ -48,6 +48,26 @@ final class Mosquitto implements AutoCloseable {
     return PLACES.stream().map(Path::of).filter(Files::isExecutable).findFirst();
   }
 
+  /** The broker's version ({@code 2.0.11}) from {@code mosquitto -h}, or empty if not installed or unknown. */
+  static Optional<String> version() {
+    Optional<Path> binary = find();
+    if (binary.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      Process p = new ProcessBuilder(binary.get().toString(), "-h").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      p.waitFor(10, TimeUnit.SECONDS);
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("mosquitto version (\\S+)").matcher(out);
+      return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
   /** The config the broker runs with on {@code port}. */
   static String config(int port) {
     return String.join("\n",

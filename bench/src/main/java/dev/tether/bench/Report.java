@@ -21,6 +21,8 @@ final class Report {
   /** The commit the figures came from ({@code meta,commit,HASH,...}), or null. */
   private String commit;
   private boolean dirty;
+  /** The broker's version ({@code meta,mosquitto,VERSION,...}), or null. */
+  private String mosquitto;
   private final List<String> workloads;
   private final double minutes;
   private final Path root;
@@ -36,6 +38,10 @@ final class Report {
       if (r[0].equals("meta") && r[1].equals("commit")) {
         commit = r[2];
         dirty = Double.parseDouble(r[5]) != 0;
+        continue;
+      }
+      if (r[0].equals("meta") && r[1].equals("mosquitto")) {
+        mosquitto = r[2];
         continue;
       }
       double v = Double.parseDouble(r[5]);
@@ -173,7 +179,8 @@ final class Report {
     }
     md.append("| wall time | ").append(f("%.1f", minutes)).append(" min |\n");
     md.append("| libraries | Tyrus 2.2.2 (Grizzly), OkHttp 5.5.1, Java-WebSocket 1.6.0, "
-        + "JDK java.net.http, Eclipse Paho mqttv3 1.2.5, Mosquitto (Debian's package), HdrHistogram 2.2.2 |\n\n");
+        + "JDK java.net.http, Eclipse Paho mqttv3 1.2.5, Mosquitto "
+        + (mosquitto == null ? "(Debian's package)" : mosquitto + " (Debian's package)") + ", HdrHistogram 2.2.2 |\n\n");
     md.append("Clients run in their own JVMs and the echo server is `dev.tether.stub.StubServer` in "
         + "another JVM on a free port. `throughput`, `outbox` and `connections` start a fresh server "
         + "and client JVM per client kind, one after the other; `compare` and `latency` keep every "
@@ -301,7 +308,7 @@ final class Report {
       case "tether-raw" -> "Tether raw text echo";
       case "tether-envelope" -> "**Tether envelopes + acks**";
       case "tether-envelope-ab" -> "Tether envelopes + acks, A→B";
-      case "paho-qos1" -> "Paho QoS 1 on Mosquitto 2.0";
+      case "paho-qos1" -> "Paho QoS 1 on Mosquitto";
       case "paho-qos1-ab" -> "Paho QoS 1, A→B";
       case "paho-qos0" -> "Paho QoS 0 (no acks)";
       case "paho-qos0-ab" -> "Paho QoS 0, A→B";

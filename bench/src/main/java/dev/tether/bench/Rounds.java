@@ -38,6 +38,9 @@ final class Rounds {
       kinds.removeIf(Messenger::isMqtt);
     }
     Mosquitto broker = kinds.stream().anyMatch(Messenger::isMqtt) ? Mosquitto.start() : null;
+    if (broker != null) {
+      rows.add(new String[] {"meta", "mosquitto", Mosquitto.version().orElse("unknown"), "0", "version", "0"});
+    }
     List<AgentProcess> agents = new ArrayList<>();
     try (TetherServerProcess server = TetherServerProcess.start("stub")) {
       for (String kind : kinds) {

@@ -80,6 +80,7 @@ class PahoMessengerTest {
   @Test
   void theBrokerRunsWithNoDelayOnLoopbackAndItsCpuIsRead() throws Exception {
     assertThat(Mosquitto.config(1883)).contains("set_tcp_nodelay true", "listener 1883 127.0.0.1");
+    assertThat(Mosquitto.version()).hasValueSatisfying(v -> assertThat(v).matches("\\d+\\.\\d+.*"));
     long before = broker.cpuNanos();
     runOnce(1, false, new PahoMessenger[1]);
     assertThat(broker.cpuNanos()).isGreaterThan(before);
