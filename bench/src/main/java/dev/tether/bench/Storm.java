@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * connection; the clients retry on their backoff and are refused; after {@code refuseMs} the server
  * accepts again at once ({@code rejectNewConnections(false)}: no restart, so what is measured is
  * the clients). Measured: the time from then until every client is open again; the attempts the
- * clients started (timed when each asks for its handshake headers) and the most of them in any
+ * clients scheduled (when {@code onReconnecting} came, plus its delay: the clients' own plan, which
+ * jitter spreads) and the most of them due in any 100 ms; the attempts the clients started (timed
+ * when each asks for its handshake headers, on the client's bounded I/O pool) and the most in any
  * 100 ms; the handshakes the server answered (refused and accepted) and the most of them in any
  * 100 ms (counted at the server every 5 ms, {@link HandshakeSampler}), which the server's pace
  * caps, over the whole storm and from accepting on; and the most {@code onOpen}s in any 100 ms
@@ -30,8 +32,8 @@ final class Storm {
 
   /** What one storm measured. */
   record Result(double jitter, int n, long refuseMs, double secondsUntilAllOpen, int reopened,
-      int attempts, int peakAttemptsPer100ms, int handshakes, int peakHandshakesPer100ms,
-      int peakHandshakesPer100msAccepting, int peakOpensPer100ms) {}
+      int scheduled, int peakScheduledPer100ms, int attempts, int peakAttemptsPer100ms, int handshakes,
+      int peakHandshakesPer100ms, int peakHandshakesPer100msAccepting, int peakOpensPer100ms) {}
 
   static Result run(double jitter, int n, long refuseMs, long timeoutSeconds) throws Exception {
     ReconnectPolicy policy = ReconnectPolicy.defaults().withJitter(jitter);
@@ -40,6 +42,7 @@ final class Storm {
       List<TetherClient> clients = new ArrayList<>();
       ConcurrentLinkedQueue<Long> reopenedAt = new ConcurrentLinkedQueue<>();
       ConcurrentLinkedQueue<Long> attemptedAt = new ConcurrentLinkedQueue<>();
+      ConcurrentLinkedQueue<Long> scheduledFor = new ConcurrentLinkedQueue<>();
       AtomicInteger phase = new AtomicInteger();
       CountDownLatch initial = new CountDownLatch(n);
       try {
@@ -54,6 +57,13 @@ final class Storm {
                 return Map.of();
               })
               .delegate(new SocketDelegate() {
+                @Override
+                public void onReconnecting(TetherSocket socket, int attempt, java.time.Duration delay) {
+                  if (phase.get() == 1) {
+                    scheduledFor.add(System.nanoTime() + delay.toNanos());
+                  }
+                }
+
                 @Override
                 public void onOpen(TetherSocket socket) {
                   if (phase.get() == 0) {
@@ -97,7 +107,10 @@ final class Storm {
         double allOpen = times.size() < n ? Double.NaN : (times.get(times.size() - 1) - acceptAt) / 1e9;
         List<Long> attempts = new ArrayList<>(attemptedAt);
         attempts.sort(null);
-        return new Result(jitter, n, refuseMs, allOpen, times.size(), attempts.size(),
+        List<Long> scheduled = new ArrayList<>(scheduledFor);
+        scheduled.sort(null);
+        return new Result(jitter, n, refuseMs, allOpen, times.size(), scheduled.size(),
+            peakWithin(scheduled, 100_000_000L), attempts.size(),
             peakWithin(attempts, 100_000_000L), peak[1], peak[0], peak[2], peakWithin(times, 100_000_000L));
       } finally {
         clients.forEach(TetherClient::close);

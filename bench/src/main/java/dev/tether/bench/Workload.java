@@ -139,6 +139,8 @@ final class Workload {
     result("storm", name, n, 1, "refused_for_s", r.refuseMs() / 1000.0);
     result("storm", name, n, 1, "seconds_until_all_open", r.secondsUntilAllOpen());
     result("storm", name, n, 1, "reopened", r.reopened());
+    result("storm", name, n, 1, "scheduled", r.scheduled());
+    result("storm", name, n, 1, "peak_scheduled_per_100ms", r.peakScheduledPer100ms());
     result("storm", name, n, 1, "attempts", r.attempts());
     result("storm", name, n, 1, "peak_attempts_per_100ms", r.peakAttemptsPer100ms());
     result("storm", name, n, 1, "handshakes", r.handshakes());
@@ -146,9 +148,9 @@ final class Workload {
     result("storm", name, n, 1, "peak_handshakes_per_100ms_accepting", r.peakHandshakesPer100msAccepting());
     result("storm", name, n, 1, "peak_opens_per_100ms", r.peakOpensPer100ms());
     System.err.printf("  storm %s N=%d: all open %.2f s after the server accepted again, %d reopened; "
-            + "%d attempts (peak %d per 100 ms), %d handshakes at the server (peak %d per 100 ms, %d once "
+            + "%d scheduled (peak %d per 100 ms), %d attempts (peak %d per 100 ms), %d handshakes at the server (peak %d per 100 ms, %d once "
             + "accepting), peak %d opens per 100 ms%n", name, n, r.secondsUntilAllOpen(), r.reopened(),
-        r.attempts(), r.peakAttemptsPer100ms(), r.handshakes(), r.peakHandshakesPer100ms(),
+        r.scheduled(), r.peakScheduledPer100ms(), r.attempts(), r.peakAttemptsPer100ms(), r.handshakes(), r.peakHandshakesPer100ms(),
         r.peakHandshakesPer100msAccepting(), r.peakOpensPer100ms());
   }
 

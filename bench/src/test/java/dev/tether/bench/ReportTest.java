@@ -68,6 +68,7 @@ class ReportTest {
     for (String jitter : List.of("jitter-0.5", "jitter-0")) {
       row("storm", jitter, n, 1, "reopened", Bench.STORM_N);
       row("storm", jitter, n, 1, "peak_attempts_per_100ms", jitter.equals("jitter-0") ? 900 : 300);
+      row("storm", jitter, n, 1, "peak_scheduled_per_100ms", jitter.equals("jitter-0") ? 2000 : 400);
       row("storm", jitter, n, 1, "peak_handshakes_per_100ms_accepting", jitter.equals("jitter-0") ? 400 : 250);
     }
     row("connections", "tether", "10000", 1, "threads_total", 60);
@@ -76,7 +77,8 @@ class ReportTest {
     row("connections", "tyrus-shared", "10000", 1, "threads_total", 38);
     row("connections", "tyrus-shared", "10000", 1, "heap_bytes_per_conn", 18.9 * 1024);
     String md = render(dir, "connections", "storm");
-    assertThat(target(md, "jitter (0.5) at least halves the clients'")).contains("300 vs 900", "| yes |");
+    assertThat(target(md, "jitter (0.5) at least halves the clients'")).contains("400 vs 2000", "| yes |");
+    assertThat(target(md, "jitter (0.5) at least halves the peak of handshakes started")).contains("300 vs 900", "| yes |");
     assertThat(target(md, "jitter (0.5) at least halves the peak handshakes")).contains("250 vs 400", "**no**");
     assertThat(target(md, "every client open again")).contains("| yes |");
     assertThat(target(md, "live threads ≤ 64 with 10000 idle TetherClients")).contains("| yes |");

@@ -16,6 +16,8 @@ class StormTest {
     assertThat(r.secondsUntilAllOpen()).isFinite().isPositive();
     // Each client was refused at least once (the first retry comes within 1 s, the server refuses
     // for 1.5 s), and both sides counted every attempt.
+    assertThat(r.scheduled()).isGreaterThanOrEqualTo(2 * N);
+    assertThat(r.peakScheduledPer100ms()).isPositive().isLessThanOrEqualTo(r.scheduled());
     assertThat(r.attempts()).isGreaterThanOrEqualTo(2 * N);
     assertThat(r.handshakes()).isGreaterThanOrEqualTo(2 * N);
     assertThat(r.peakAttemptsPer100ms()).isPositive().isLessThanOrEqualTo(r.attempts());
