@@ -174,8 +174,11 @@ public final class Bench {
         workloads.add(r[0]);
       }
     }
-    Files.writeString(root.resolve("BENCHMARKS.md"),
-        new Report(rows, workloads, minutes, root, finished).markdown());
+    // The compression section is not in results.csv (DeflateBench keeps its own CSV): kept as it is.
+    Path md = root.resolve("BENCHMARKS.md");
+    String deflate = Files.exists(md) ? DeflateBench.section(Files.readString(md)) : null;
+    String markdown = new Report(rows, workloads, minutes, root, finished).markdown();
+    Files.writeString(md, deflate == null ? markdown : DeflateBench.splice(markdown, deflate));
     System.err.println("BENCHMARKS.md written from bench/results/results.csv");
   }
 
