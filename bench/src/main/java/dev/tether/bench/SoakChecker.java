@@ -28,19 +28,22 @@ import java.util.stream.Stream;
  *       ({@code F}) was reported to its sender and is not expected anywhere (failed while the soak
  *       was closing the clients: <b>not drained</b>, a failure of the run).
  *   <li><b>lost</b>: accepted, not failed, and never delivered to a member. A loss is
- *       <b>reported</b> if that member was told: by {@code onGap} naming its seq, or by
- *       {@code onReset} for the room after the chat was acked (or sent, if its ack is unknown).
- *       Otherwise it is <b>silent</b>.
+ *       <b>reported</b> if that member was told: by {@code onGap} naming its seq, or by the first
+ *       {@code onReset} it reported after the chat was sent, if that reset's {@code lastSeqBefore}
+ *       is below the chat's seq (or the chat's ack is unknown). Otherwise it is <b>silent</b>.
  *   <li><b>duplicated</b>: delivered twice to one member process. A child client killed and
- *       started again may be given chats its killed incarnation already had (the client saves its
- *       room positions apart from the app's own processing, so across a SIGKILL it delivers at
- *       least once): <b>redelivered after a restart</b>, counted apart.
+ *       started again may be given chats its killed incarnation already had (the client saves a
+ *       room's position once the delegate returned, so a process killed in between gets the chat
+ *       again: at least once across a SIGKILL): <b>redelivered after a restart</b>, counted apart.
  *   <li><b>out of seq order</b>: a chat delivered with a seq not above the member's previous one
  *       (within one process, and not across a reported reset).
  *   <li><b>out of sender order</b>: a chat of a sender delivered after a later chat of the same
  *       sender (numbers from the ids, {@code user-n}).
- *   <li><b>seq conflicts</b>: one seq of a room given to two chats, or one chat seen at two seqs,
- *       in a room where nobody reported a reset.
+ *   <li><b>seq conflicts</b>: one seq of a room given to two chats, or one chat seen at two seqs.
+ *       In a room where a member reported a reset, seqs start again in each epoch (the stream a
+ *       delivered chat names) and a chat resent after a reset is taken again in the new one: there
+ *       the deliveries are compared per epoch, and the acks (which name no epoch) and deliveries
+ *       from a server without epochs are left out.
  *   <li><b>unlogged</b>: delivered chats no log accepted; only a child killed between its
  *       {@code send} returning and its log line may cause these (it sent them, the checker cannot
  *       have expected them).
@@ -123,13 +126,10 @@ final class SoakChecker {
       this.id = id;
       this.sender = sender;
     }
-
-    long acceptedMicros() {
-      return ackMicros > 0 ? ackMicros : sentMicros;
-    }
   }
 
-  private record Delivery(String room, long seq, String id, long micros) {}
+  /** A chat given to a member; {@code epoch} is "" if the log line names none. */
+  private record Delivery(String room, long seq, String id, long micros, String epoch) {}
 
   private record Report(String room, long from, long to, long micros, int incarnation) {}
 
@@ -180,41 +180,49 @@ final class SoakChecker {
     long expectedPerMember = c.accepted - c.failed;
     c.expected = expectedPerMember * members.size();
 
-    Map<Long, String> idAtSeq = new HashMap<>();
-    Map<String, Long> seqOfId = new HashMap<>();
-    Set<Long> conflicts = new HashSet<>();
-    for (Msg m : accepted.values()) {
-      if (m.seq > 0) {
-        seqOfId.put(m.id, m.seq);
-        String other = idAtSeq.putIfAbsent(m.seq, m.id);
-        if (other != null && !other.equals(m.id)) {
-          conflicts.add(m.seq);
-        }
-      }
-    }
-    List<String[]> conflictExamples = new ArrayList<>();
+    List<ReceiverLog> logs = new ArrayList<>();
     for (Participant p : members) {
       ReceiverLog r = readDeliveries(p);
+      logs.add(r);
       c.gaps += r.gaps.size();
       c.resets += r.resets.size();
       judge(room, p, r, accepted, failedIds, c);
-      for (List<Delivery> inc : r.incarnations) {
-        for (Delivery d : inc) {
-          Long s = seqOfId.putIfAbsent(d.id, d.seq);
-          String other = idAtSeq.putIfAbsent(d.seq, d.id);
-          if (((s != null && s != d.seq) || (other != null && !other.equals(d.id))) && conflicts.add(d.seq)) {
-            conflictExamples.add(new String[] {p.user(), d.id, Long.toString(d.seq), other, String.valueOf(s)});
+    }
+    boolean perEpoch = c.resets > 0;
+    // Keys: "epoch/seq" -> id, and "id/epoch" -> seq; the epoch is "" when compared across epochs.
+    Map<String, String> idAt = new HashMap<>();
+    Map<String, Long> seqOf = new HashMap<>();
+    Set<String> conflicts = new HashSet<>();
+    if (!perEpoch) {
+      for (Msg m : accepted.values()) {
+        if (m.seq > 0) {
+          seqOf.put(m.id + "/", m.seq);
+          String other = idAt.putIfAbsent("/" + m.seq, m.id);
+          if (other != null && !other.equals(m.id)) {
+            conflicts.add("/" + m.seq);
           }
         }
       }
     }
-    if (c.resets == 0) {
-      c.seqConflicts = conflicts.size();
-      for (String[] x : conflictExamples) {
-        example("seq conflict", room + ": " + x[0] + " got " + x[1] + " at seq " + x[2] + ", where "
-            + x[3] + " was seen (and " + x[1] + " at seq " + x[4] + ")");
+    for (int i = 0; i < members.size(); i++) {
+      for (List<Delivery> inc : logs.get(i).incarnations) {
+        for (Delivery d : inc) {
+          if (perEpoch && d.epoch().isEmpty()) {
+            continue; // a stream without epochs cannot be told apart from the one before its reset
+          }
+          String epoch = perEpoch ? d.epoch() : "";
+          String at = epoch + "/" + d.seq();
+          Long s = seqOf.putIfAbsent(d.id() + "/" + epoch, d.seq());
+          String other = idAt.putIfAbsent(at, d.id());
+          if (((s != null && s != d.seq()) || (other != null && !other.equals(d.id()))) && conflicts.add(at)) {
+            example("seq conflict", room + ": " + members.get(i).user() + " got " + d.id() + " at seq " + d.seq()
+                + (perEpoch ? " of epoch " + d.epoch() : "") + ", where " + other + " was seen (and " + d.id()
+                + " at seq " + s + ")");
+          }
+        }
       }
     }
+    c.seqConflicts = conflicts.size();
     return c;
   }
 
@@ -276,7 +284,7 @@ final class SoakChecker {
       }
       if (r.gaps.stream().anyMatch(g -> m.seq > 0 && g.from() <= m.seq && m.seq <= g.to())) {
         c.lostGap++;
-      } else if (r.resets.stream().anyMatch(x -> x.micros() >= m.acceptedMicros())) {
+      } else if (coveredByReset(r, m)) {
         c.lostReset++;
       } else {
         c.lostSilent++;
@@ -285,6 +293,20 @@ final class SoakChecker {
             + ") never delivered to " + p.user() + acrossRestart(r, m.seq));
       }
     }
+  }
+
+  /**
+   * True if the first reset the member reported after {@code m} was sent ended its stream below
+   * {@code m}'s seq (or {@code m}'s seq is unknown): that reset told it {@code m} was lost. A later
+   * reset does not cover it: it ended another stream.
+   */
+  private static boolean coveredByReset(ReceiverLog r, Msg m) {
+    for (Report reset : r.resets) {
+      if (reset.micros() >= m.sentMicros) {
+        return m.seq <= 0 || reset.from() < m.seq;
+      }
+    }
+    return false;
   }
 
   /**
@@ -394,7 +416,8 @@ final class SoakChecker {
               }
               started[0] = true;
             }
-            case "D" -> r.incarnations.get(inc).add(new Delivery(f[1], Long.parseLong(f[2]), f[3], Long.parseLong(f[5])));
+            case "D" -> r.incarnations.get(inc).add(new Delivery(f[1], Long.parseLong(f[2]), f[3], Long.parseLong(f[5]),
+                f.length > 6 && !f[6].equals("null") ? f[6] : ""));
             case "G" -> r.gaps.add(new Report(f[1], Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]), inc));
             case "R" -> r.resets.add(new Report(f[1], Long.parseLong(f[2]), 0, Long.parseLong(f[3]), inc));
             default -> { }

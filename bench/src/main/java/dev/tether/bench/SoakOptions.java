@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
     description = "Chaos soak: clients in rooms on a TetherServer (SQLite, own process) behind fault proxies, "
         + "sending steadily while seeded faults are injected; then every client's log is checked (lost, duplicated, "
         + "out of order, reported) and the run is written to soak/results/<date>.csv, .png and .md, and SOAK.md. "
-        + "Exit code 0 only without silent loss, duplicates, broken seq order, undrained outboxes and thread or "
+        + "Exit code 0 only without silent loss, duplicates, broken seq or sender order, undrained outboxes and thread or "
         + "heap growth beyond the bounds.%n")
 final class SoakOptions implements Callable<Integer> {
   @Option(names = "--clients", defaultValue = "50", description = "Clients in all (default ${DEFAULT-VALUE}).")
@@ -59,11 +59,9 @@ final class SoakOptions implements Callable<Integer> {
           + "connection-drop, blackhole, latency, stop-reading, client-kill, lossy-link, node-kill, redis-restart.")
   List<String> faultNames;
 
-  @Option(names = "--reset-anyway",
-      description = "Inject state-reset even though this build's client cannot report resets (shows issue 10's silent loss).")
-  boolean resetAnyway;
-
-  @Option(names = "--strict-sender-order", description = "Also fail on chats delivered out of their sender's order.")
+  @Option(names = "--strict-sender-order", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Fail on chats delivered out of their sender's order (default ${DEFAULT-VALUE};"
+          + " --no-strict-sender-order only reports them).")
   boolean strictSenderOrder;
 
   @Option(names = "--max-thread-growth", defaultValue = "8",
@@ -169,7 +167,7 @@ final class SoakOptions implements Callable<Integer> {
 
   /** The fault kinds to draw from, in catalogue order. */
   List<FaultKind> kinds() {
-    List<FaultKind> all = FaultKinds.all(resetAnyway);
+    List<FaultKind> all = FaultKinds.all();
     if (faultNames == null || faultNames.isEmpty()) {
       return all;
     }
@@ -193,8 +191,8 @@ final class SoakOptions implements Callable<Integer> {
     if (faultNames != null && !faultNames.isEmpty()) {
       b.append(" --faults ").append(String.join(",", faultNames));
     }
-    if (resetAnyway) {
-      b.append(" --reset-anyway");
+    if (!strictSenderOrder) {
+      b.append(" --no-strict-sender-order");
     }
     if (quietStartSeconds != 10) {
       b.append(" --quiet-start ").append(quietStartSeconds);

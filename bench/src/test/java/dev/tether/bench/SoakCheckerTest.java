@@ -42,6 +42,10 @@ class SoakCheckerTest {
     log(receiver).add("D room0 " + seq + " " + id + " " + id.substring(0, id.lastIndexOf('-')) + " " + tick());
   }
 
+  private void deliveredIn(String epoch, String receiver, String id, long seq) {
+    log(receiver).add("D room0 " + seq + " " + id + " " + id.substring(0, id.lastIndexOf('-')) + " " + tick() + " " + epoch);
+  }
+
   private void deliveredToAll(String id, long seq, String... receivers) {
     for (String r : receivers) {
       delivered(r, id, seq);
@@ -137,6 +141,45 @@ class SoakCheckerTest {
     String lost = sent("alice", 2, 1);
     delivered("alice", lost, 1);
     assertThat(check().total().lostSilent).isEqualTo(1);
+  }
+
+  @Test
+  void aResetLaterThanTheFirstOneAfterALossDoesNotCoverIt() throws IOException {
+    cleanRoom();
+    String lost = sent("alice", 2, 4);
+    delivered("alice", lost, 4);
+    String a3 = sent("alice", 3, 5);
+    delivered("alice", a3, 5);
+    delivered("bob", a3, 5); // bob skipped seq 4 silently
+    log("bob").add("R room0 5 " + tick()); // a reset of the stream bob had followed past seq 4
+    log("bob").add("R room0 2 " + tick()); // and one of the next stream: says nothing of seq 4
+    SoakChecker.Result r = check();
+    assertThat(r.total().lostSilent).isEqualTo(1);
+    assertThat(r.total().lostReset).isZero();
+  }
+
+  @Test
+  void inARoomWithResetsSeqsAreComparedPerEpoch() throws IOException {
+    log("alice");
+    log("bob");
+    String a0 = sent("alice", 0, 1);
+    deliveredIn("e1", "alice", a0, 1);
+    deliveredIn("e1", "bob", a0, 1);
+    log("alice").add("R room0 1 " + tick());
+    log("bob").add("R room0 1 " + tick());
+    String a1 = sent("alice", 1, 1);
+    deliveredIn("e2", "alice", a1, 1);
+    deliveredIn("e2", "bob", a1, 1);
+    assertThat(check().total().seqConflicts).as("seq 1 of e1 and seq 1 of e2").isZero();
+
+    String a2 = sent("alice", 2, 2);
+    deliveredIn("e2", "alice", a2, 2);
+    String a3 = sent("alice", 3, 3);
+    deliveredIn("e2", "bob", a3, 2); // a second chat at seq 2 of e2
+    SoakChecker.Result r = check();
+    assertThat(r.total().seqConflicts).isEqualTo(1);
+    assertThat(r.passed(false)).isFalse();
+    assertThat(r.examples()).anySatisfy(e -> assertThat(e).startsWith("seq conflict").contains("epoch e2"));
   }
 
   @Test
