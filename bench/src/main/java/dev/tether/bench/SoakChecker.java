@@ -28,9 +28,12 @@ import java.util.stream.Stream;
  *       ({@code F}) was reported to its sender and is not expected anywhere (failed while the soak
  *       was closing the clients: <b>not drained</b>, a failure of the run).
  *   <li><b>lost</b>: accepted, not failed, and never delivered to a member. A loss is
- *       <b>reported</b> if that member was told: by {@code onGap} naming its seq, or by the first
- *       {@code onReset} it reported after the chat was sent, if that reset's {@code lastSeqBefore}
- *       is below the chat's seq (or the chat's ack is unknown). Otherwise it is <b>silent</b>.
+ *       <b>reported</b> if that member was told: by {@code onGap} naming its seq, or by an
+ *       {@code onReset} it reported after the chat was sent that ended the chat's stream below the
+ *       chat's seq. The stream a reset ended is the epoch of the member's last delivery before it,
+ *       the chat's is the epoch other members got it in; where either is unknown, any such reset
+ *       below the chat's seq counts (and any at all if the chat's ack is unknown). Otherwise the
+ *       loss is <b>silent</b>.
  *   <li><b>duplicated</b>: delivered twice to one member process. A child client killed and
  *       started again may be given chats its killed incarnation already had (the client saves a
  *       room's position once the delegate returned, so a process killed in between gets the chat
@@ -131,7 +134,11 @@ final class SoakChecker {
   /** A chat given to a member; {@code epoch} is "" if the log line names none. */
   private record Delivery(String room, long seq, String id, long micros, String epoch) {}
 
-  private record Report(String room, long from, long to, long micros, int incarnation) {}
+  /**
+   * A gap ({@code from..to}) or a reset ({@code from}: the last seq before it; {@code epoch}: the
+   * stream it ended, "" if unknown) the member reported.
+   */
+  private record Report(String room, long from, long to, long micros, int incarnation, String epoch) {}
 
   private static final int MAX_EXAMPLES = 6;
 
@@ -181,12 +188,21 @@ final class SoakChecker {
     c.expected = expectedPerMember * members.size();
 
     List<ReceiverLog> logs = new ArrayList<>();
+    Map<String, String> epochOf = new HashMap<>();
     for (Participant p : members) {
       ReceiverLog r = readDeliveries(p);
       logs.add(r);
+      r.incarnations.forEach(inc -> inc.forEach(d -> {
+        if (!d.epoch().isEmpty()) {
+          epochOf.putIfAbsent(d.id(), d.epoch());
+        }
+      }));
+    }
+    for (int i = 0; i < members.size(); i++) {
+      ReceiverLog r = logs.get(i);
       c.gaps += r.gaps.size();
       c.resets += r.resets.size();
-      judge(room, p, r, accepted, failedIds, c);
+      judge(room, members.get(i), r, accepted, failedIds, epochOf, c);
     }
     boolean perEpoch = c.resets > 0;
     // Keys: "epoch/seq" -> id, and "id/epoch" -> seq; the epoch is "" when compared across epochs.
@@ -227,7 +243,7 @@ final class SoakChecker {
   }
 
   private void judge(String room, Participant p, ReceiverLog r, Map<String, Msg> accepted, Set<String> failedIds,
-      Counts c) {
+      Map<String, String> epochOf, Counts c) {
     Set<String> seenAll = new HashSet<>();
     for (int inc = 0; inc < r.incarnations.size(); inc++) {
       Set<String> seenHere = new HashSet<>();
@@ -284,7 +300,7 @@ final class SoakChecker {
       }
       if (r.gaps.stream().anyMatch(g -> m.seq > 0 && g.from() <= m.seq && m.seq <= g.to())) {
         c.lostGap++;
-      } else if (coveredByReset(r, m)) {
+      } else if (coveredByReset(r, m, epochOf.getOrDefault(m.id, ""))) {
         c.lostReset++;
       } else {
         c.lostSilent++;
@@ -296,14 +312,21 @@ final class SoakChecker {
   }
 
   /**
-   * True if the first reset the member reported after {@code m} was sent ended its stream below
-   * {@code m}'s seq (or {@code m}'s seq is unknown): that reset told it {@code m} was lost. A later
-   * reset does not cover it: it ended another stream.
+   * True if a reset the member reported after {@code m} was sent ended {@code m}'s stream (epoch
+   * {@code epoch}, "" if unknown) below {@code m}'s seq: that reset told it {@code m} was lost. A
+   * reset of another stream says nothing about {@code m}, even if its seqs ended lower.
    */
-  private static boolean coveredByReset(ReceiverLog r, Msg m) {
+  private static boolean coveredByReset(ReceiverLog r, Msg m, String epoch) {
     for (Report reset : r.resets) {
-      if (reset.micros() >= m.sentMicros) {
-        return m.seq <= 0 || reset.from() < m.seq;
+      if (reset.micros() < m.sentMicros) {
+        continue;
+      }
+      if (m.seq <= 0) {
+        return true;
+      }
+      boolean sameStream = epoch.isEmpty() || reset.epoch().isEmpty() || reset.epoch().equals(epoch);
+      if (sameStream && reset.from() < m.seq) {
+        return true;
       }
     }
     return false;
@@ -405,6 +428,7 @@ final class SoakChecker {
     ReceiverLog r = new ReceiverLog();
     r.incarnations.add(new ArrayList<>());
     boolean[] started = {false};
+    String[] lastEpoch = {""};
     try (Stream<String[]> lines = lines(p.log())) {
       lines.forEach(f -> {
         try {
@@ -416,10 +440,18 @@ final class SoakChecker {
               }
               started[0] = true;
             }
-            case "D" -> r.incarnations.get(inc).add(new Delivery(f[1], Long.parseLong(f[2]), f[3], Long.parseLong(f[5]),
-                f.length > 6 && !f[6].equals("null") ? f[6] : ""));
-            case "G" -> r.gaps.add(new Report(f[1], Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]), inc));
-            case "R" -> r.resets.add(new Report(f[1], Long.parseLong(f[2]), 0, Long.parseLong(f[3]), inc));
+            case "D" -> {
+              Delivery d = new Delivery(f[1], Long.parseLong(f[2]), f[3], Long.parseLong(f[5]),
+                  f.length > 6 && !f[6].equals("null") ? f[6] : "");
+              r.incarnations.get(inc).add(d);
+              lastEpoch[0] = d.epoch();
+            }
+            case "G" -> r.gaps.add(new Report(f[1], Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]), inc,
+                ""));
+            case "R" -> {
+              r.resets.add(new Report(f[1], Long.parseLong(f[2]), 0, Long.parseLong(f[3]), inc, lastEpoch[0]));
+              lastEpoch[0] = ""; // the next stream's epoch is known once one of its chats arrives
+            }
             default -> { }
           }
         } catch (RuntimeException torn) {
