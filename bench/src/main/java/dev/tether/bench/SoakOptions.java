@@ -107,6 +107,10 @@ final class SoakOptions implements Callable<Integer> {
       description = "Only draw the chart of an earlier run again, from its CSV, beside it (CSV.png).")
   Path chartOnly;
 
+  @Option(names = "--chart-title", paramLabel = "TITLE",
+      description = "With --chart-only: the chart's title (default: Tether soak and the CSV's name).")
+  String chartTitle;
+
   @Spec CommandSpec spec;
 
   long seed;
@@ -122,7 +126,7 @@ final class SoakOptions implements Callable<Integer> {
     if (chartOnly != null) {
       String name = chartOnly.getFileName().toString().replaceFirst("\\.csv$", "");
       Path png = chartOnly.resolveSibling(name + ".png");
-      SoakCharts.write(png, "Tether soak " + name, SoakCharts.read(chartOnly));
+      SoakCharts.write(png, chartTitle != null ? chartTitle : "Tether soak " + name, SoakCharts.read(chartOnly));
       System.out.println("soak: drew " + png);
       return 0;
     }
