@@ -75,8 +75,10 @@ import java.util.random.RandomGenerator;
  *       refuses as out of order is written again, in order.
  *   <li><b>Rate limits</b>: an envelope refused with {@code rate_limited} or {@code unavailable}
  *       does not fail; it waits the server's {@code retry_after} in the outbox and is written again
- *       in order, paced. Futures fail only for refusals for good ({@code RejectedException}),
- *       expiry, a full outbox, {@link #close()} or giving up reconnecting.
+ *       in order, paced. A {@code not_member} in a room you joined and did not leave is a
+ *       membership the server lost: the room is resumed and the chat written again, in order.
+ *       Futures fail only for refusals for good ({@code RejectedException}), expiry, a full
+ *       outbox, {@link #close()} or giving up reconnecting.
  * </ul>
  * README.md ("Reliable delivery") and PROTOCOL.md have the details.
  *

@@ -494,6 +494,21 @@ public final class StubServer implements AutoCloseable {
   }
 
   /**
+   * Ends the memberships of {@code user}'s open connections in {@code room} without telling them,
+   * as a server that lost track of a member would (a bug, a membership lost with a frame on a link
+   * that drops frames): the connections stay open, and the room, its stream and the user's other
+   * rooms stay as they were. Chats the user sends in the room are refused with {@code not_member}
+   * until the connection joins or resumes it again, and chats of the room no longer reach it.
+   *
+   * @return how many memberships ended (0 if the user has no open connection in the room)
+   */
+  public int dropMembership(String user, String room) {
+    Objects.requireNonNull(user, "user == null");
+    Objects.requireNonNull(room, "room == null");
+    return hub.dropMembership(user, room);
+  }
+
+  /**
    * Sends {@code text} as one text frame to every open connection, exactly as given: nothing checks
    * that it is a valid envelope. Use it to test how a client handles what a server may send,
    * including malformed frames.

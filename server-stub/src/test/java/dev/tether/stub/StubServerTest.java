@@ -180,6 +180,36 @@ class StubServerTest {
   }
 
   @Test
+  void dropMembershipEndsOneUsersMembershipInPlaceUntilItResumes() throws Exception {
+    WsRecorder alice = connect("alice");
+    WsRecorder bob = connect("bob");
+    joined(alice, "lobby");
+    joined(alice, "kitchen");
+    joined(bob, "lobby");
+    assertThat(server.dropMembership("alice", "lobby")).isEqualTo(1);
+    assertThat(server.dropMembership("alice", "attic")).as("not a member there").isZero();
+
+    Envelope refused = Envelope.chat("lobby", "lost");
+    alice.send(refused);
+    assertThat(((ErrorReply) alice.nextWire()).code()).isEqualTo("not_member");
+    Envelope fromBob = Envelope.chat("lobby", "unseen by alice");
+    bob.send(fromBob);
+    assertThat(bob.nextWire()).isEqualTo(new Ack(fromBob.id(), 1));
+    assertThat(((Envelope) bob.nextWire()).id()).isEqualTo(fromBob.id());
+    Envelope kitchen = Envelope.chat("kitchen", "still a member here");
+    alice.send(kitchen);
+    assertThat(alice.nextWire()).as("her other rooms stay").isEqualTo(new Ack(kitchen.id(), 1));
+    assertThat(((Envelope) alice.nextWire()).id()).isEqualTo(kitchen.id());
+
+    Envelope resume = Envelope.resume("lobby", 0, null);
+    alice.send(resume);
+    assertThat(((Envelope) alice.nextWire()).id()).as("replayed").isEqualTo(fromBob.id());
+    assertThat(((Ack) alice.nextWire()).id()).isEqualTo(resume.id());
+    alice.send(refused);
+    assertThat(alice.nextWire()).as("a member again").isEqualTo(new Ack(refused.id(), 2));
+  }
+
+  @Test
   void malformedJsonIsRefusedAndTheConnectionStaysOpen() throws Exception {
     WsRecorder alice = connect("alice");
     alice.send("{\"type\":\"chat\",");

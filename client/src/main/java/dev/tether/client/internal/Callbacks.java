@@ -56,6 +56,28 @@ final class Callbacks {
     queue.start();
   }
 
+  /**
+   * Queues toolkit work to run on the callback executor once every callback queued before it has
+   * returned (saving the room positions those callbacks delivered). It must be quick and call no
+   * user code.
+   */
+  void afterCallbacks(Runnable task) {
+    queue.enqueue(task);
+  }
+
+  /** True if the current thread is running one of these callbacks. */
+  boolean isCallbackThread() {
+    return queue.isRunningTask();
+  }
+
+  /**
+   * Waits until every callback queued before this call has returned, or {@code timeout} passed;
+   * false on timeout. Not from a callback ({@link #isCallbackThread()}): it would wait for itself.
+   */
+  boolean awaitIdle(Duration timeout) throws InterruptedException {
+    return queue.awaitIdle(timeout);
+  }
+
   void open() {
     if (listener != null) {
       queue.enqueue(listener::connected);

@@ -7,6 +7,8 @@ import jakarta.websocket.PongMessage;
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -54,6 +56,8 @@ final class Connection extends Endpoint {
   boolean flushed;
   /** The sender-order counter and rewind state of this connection. */
   final SenderOrder order = new SenderOrder();
+  /** Rooms whose membership the server lost on this connection, to resume at the barrier's lift. */
+  final Set<String> lostRooms = new LinkedHashSet<>();
   /** This connection's frames, queued in order under the lock and written without it. Thread-safe. */
   final FrameWriter writer = new FrameWriter(this);
   /** Set when the connection opens; volatile because pongs are matched without the lock. */

@@ -137,6 +137,9 @@ final class Inbound {
       if (flow.refused(c, error)) {
         return; // taken nothing: written again, in order; the envelope does not fail
       }
+      if (flow.notMember(c, error)) {
+        return; // a lost membership: the room is resumed and the chat written again
+      }
       rejected(c, error);
       if (error.refused() && error.id() != null) {
         flow.answered(c, error.id());

@@ -71,7 +71,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
     this.scheduler = config.threads().scheduler();
     this.dialer = new Dialer(config);
     this.network = new NetworkWatch(config.retry().networkMonitor(), lock);
-    this.store = new StoreSync(config.outbox().store(), lock);
+    this.store = new StoreSync(config.outbox().store(), lock, events);
     this.delivery = new DeliveryTracker(lock, new Outbox(config.outbox().maxMessages(), config.outbox().maxBytes()),
         events, store, counters, scheduler, config.timeouts().ack(), this::maintenanceTick);
     this.lifecycle = new Lifecycle(lock, scheduler, config.timeouts(), config.retry().policy(),

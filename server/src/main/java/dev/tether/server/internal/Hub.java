@@ -218,6 +218,27 @@ public final class Hub {
     }
   }
 
+  /**
+   * Ends the memberships of {@code user}'s open connections in {@code room} without a word to them,
+   * for tooling that fakes a server that lost track of a member; returns how many ended. Their
+   * chats in the room are refused {@code not_member} until they join or resume it again.
+   */
+  public int dropMembership(String user, String room) {
+    int ended = 0;
+    for (Peer peer : peers) {
+      if (!peer.user().equals(user)) {
+        continue;
+      }
+      Subscription sub = peer.unsubscribe(room);
+      if (sub != null) {
+        unregister(sub);
+        sub.end();
+        ended++;
+      }
+    }
+    return ended;
+  }
+
   /** Forgets one connection at once, as if it had closed (for tooling that aborted it). */
   public void forget(Peer peer) {
     closed(peer);
