@@ -229,9 +229,12 @@ public final class Hub {
       if (!peer.user().equals(user)) {
         continue;
       }
-      Subscription sub = peer.unsubscribe(room);
+      Subscription sub = peer.subscription(room);
       if (sub != null) {
         unregister(sub);
+        synchronized (peer.requestsLock()) {
+          peer.unsubscribe(sub);
+        }
         sub.end();
         ended++;
       }
