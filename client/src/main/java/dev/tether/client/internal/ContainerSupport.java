@@ -8,6 +8,7 @@ import jakarta.websocket.Session;
 import jakarta.websocket.WebSocketContainer;
 import java.io.IOException;
 import java.lang.reflect.Field;
+import java.lang.reflect.InaccessibleObjectException;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.HashMap;
@@ -285,6 +286,8 @@ final class ContainerSupport {
         closeable.close();
         return true;
       }
+    } catch (InaccessibleObjectException e) {
+      ModuleAccess.closed("abort Tyrus connections", "a close frame is sent instead", e);
     } catch (Exception e) {
       log.debug("cannot abort the Tyrus transport; sending a close frame instead", e);
     }

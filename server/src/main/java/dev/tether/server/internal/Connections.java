@@ -30,17 +30,20 @@ final class Connections {
 
   /**
    * Ends the TCP connection without a close frame, so that the peer sees 1006: on Tyrus at once;
-   * elsewhere, where JSR-356 offers nothing of the kind, by a close with 1011.
+   * elsewhere, where JSR-356 offers nothing of the kind (or on the module path without
+   * {@link TransportAbort#OPENS}), by a close with 1011.
    */
   static void abort(Session session) {
     if (isTyrus(session)) {
       try {
-        TransportAbort.abort(session);
+        if (TransportAbort.abort(session)) {
+          return;
+        }
       } catch (RuntimeException e) {
         log.debug("abort of {} failed; the connection is already closed", session.getId(), e);
+        return;
       }
-    } else {
-      close(session, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "aborted");
     }
+    close(session, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "aborted");
   }
 }
