@@ -21,6 +21,7 @@ public final class Main implements Runnable {
   /** Held so that the level sticks: JUL keeps loggers weakly. */
   private static final java.util.logging.Logger GLASSFISH = java.util.logging.Logger.getLogger("org.glassfish");
 
+  /** Runs the command named by {@code args} and exits with its code (2 for bad arguments). */
   public static void main(String[] args) {
     // Tyrus and Grizzly log through java.util.logging; their INFO lines (listener started...) are noise here.
     GLASSFISH.setLevel(java.util.logging.Level.WARNING);

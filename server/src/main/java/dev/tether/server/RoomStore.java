@@ -147,6 +147,7 @@ public interface RoomStore extends AutoCloseable {
    * @param lastSeq the newest seq, 0 if none
    */
   record RoomState(String epoch, long lastSeq) {
+    /** Checks the fields. */
     public RoomState {
       Objects.requireNonNull(epoch, "epoch == null");
       if (lastSeq < 0) {
@@ -165,6 +166,7 @@ public interface RoomStore extends AutoCloseable {
    * @param frame the chat as fanned out, for a new chat; null for a duplicate
    */
   record Appended(String epoch, long seq, long ts, boolean duplicate, String frame) {
+    /** Checks the fields. */
     public Appended {
       Objects.requireNonNull(epoch, "epoch == null");
       if (seq < 1) {
@@ -185,6 +187,7 @@ public interface RoomStore extends AutoCloseable {
    * @param chats held chats above the requested seq, oldest first, consecutive seqs
    */
   record History(String epoch, long firstSeq, long lastSeq, List<StoredChat> chats) {
+    /** Copies {@code chats}. */
     public History {
       chats = List.copyOf(chats);
     }
@@ -197,6 +200,7 @@ public interface RoomStore extends AutoCloseable {
    * @param frame the text frame it was fanned out as
    */
   record StoredChat(long seq, String frame) {
+    /** Checks the fields. */
     public StoredChat {
       Objects.requireNonNull(frame, "frame == null");
     }
@@ -279,18 +283,22 @@ public interface RoomStore extends AutoCloseable {
       this.size = size;
     }
 
+    /** The room the chat is for. */
     public String room() {
       return room;
     }
 
+    /** The user who sent it. */
     public String user() {
       return user;
     }
 
+    /** Its envelope id, the dedup key with {@link #user()}. */
     public String id() {
       return id;
     }
 
+    /** When the server accepted it, epoch milliseconds. */
     public long ts() {
       return ts;
     }
@@ -331,6 +339,7 @@ public interface RoomStore extends AutoCloseable {
    */
   @FunctionalInterface
   interface FrameRenderer {
+    /** The chat's text frame with its {@code seq} and {@code epoch} filled in. */
     String render(long seq, String epoch);
   }
 }
