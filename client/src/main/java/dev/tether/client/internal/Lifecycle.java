@@ -300,5 +300,6 @@ final class Lifecycle {
       o.connection().stopHeartbeat();
     }
     phase = next;
+    lock.notifyAll(); // wakes awaitOpen; they look once the lock is released
   }
 }

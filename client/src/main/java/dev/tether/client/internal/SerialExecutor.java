@@ -28,6 +28,8 @@ final class SerialExecutor {
   /** True while a drain is submitted or running; at most one at a time. */
   private final AtomicBoolean draining = new AtomicBoolean();
   private final Runnable drain = this::drain;
+  /** The thread running tasks now; null between drains. */
+  private volatile Thread running;
 
   /** @param what what the tasks are, for logs ("delegate callback") */
   SerialExecutor(Executor executor, String what) {
@@ -63,7 +65,13 @@ final class SerialExecutor {
     return done.await(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
+  /** True if the calling thread is running one of this executor's tasks. */
+  boolean isRunningOnThisThread() {
+    return running == Thread.currentThread();
+  }
+
   private void drain() {
+    running = Thread.currentThread();
     try {
       for (int i = 0; i < BATCH; i++) {
         Runnable task = queue.poll();
@@ -77,6 +85,7 @@ final class SerialExecutor {
         }
       }
     } finally {
+      running = null;
       draining.set(false);
     }
     start();
