@@ -11,6 +11,7 @@ module dev.tether.server {
   requires transitive jakarta.websocket;
   requires dev.tether.deflate;
   requires com.fasterxml.jackson.databind;
+  requires java.logging;
   requires java.sql;
   requires org.slf4j;
   requires org.glassfish.grizzly;

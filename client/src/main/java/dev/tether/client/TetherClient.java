@@ -8,6 +8,7 @@ import dev.tether.api.TetherSocket;
 import dev.tether.api.WireRules;
 import dev.tether.client.internal.ClientConfig;
 import dev.tether.client.internal.RealTetherSocket;
+import dev.tether.client.internal.Redaction;
 import dev.tether.client.internal.Scheduler;
 import dev.tether.client.internal.TetherThreads;
 import jakarta.websocket.WebSocketContainer;
@@ -325,10 +326,10 @@ public final class TetherClient implements TetherSocket {
       Objects.requireNonNull(uri, "uri == null");
       String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
       if (!"ws".equals(scheme) && !"wss".equals(scheme)) {
-        throw new IllegalArgumentException("expected a ws:// or wss:// URI, was " + uri);
+        throw new IllegalArgumentException("expected a ws:// or wss:// URI, was " + Redaction.uri(uri));
       }
       if (uri.getHost() == null || uri.getHost().isEmpty()) {
-        throw new IllegalArgumentException("URI has no host: " + uri);
+        throw new IllegalArgumentException("URI has no host: " + Redaction.uri(uri));
       }
       this.uri = uri;
     }

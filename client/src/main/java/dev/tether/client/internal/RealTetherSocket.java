@@ -47,7 +47,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
   private static final Logger log = LoggerFactory.getLogger(RealTetherSocket.class);
 
   private final ClientConfig config;
-  /** The URI without its query, for messages and logs. */
+  /** The URI with its query values masked, for messages, logs and toString. */
   private final String target;
   private final Object lock = new Object();
   private final Callbacks events;
@@ -202,7 +202,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
 
   @Override
   public String toString() {
-    return "TetherClient{" + config.target().uri() + ", " + readyState() + "}";
+    return "TetherClient{" + target + ", " + readyState() + "}";
   }
 
   // ------------------------------------------------------------- container callbacks (any thread)
@@ -405,8 +405,9 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
   }
 
   private IOException lostWithoutCloseFrame(Connection c) {
+    Throwable cause = Redaction.scrub(c.failure, config.target().uri());
     return new IOException("connection to " + target + " lost without a close frame"
-        + (c.failure == null ? "" : ": " + c.failure), c.failure);
+        + (cause == null ? "" : ": " + cause), cause);
   }
 
   /** Acts on a transition's answer; call after releasing the lock. */
