@@ -624,7 +624,13 @@ public final class TetherClient implements TetherSocket {
       return this;
     }
 
-    /** A new client in state {@link ReadyState#CLOSED}; call {@link TetherClient#open()}. */
+    /**
+     * A new client in state {@link ReadyState#CLOSED}; call {@link TetherClient#open()}.
+     *
+     * @throws IllegalStateException if no {@link #container} was given and no Jakarta WebSocket
+     *     client implementation is on the class path (the message names the Tyrus artifacts to
+     *     add), or for the combinations {@link #proxy} and {@link #sslContext} describe
+     */
     public TetherClient build() {
       return new TetherClient(config());
     }

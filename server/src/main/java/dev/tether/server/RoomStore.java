@@ -96,7 +96,9 @@ public interface RoomStore extends AutoCloseable {
    * transaction commit.
    *
    * @throws IllegalStateException if the file cannot be opened as a Tether room store: another
-   *     server (or store) has it open, it is read-only, or it is not a SQLite database
+   *     server (or store) has it open, it is read-only, or it is not a SQLite database; or if the
+   *     SQLite driver ({@code org.xerial:sqlite-jdbc}, which tether-server does not bring) is not on
+   *     the class path
    */
   static RoomStore sqlite(Path file) {
     Objects.requireNonNull(file, "file == null");
