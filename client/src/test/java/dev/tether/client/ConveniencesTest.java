@@ -68,11 +68,13 @@ class ConveniencesTest {
   void awaitOpenTimesOutNamingTheStateAndTheLastFailure() {
     StubServer server = stub.server();
     server.rejectNewConnections(true); // 503: retried
-    TetherClient alice = client(as("alice"), new SocketDelegate() {});
+    RecordingDelegate d = new RecordingDelegate();
+    TetherClient alice = client(as("alice"), d);
     alice.open();
+    d.take(RecordingDelegate.Failure.class); // the first attempt failed: there is a last failure to name
     assertThatThrownBy(() -> alice.awaitOpen(Duration.ofMillis(300)))
         .isInstanceOf(TetherException.class)
-        .hasMessageStartingWith("not open within 300 ms: " + server.uri() + " is CONNECTING")
+        .hasMessageStartingWith("not open within 300 ms: " + server.uri() + "?user=*** is CONNECTING; last failure: ")
         .hasMessageContaining("503");
   }
 
