@@ -191,6 +191,13 @@ class ReadmeSnippetsTest {
                   + "java.util.logging.Handler[] saved = root.getHandlers();\n",
               "if (!SLF4JBridgeHandler.isInstalled()) throw new AssertionError(\"not installed\");\n",
               "SLF4JBridgeHandler.uninstall();\nfor (java.util.logging.Handler h : saved) root.addHandler(h);\n")),
+      Map.entry("metrics", DEFAULT
+          .imports("dev.tether.micrometer.*", "io.micrometer.core.instrument.MeterRegistry",
+              "io.micrometer.core.instrument.Tags", "io.micrometer.core.instrument.simple.SimpleMeterRegistry")
+          .given("StubServer stub = StubServer.start();\nURI uri = stub.uri();\n" + SERVER
+                  + "MeterRegistry registry = new SimpleMeterRegistry();\n",
+              "if (registry.getMeters().isEmpty()) throw new AssertionError(\"no meters\");\n",
+              "server.close();\nstub.close();\n")),
       Map.entry("module-info", DEFAULT));
 
   /** A block of README.md: where it is and what it says. */

@@ -71,7 +71,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
   public RealTetherSocket(ClientConfig config, TetherSocket facade) {
     this.config = config;
     this.target = HandshakeFailures.redacted(config.target().uri());
-    this.events = new Callbacks(config.threads().callbacks(), config.delegate(), facade);
+    this.events = new Callbacks(config.threads().callbacks(), config.delegate(), facade, config.listener());
     this.scheduler = config.threads().scheduler();
     this.dialer = new Dialer(config);
     this.network = new NetworkWatch(config.retry().networkMonitor(), lock);
