@@ -15,6 +15,7 @@ import java.util.Objects;
  *     server does not have, and from servers without epochs
  */
 public record Ack(String id, long seq, String epoch) implements Wire {
+  /** Checks the fields: {@code id} non-null, {@code seq} not negative, {@code epoch} null or non-empty. */
   public Ack {
     Objects.requireNonNull(id, "id == null");
     if (seq < 0) {

@@ -35,6 +35,19 @@ public interface TetherSocket extends AutoCloseable {
   ReadyState readyState();
 
   /**
+   * Who the server says this socket is: the name it puts in the {@code from} of the chats this
+   * socket sends. Your own chats come back to {@link SocketDelegate#onEnvelope} like everyone
+   * else's; {@code envelope.from().equals(socket.user())} tells them apart. Learnt from the
+   * handshake of each connection (PROTOCOL.md, "Who you are"), so it is set before
+   * {@link SocketDelegate#onOpen} and kept after the connection ends; an anonymous user may get a
+   * new name on each connection.
+   *
+   * @return the user of the last connection that opened; null before one opened, or if the server
+   *     did not say (not a Tether server)
+   */
+  String user();
+
+  /**
    * Starts connecting and returns at once; the delegate's {@code onOpen} or {@code onFailure} tells
    * the outcome. A no-op while {@code CONNECTING} or {@code OPEN}, so calling it twice never opens
    * two connections.

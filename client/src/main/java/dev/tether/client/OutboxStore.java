@@ -54,6 +54,8 @@ public interface OutboxStore extends AutoCloseable {
    * slower per send).
    *
    * @throws dev.tether.api.TetherException if the database cannot be opened
+   * @throws IllegalStateException if the SQLite driver ({@code org.xerial:sqlite-jdbc}, which
+   *     tether-client does not bring) is not on the class path
    */
   static OutboxStore sqlite(Path file) {
     return new SqliteOutboxStore(file, false);

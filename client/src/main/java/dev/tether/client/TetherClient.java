@@ -8,6 +8,7 @@ import dev.tether.api.TetherSocket;
 import dev.tether.api.WireRules;
 import dev.tether.client.internal.ClientConfig;
 import dev.tether.client.internal.RealTetherSocket;
+import dev.tether.client.internal.Redaction;
 import dev.tether.client.internal.Scheduler;
 import dev.tether.client.internal.TetherThreads;
 import jakarta.websocket.WebSocketContainer;
@@ -138,6 +139,32 @@ public final class TetherClient implements TetherSocket {
     return socket.readyState();
   }
 
+  @Override
+  public String user() {
+    return socket.user();
+  }
+
+  /**
+   * Waits until a connection is open: returns at once if the client is {@link ReadyState#OPEN},
+   * else when a connection opens, as {@code onOpen} is queued (it may not have run yet). For a
+   * program that needs the connection before going on; apps with a UI listen to {@code onOpen}
+   * instead. Messages need no waiting: what is sent before opening waits in the outbox.
+   *
+   * <p>It blocks the calling thread, holding nothing the client needs: it may be called from any
+   * thread, a delegate callback included (which then holds up later callbacks while it waits).
+   *
+   * @param timeout how long to wait; positive
+   * @throws dev.tether.api.TetherException if the client stops trying first (a final failure such
+   *     as a 401, giving up reconnecting, a close code that does not allow reconnecting: the cause
+   *     is what stopped it), if it is closed by {@link #close()}, or if {@code timeout} passes (the
+   *     message names the state and the last failure, which is the cause)
+   * @throws IllegalStateException if {@link #open()} was not called
+   * @throws InterruptedException if the thread is interrupted while waiting
+   */
+  public void awaitOpen(Duration timeout) throws InterruptedException {
+    socket.awaitOpen(positive(timeout, "timeout"));
+  }
+
   /**
    * How many messages wait in the outbox: queued frames not yet written plus envelopes not yet
    * acknowledged.
@@ -188,6 +215,48 @@ public final class TetherClient implements TetherSocket {
     return socket.send(envelope, expiresAfter);
   }
 
+  /**
+   * Sends {@code envelope} and waits for the server's {@link Ack}, as {@link #send(Envelope,
+   * Duration) send(envelope, timeout)} and then waiting for its future, but with the failure thrown
+   * as it is: a {@link dev.tether.api.RejectedException} if the server refused it for good, an
+   * {@link dev.tether.api.OutboxFullException}, or a {@link dev.tether.api.TetherException} if it
+   * could not be delivered or no ack came within {@code timeout} (the envelope then leaves the
+   * outbox, as an expired one does: it is not written again). Waiting starts at once, connected or
+   * not: the time to connect counts.
+   *
+   * <p>Not from a delegate callback of this client (or a continuation of one of its futures): the
+   * ack is handed over on the same queue, so the call would wait for itself.
+   *
+   * @param timeout how long the ack may take; positive
+   * @return the server's ack: for a chat, the seq it got
+   * @throws IllegalStateException if called on this client's callback thread
+   * @throws InterruptedException if the thread is interrupted while waiting; the envelope stays in
+   *     the outbox until it is acked or {@code timeout} passes
+   */
+  public Ack sendAndWait(Envelope envelope, Duration timeout) throws InterruptedException {
+    Objects.requireNonNull(envelope, "envelope == null");
+    positive(timeout, "timeout");
+    if (socket.isCallbackThread()) {
+      throw new IllegalStateException("sendAndWait(..) called from a delegate callback of this client:"
+          + " the ack comes through the same callback queue, so it would wait for itself;"
+          + " use send(..) and its future instead");
+    }
+    CompletableFuture<Ack> future = socket.send(envelope, timeout);
+    try {
+      // The future ends by the timeout (expiry); the margin only guards against a bug of ours.
+      return future.get(timeout.toMillis() + 10_000, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime; // the future's own failure, not wrapped
+      }
+      throw new dev.tether.api.TetherException(cause.getMessage(), cause);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new dev.tether.api.TetherException("no answer for " + envelope.id() + " within " + timeout.toMillis()
+          + " ms, and it did not expire: a bug in Tether", e);
+    }
+  }
+
   /** The client's counters: reconnects, resends, duplicates dropped, acks, outbox depth, last RTT. */
   public ClientStats stats() {
     return socket.stats();
@@ -226,6 +295,14 @@ public final class TetherClient implements TetherSocket {
     return socket.toString();
   }
 
+  private static Duration positive(Duration d, String name) {
+    Objects.requireNonNull(d, name + " == null");
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be > 0: " + d);
+    }
+    return d;
+  }
+
   /**
    * Configures a {@link TetherClient}. Every argument is checked when it is given; {@link #build()}
    * copies the configuration, so a builder can be reused. Not thread-safe.
@@ -258,10 +335,10 @@ public final class TetherClient implements TetherSocket {
       Objects.requireNonNull(uri, "uri == null");
       String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
       if (!"ws".equals(scheme) && !"wss".equals(scheme)) {
-        throw new IllegalArgumentException("expected a ws:// or wss:// URI, was " + uri);
+        throw new IllegalArgumentException("expected a ws:// or wss:// URI, was " + Redaction.uri(uri));
       }
       if (uri.getHost() == null || uri.getHost().isEmpty()) {
-        throw new IllegalArgumentException("URI has no host: " + uri);
+        throw new IllegalArgumentException("URI has no host: " + Redaction.uri(uri));
       }
       this.uri = uri;
     }
@@ -570,6 +647,10 @@ public final class TetherClient implements TetherSocket {
     /**
      * A new client in state {@link ReadyState#CLOSED}; call {@link TetherClient#open()}. The
      * {@link #eventListener} is told of it before this returns.
+     *
+     * @throws IllegalStateException if no {@link #container} was given and no Jakarta WebSocket
+     *     client implementation is on the class path (the message names the Tyrus artifacts to
+     *     add), or for the combinations {@link #proxy} and {@link #sslContext} describe
      */
     public TetherClient build() {
       ClientConfig config = config();

@@ -97,7 +97,9 @@ public interface RoomStore extends AutoCloseable {
    * transaction commit.
    *
    * @throws IllegalStateException if the file cannot be opened as a Tether room store: another
-   *     server (or store) has it open, it is read-only, or it is not a SQLite database
+   *     server (or store) has it open, it is read-only, or it is not a SQLite database; or if the
+   *     SQLite driver ({@code org.xerial:sqlite-jdbc}, which tether-server does not bring) is not on
+   *     the class path
    */
   static RoomStore sqlite(Path file) {
     Objects.requireNonNull(file, "file == null");
@@ -177,6 +179,7 @@ public interface RoomStore extends AutoCloseable {
    * @param lastSeq the newest seq, 0 if none
    */
   record RoomState(String epoch, long lastSeq) {
+    /** Checks the fields. */
     public RoomState {
       Objects.requireNonNull(epoch, "epoch == null");
       if (lastSeq < 0) {
@@ -195,6 +198,7 @@ public interface RoomStore extends AutoCloseable {
    * @param frame the chat as fanned out, for a new chat; null for a duplicate
    */
   record Appended(String epoch, long seq, long ts, boolean duplicate, String frame) {
+    /** Checks the fields. */
     public Appended {
       Objects.requireNonNull(epoch, "epoch == null");
       if (seq < 1) {
@@ -215,6 +219,7 @@ public interface RoomStore extends AutoCloseable {
    * @param chats held chats above the requested seq, oldest first, consecutive seqs
    */
   record History(String epoch, long firstSeq, long lastSeq, List<StoredChat> chats) {
+    /** Copies {@code chats}. */
     public History {
       chats = List.copyOf(chats);
     }
@@ -227,6 +232,7 @@ public interface RoomStore extends AutoCloseable {
    * @param frame the text frame it was fanned out as
    */
   record StoredChat(long seq, String frame) {
+    /** Checks the fields. */
     public StoredChat {
       Objects.requireNonNull(frame, "frame == null");
     }
@@ -309,18 +315,22 @@ public interface RoomStore extends AutoCloseable {
       this.size = size;
     }
 
+    /** The room the chat is for. */
     public String room() {
       return room;
     }
 
+    /** The user who sent it. */
     public String user() {
       return user;
     }
 
+    /** Its envelope id, the dedup key with {@link #user()}. */
     public String id() {
       return id;
     }
 
+    /** When the server accepted it, epoch milliseconds. */
     public long ts() {
       return ts;
     }
@@ -361,6 +371,7 @@ public interface RoomStore extends AutoCloseable {
    */
   @FunctionalInterface
   interface FrameRenderer {
+    /** The chat's text frame with its {@code seq} and {@code epoch} filled in. */
     String render(long seq, String epoch);
   }
 }

@@ -1009,6 +1009,28 @@ public abstract class HostedServerSuite {
   }
 
   @Test
+  void theHandshakeResponseNamesTheUserTheAuthenticatorNamed() throws Exception {
+    start(settings().authenticator(request -> "Zoë Smith"));
+    try (RawHandshake h = RawHandshake.send(URI.create(host.uri() + "?user=mallory"), Map.of())) {
+      String head = h.head();
+      assertThat(head).startsWith("HTTP/1.1 101");
+      assertThat(head.lines()).anySatisfy(line -> assertThat(line).isEqualToIgnoringCase("Tether-User: Zo%C3%AB%20Smith"));
+    }
+  }
+
+  @Test
+  void withoutAnAuthenticatorTheHandshakeNamesTheQueryUserOrTheGeneratedName() throws Exception {
+    start();
+    try (RawHandshake h = RawHandshake.send(URI.create(host.uri() + "?user=bob"), Map.of())) {
+      assertThat(h.head().lines()).anySatisfy(line -> assertThat(line).isEqualToIgnoringCase("Tether-User: bob"));
+    }
+    try (RawHandshake h = RawHandshake.send(host.uri(), Map.of())) {
+      assertThat(h.head().lines()).anySatisfy(line -> assertThat(line.toLowerCase(java.util.Locale.ROOT))
+          .startsWith("tether-user: anon-"));
+    }
+  }
+
+  @Test
   void handshakesBeyondTheConnectionCapAreRefusedWith503() throws Exception {
     start(settings().maxConnections(1));
     WsClient alice = connect("alice");

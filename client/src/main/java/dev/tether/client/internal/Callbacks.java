@@ -28,6 +28,8 @@ final class Callbacks {
   private final ClientEventListener listener;
   /** True if the delegate overrides onDeliveryState; otherwise states are not queued at all. */
   private final boolean watchesDelivery;
+  /** The last error queued for onFailure, for messages of waits that time out; null for none. */
+  private volatile Throwable lastFailure;
 
   Callbacks(Executor executor, SocketDelegate delegate, TetherSocket socket) {
     this(executor, delegate, socket, null);
@@ -104,7 +106,18 @@ final class Callbacks {
   }
 
   void failure(Throwable error) {
+    lastFailure = error;
     queue.enqueue(() -> delegate.onFailure(socket, error));
+  }
+
+  /** The last error reported to onFailure (or about to be), null for none. */
+  Throwable lastFailure() {
+    return lastFailure;
+  }
+
+  /** True if the calling thread runs a callback (or a future's completion) of this socket. */
+  boolean isCallbackThread() {
+    return queue.isRunningTask();
   }
 
   void close(int code, String reason, boolean wasClean) {

@@ -47,6 +47,11 @@ final class Connection extends Endpoint {
   Session session;
   /** The session's async remote, taken at open: some containers refuse to hand it out once closed. */
   RemoteEndpoint.Async remote;
+  /**
+   * The user the server named in its handshake response, null if it named none. Written by the
+   * container's thread before {@link #onOpen}; volatile, read when the connection opens.
+   */
+  volatile String user;
   /** An error the container reported before its close callback. */
   Throwable failure;
   /**

@@ -51,7 +51,7 @@ final class Lifecycle {
   private final RandomGenerator random;
   private final Callbacks events;
   private final Hooks hooks;
-  /** The URI without its query, for messages. */
+  /** The URI with its query values masked ({@link Redaction}), for messages. */
   private final String target;
 
   /** Guarded by lock for writes; volatile so that readyState() needs no lock. */
@@ -302,5 +302,6 @@ final class Lifecycle {
       o.connection().stopHeartbeat();
     }
     phase = next;
+    lock.notifyAll(); // wakes awaitOpen; they look once the lock is released
   }
 }

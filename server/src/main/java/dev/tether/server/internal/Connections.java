@@ -38,14 +38,17 @@ final class Connections {
    * under way (a peer that does not read never takes the close frame): on Tyrus by its transport
    * ({@link TransportAbort}); on Jetty 12 by {@code JakartaWebSocketSession.abort()}, which closes
    * the endpoint; on Tomcat by closing the session's remote endpoint, which closes the socket.
-   * Elsewhere, where nothing of the kind is known, it sends a close with 1011, which does nothing
-   * once a close is under way: the container's own timeouts end such a connection.
+   * Elsewhere, where nothing of the kind is known (and on Tyrus on the module path without
+   * {@link TransportAbort#OPENS}), it sends a close with 1011, which does nothing once a close is
+   * under way: the container's own timeouts end such a connection.
    */
   static void abort(Session session) {
     String type = session.getClass().getName();
     try {
       if (isTyrus(session)) {
-        TransportAbort.abort(session);
+        if (!TransportAbort.abort(session)) {
+          close(session, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "aborted");
+        }
       } else if (isA(session.getClass(), JETTY_SESSION)) {
         Method abort = session.getClass().getMethod("abort");
         abort.invoke(session);

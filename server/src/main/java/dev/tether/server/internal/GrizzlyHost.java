@@ -156,6 +156,7 @@ public final class GrizzlyHost extends TyrusServerContainer {
   @Override
   public synchronized void start(String rootPath, int port) throws IOException, DeploymentException {
     contextPath = rootPath;
+    GrizzlyLogs.quietStartAndStop();
     bindRetry.run(port, () -> startOnce(port));
     super.start(rootPath, port);
   }

@@ -155,6 +155,11 @@ public final class Hub {
    * A new connection, which came in through the config whose configurator is {@code entry}; null
    * if the server is at its connection cap.
    */
+  /** A fresh name for a connection that names no user (no authenticator, no {@code user} parameter). */
+  String anonymousUser() {
+    return "anon-" + anonymous.incrementAndGet();
+  }
+
   Peer open(Session session, String user, ImConfigurator entry) {
     if (entry.retired() || !admit()) {
       return null;
@@ -164,7 +169,7 @@ public final class Hub {
       session.setMaxIdleTimeout(-1);
     }
     int rate = config.limits().messagesPerSecond();
-    Peer peer = new Peer(session, user == null || user.isEmpty() ? "anon-" + anonymous.incrementAndGet() : user,
+    Peer peer = new Peer(session, user == null || user.isEmpty() ? anonymousUser() : user,
         rate == 0 ? null : new RateLimiter(rate, config.nanoTime()), entry,
         p -> new Outbound(session, sender, config.maxQueuedMessages(), config.maxQueuedBytes(),
             why -> slowMember(p, why), error -> sendFailed(p, error)));

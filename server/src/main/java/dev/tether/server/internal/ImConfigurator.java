@@ -24,7 +24,10 @@ import org.slf4j.LoggerFactory;
 final class ImConfigurator extends ServerEndpointConfig.Configurator {
   private static final Logger log = LoggerFactory.getLogger(ImConfigurator.class);
 
-  /** User property holding the user the authenticator named; read by {@link ImEndpoint}. */
+  /**
+   * User property holding the connection's user: the one the authenticator named or, without one,
+   * the {@code user} query parameter or a fresh anonymous name; read by {@link ImEndpoint}.
+   */
   static final String AUTHENTICATED_USER = "dev.tether.server.user";
 
   private final Hub hub;
@@ -97,7 +100,22 @@ final class ImConfigurator extends ServerEndpointConfig.Configurator {
       }
       // Per handshake: every container gives each handshake its own copy of the user properties.
       config.getUserProperties().put(AUTHENTICATED_USER, user);
+      tellUser(response, user);
+    } else {
+      List<String> named = request.getParameterMap().get("user");
+      String user = named == null || named.isEmpty() || named.get(0).isEmpty() ? hub.anonymousUser() : named.get(0);
+      config.getUserProperties().put(AUTHENTICATED_USER, user);
+      tellUser(response, user);
     }
+  }
+
+  /** The response header that names the connection's user (PROTOCOL.md, "Who you are"). */
+  static final String USER_HEADER = "Tether-User";
+
+  /** Names {@code user} in the response, percent-encoded as UTF-8 so that any name fits a header. */
+  private static void tellUser(HandshakeResponse response, String user) {
+    String encoded = java.net.URLEncoder.encode(user, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    response.getHeaders().put(USER_HEADER, List.of(encoded));
   }
 
   /** See {@link Compression#negotiate}. */
