@@ -67,7 +67,7 @@ final class Callbacks {
     queue.enqueue(task);
   }
 
-  /** True if the current thread is running one of these callbacks. */
+  /** True if the calling thread runs a callback (or a future's completion) of this socket. */
   boolean isCallbackThread() {
     return queue.isRunningTask();
   }
@@ -113,11 +113,6 @@ final class Callbacks {
   /** The last error reported to onFailure (or about to be), null for none. */
   Throwable lastFailure() {
     return lastFailure;
-  }
-
-  /** True if the calling thread runs a callback (or a future's completion) of this socket. */
-  boolean isCallbackThread() {
-    return queue.isRunningTask();
   }
 
   void close(int code, String reason, boolean wasClean) {
