@@ -39,12 +39,13 @@ final class BenchServer {
     TetherServer server = null;
     RoomStore rooms = null;
     if (store.equals("stub")) {
-      stub = StubServer.builder().port(port).start();
+      // Every interface: the idle and storm runs spread their clients over 127.0.0.1, .2, ...
+      stub = StubServer.builder().host("0.0.0.0").port(port).start();
     } else {
       rooms = store.equals("memory") ? RoomStore.inMemory()
           : RoomStore.sqlite(Path.of(store.substring("sqlite:".length())));
       server = TetherServer.builder().store(rooms).rateLimit(0).maxConnections(100_000).build();
-      server.listen("127.0.0.1", port);
+      server.listen("0.0.0.0", port); // as the stub: clients may come to any 127.0.0.x
     }
     System.out.println("listening");
     System.out.flush();

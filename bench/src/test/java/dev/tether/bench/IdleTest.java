@@ -19,7 +19,7 @@ class IdleTest {
 
   @Test
   void tetherClientsAllOpenAndAreCounted() throws Exception {
-    try (StubServer server = StubServer.start()) {
+    try (StubServer server = StubServer.builder().host("0.0.0.0").start()) { // clients on 127.0.0.1-4
       Idle.Result r = Idle.run("tether", server.uri(), 40, 100, 4, true);
       assertThat(r.stillOpen()).isEqualTo(40);
       assertThat(r.threads()).isGreaterThanOrEqualTo(r.threadsBefore()).isPositive();
@@ -30,7 +30,7 @@ class IdleTest {
 
   @Test
   void rawTyrusSessionsAllOpenAndAreCounted() throws Exception {
-    try (StubServer server = StubServer.start()) {
+    try (StubServer server = StubServer.builder().host("0.0.0.0").start()) { // clients on 127.0.0.1-4
       Idle.Result r = Idle.run("tyrus-shared", server.uri(), 40, 100, 4, true);
       assertThat(r.stillOpen()).isEqualTo(40);
       assertThat(r.heapBytesPerConnection()).isFinite();

@@ -101,6 +101,8 @@ public final class StubServer implements AutoCloseable {
   private final SSLContext tls;
   /** Guarded by this; the port of the first start, reused by restarts. 0 until then. */
   private int port;
+  /** Guarded by this; the address listened on ({@link Builder#host}). */
+  private String host = "127.0.0.1";
   /** Guarded by this; null while stopped. */
   private GrizzlyHost container;
   /** Guarded by this; the endpoint config the running container serves; null while stopped. */
@@ -174,9 +176,10 @@ public final class StubServer implements AutoCloseable {
    * limit, any origin.
    */
   public static final class Builder {
-    static final Builder DEFAULTS = new Builder(0, TetherServer.Builder.DEFAULT_HISTORY_PER_ROOM,
+    static final Builder DEFAULTS = new Builder("127.0.0.1", 0, TetherServer.Builder.DEFAULT_HISTORY_PER_ROOM,
         TetherServer.Builder.DEFAULT_MAX_MESSAGE_SIZE, 0, null, null, null);
 
+    private final String host;
     private final int port;
     private final int historyPerRoom;
     private final int maxMessageSize;
@@ -186,8 +189,9 @@ public final class StubServer implements AutoCloseable {
     private final SSLContext tls;
     private final Function<String, String> authenticator;
 
-    private Builder(int port, int historyPerRoom, int maxMessageSize, int rateLimit,
+    private Builder(String host, int port, int historyPerRoom, int maxMessageSize, int rateLimit,
         Set<String> allowedOrigins, SSLContext tls, Function<String, String> authenticator) {
+      this.host = host;
       this.port = port;
       this.historyPerRoom = historyPerRoom;
       this.maxMessageSize = maxMessageSize;
@@ -207,7 +211,7 @@ public final class StubServer implements AutoCloseable {
      */
     public Builder requireBearerToken(Function<String, String> userForToken) {
       Objects.requireNonNull(userForToken, "userForToken == null");
-      return new Builder(port, historyPerRoom, maxMessageSize, rateLimit, allowedOrigins, tls, userForToken);
+      return new Builder(host, port, historyPerRoom, maxMessageSize, rateLimit, allowedOrigins, tls, userForToken);
     }
 
     /**
@@ -216,7 +220,7 @@ public final class StubServer implements AutoCloseable {
      */
     public Builder tls(SSLContext sslContext) {
       Objects.requireNonNull(sslContext, "sslContext == null");
-      return new Builder(port, historyPerRoom, maxMessageSize, rateLimit, allowedOrigins, sslContext, authenticator);
+      return new Builder(host, port, historyPerRoom, maxMessageSize, rateLimit, allowedOrigins, sslContext, authenticator);
     }
 
     /**
@@ -228,7 +232,7 @@ public final class StubServer implements AutoCloseable {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port not in [0, 65535]: " + port);
       }
-      return new Builder(port, historyPerRoom, maxMessageSize, rateLimit, allowedOrigins, tls, authenticator);
+      return new Builder(host, port, historyPerRoom, maxMessageSize, rateLimit, allowedOrigins, tls, authenticator);
     }
 
     /**
@@ -242,7 +246,7 @@ public final class StubServer implements AutoCloseable {
       if (historyPerRoom < 1) {
         throw new IllegalArgumentException("historyPerRoom < 1: " + historyPerRoom);
       }
-      return new Builder(port, historyPerRoom, maxMessageSize, rateLimit, allowedOrigins, tls, authenticator);
+      return new Builder(host, port, historyPerRoom, maxMessageSize, rateLimit, allowedOrigins, tls, authenticator);
     }
 
     /**
@@ -258,7 +262,7 @@ public final class StubServer implements AutoCloseable {
       if (bytes < 1) {
         throw new IllegalArgumentException("maxMessageSize < 1: " + bytes);
       }
-      return new Builder(port, historyPerRoom, bytes, rateLimit, allowedOrigins, tls, authenticator);
+      return new Builder(host, port, historyPerRoom, bytes, rateLimit, allowedOrigins, tls, authenticator);
     }
 
     /**
@@ -276,7 +280,7 @@ public final class StubServer implements AutoCloseable {
       if (messagesPerSecond < 0) {
         throw new IllegalArgumentException("rateLimit < 0: " + messagesPerSecond);
       }
-      return new Builder(port, historyPerRoom, maxMessageSize, messagesPerSecond, allowedOrigins, tls, authenticator);
+      return new Builder(host, port, historyPerRoom, maxMessageSize, messagesPerSecond, allowedOrigins, tls, authenticator);
     }
 
     /**
@@ -305,7 +309,24 @@ public final class StubServer implements AutoCloseable {
         }
         set.add(origin.toLowerCase(Locale.ROOT));
       }
-      return new Builder(port, historyPerRoom, maxMessageSize, rateLimit, set, tls, authenticator);
+      return new Builder(host, port, historyPerRoom, maxMessageSize, rateLimit, set, tls, authenticator);
+    }
+
+    /**
+     * The address to listen on. Default {@code "127.0.0.1"}: loopback only, so a test server is
+     * not reachable from other machines. {@code "0.0.0.0"} listens on every interface, for example
+     * for a benchmark that spreads its clients over 127.0.0.1, 127.0.0.2, ... (a socket bound to
+     * 127.0.0.1 accepts only connections to 127.0.0.1); {@link #uri()} then still names 127.0.0.1.
+     *
+     * @throws NullPointerException if {@code address} is null
+     * @throws IllegalArgumentException if {@code address} is blank
+     */
+    public Builder host(String address) {
+      Objects.requireNonNull(address, "address == null");
+      if (address.isBlank()) {
+        throw new IllegalArgumentException("host must be an address such as 127.0.0.1 or 0.0.0.0, got '" + address + "'");
+      }
+      return new Builder(address, port, historyPerRoom, maxMessageSize, rateLimit, allowedOrigins, tls, authenticator);
     }
 
     /**
@@ -334,6 +355,7 @@ public final class StubServer implements AutoCloseable {
           recorder, tls);
       synchronized (server) {
         server.port = port;
+        server.host = host;
         try {
           server.startContainer();
         } catch (RuntimeException e) {
@@ -346,7 +368,7 @@ public final class StubServer implements AutoCloseable {
 
     @Override
     public String toString() {
-      return "StubServer.Builder{port=" + port + ", historyPerRoom=" + historyPerRoom
+      return "StubServer.Builder{" + (host.equals("127.0.0.1") ? "" : "host=" + host + ", ") + "port=" + port + ", historyPerRoom=" + historyPerRoom
           + ", maxMessageSize=" + maxMessageSize
           + ", rateLimit=" + (rateLimit == 0 ? "off" : rateLimit + "/s")
           + ", allowedOrigins=" + (allowedOrigins == null ? "any" : allowedOrigins)
@@ -356,7 +378,7 @@ public final class StubServer implements AutoCloseable {
 
   /** Requires the monitor. */
   private void startContainer() {
-    GrizzlyHost c = new GrizzlyHost("127.0.0.1", tls, hub.maxMessageSize(),
+    GrizzlyHost c = new GrizzlyHost(host, tls, hub.maxMessageSize(),
         Duration.ZERO, hub.timer());
     ServerEndpointConfig e = server.endpointConfig();
     try {
@@ -382,7 +404,11 @@ public final class StubServer implements AutoCloseable {
    * {@code ?user=NAME} to connect as a user.
    */
   public URI uri() {
-    return URI.create((tls == null ? "ws" : "wss") + "://127.0.0.1:" + port() + "/im");
+    String h;
+    synchronized (this) {
+      h = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host.contains(":") ? "[" + host + "]" : host;
+    }
+    return URI.create((tls == null ? "ws" : "wss") + "://" + h + ":" + port() + "/im");
   }
 
   /** The port; the same across restarts. */

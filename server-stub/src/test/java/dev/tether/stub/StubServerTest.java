@@ -82,6 +82,23 @@ class StubServerTest {
   }
 
   @Test
+  void hostChoosesTheAddressItListensOn() throws Exception {
+    // 127.0.0.2 is loopback too, but a socket bound to 127.0.0.1 accepts only 127.0.0.1.
+    try (java.net.Socket socket = new java.net.Socket()) {
+      assertThatThrownBy(() -> socket.connect(new java.net.InetSocketAddress("127.0.0.2", server.port()), 2000))
+          .isInstanceOf(java.io.IOException.class);
+    }
+    try (StubServer everywhere = StubServer.builder().host("0.0.0.0").start()) {
+      assertThat(everywhere.uri().getHost()).isEqualTo("127.0.0.1");
+      try (java.net.Socket socket = new java.net.Socket("127.0.0.2", everywhere.port())) {
+        assertThat(socket.isConnected()).isTrue();
+      }
+    }
+    assertThatThrownBy(() -> StubServer.builder().host(" ")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("host must be an address such as 127.0.0.1 or 0.0.0.0, got ' '");
+  }
+
+  @Test
   void startRefusesPortsOutOfRange() {
     assertThatThrownBy(() -> StubServer.start(70000))
         .isInstanceOf(IllegalArgumentException.class)
