@@ -17,6 +17,7 @@ import jakarta.websocket.server.ServerEndpointConfig;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -66,6 +67,8 @@ public final class Hub {
 
   private final HubConfig config;
   private final RoomStore store;
+  /** The store's feed, if several servers share it: then chats are fanned out from it; else null. */
+  private final RoomStore.Feed feed;
   private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
   private final Set<Peer> peers = ConcurrentHashMap.newKeySet();
   private final AtomicInteger anonymous = new AtomicInteger();
@@ -86,6 +89,7 @@ public final class Hub {
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads("tether-server-" + n + "-timer-"));
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
+    this.feed = store.feed(this::dispatch);
   }
 
   private static ThreadFactory threads(String prefix) {
@@ -254,6 +258,9 @@ public final class Hub {
 
   /** Releases the hub's threads, waiting briefly for them to end. Connections should be closed first. */
   public void shutdown() {
+    if (feed != null) {
+      feed.close();
+    }
     sender.shutdown();
     timer.shutdownNow();
     try {
@@ -362,7 +369,8 @@ public final class Hub {
 
   private void chat(Peer peer, Envelope chat, long n) {
     PendingAnswer answer = new PendingAnswer(peer);
-    if (peer.subscription(chat.room()) == null) {
+    Subscription sub = peer.subscription(chat.room());
+    if (sub == null) {
       // Dedup comes before membership: a chat accepted before is acked again wherever it is sent.
       store.accepted(peer.user(), chat.id()).whenComplete((found, error) -> {
         if (error != null) {
@@ -381,7 +389,7 @@ public final class Hub {
       long ts = config.clock().millis();
       RoomStore.Draft draft = new RoomStore.Draft(chat.room(), user, chat.id(), ts, config.historyPerRoom(),
           (seq, epoch) -> CODEC.encode(chat.accepted(user, seq, ts, epoch)));
-      store.append(draft, new RoomStore.AppendCallback() {
+      RoomStore.AppendCallback callback = new RoomStore.AppendCallback() {
         @Override
         public void appended(RoomStore.Appended result) {
           answer.answer(new Ack(chat.id(), result.seq()));
@@ -389,7 +397,9 @@ public final class Hub {
             dedupHits.increment();
           } else {
             chatsAccepted.increment();
-            dispatch(chat.room(), result.seq(), result.epoch(), result.frame());
+            if (feed == null) {
+              dispatch(chat.room(), result.seq(), result.epoch(), result.frame());
+            }
           }
         }
 
@@ -399,7 +409,8 @@ public final class Hub {
             storeFailed(peer, "append to " + chat.room(), error);
           }
         }
-      });
+      };
+      sub.afterOpen(() -> store.append(draft, callback));
     }
     Throwable refused = answer.returned();
     if (refused != null) {
@@ -410,7 +421,28 @@ public final class Hub {
     }
   }
 
-  /** Offers a new chat to the room's members here; called in seq order per room. */
+  /**
+   * Reads the room's state for a member's join or resume, once its room is followed (at once for a
+   * store without a feed); {@code issued} runs right after the read was handed to the store.
+   */
+  CompletionStage<RoomStore.RoomState> open(Subscription sub, Runnable issued) {
+    Room home = sub.home();
+    if (feed == null || home == null) {
+      CompletionStage<RoomStore.RoomState> read = store.open(sub.room());
+      issued.run();
+      return read;
+    }
+    return home.ready().thenCompose(followed -> {
+      CompletionStage<RoomStore.RoomState> read = store.open(sub.room());
+      issued.run();
+      return read;
+    });
+  }
+
+  /**
+   * Offers a new chat to the room's members here; called in seq order per room, from the store's
+   * append callbacks or, for a store shared by several servers, from its feed.
+   */
   void dispatch(String room, long seq, String epoch, String frame) {
     Room r = rooms.get(room);
     if (r != null) {
@@ -478,17 +510,54 @@ public final class Hub {
   private void register(Subscription sub) {
     while (true) {
       Room room = rooms.computeIfAbsent(sub.room(), Room::new);
-      if (room.add(sub)) {
-        return;
+      sub.home(room);
+      Room.Added added = room.add(sub);
+      if (added == Room.Added.RETIRED) {
+        rooms.remove(sub.room(), room);
+        continue;
       }
-      rooms.remove(sub.room(), room);
+      if (added == Room.Added.FIRST) {
+        follow(room);
+      }
+      return;
     }
   }
 
+  /** A room's first member came: with a feed, follow the room; members read the store once it is ready. */
+  private void follow(Room room) {
+    if (feed == null) {
+      room.followed();
+      room.readyNow();
+      return;
+    }
+    CompletionStage<Void> following = feed.follow(room.name());
+    if (room.followed()) {
+      feed.unfollow(room.name()); // its only member left while it was being followed
+    }
+    following.whenComplete((ok, error) -> {
+      if (error == null) {
+        room.readyNow();
+        return;
+      }
+      log.warn("room store cannot follow room '{}' now; its members here are closed with 1011", room.name(), error);
+      room.failed(error);
+      retired(room, room.retire());
+    });
+  }
+
   private void unregister(Subscription sub) {
-    Room room = rooms.get(sub.room());
-    if (room != null && room.remove(sub)) {
-      rooms.remove(sub.room(), room);
+    Room room = sub.home();
+    if (room != null) {
+      retired(room, room.remove(sub));
+    }
+  }
+
+  private void retired(Room room, Room.Removed removed) {
+    if (removed != Room.Removed.KEPT) {
+      rooms.remove(room.name(), room);
+    }
+    if (removed == Room.Removed.RETIRED_UNFOLLOW && feed != null) {
+      feed.unfollow(room.name());
     }
   }
 
