@@ -539,7 +539,8 @@ public final class Hub {
         room.readyNow();
         return;
       }
-      log.warn("room store cannot follow room '{}' now; its members here are closed with 1011", room.name(), error);
+      log.warn("room store cannot follow room '{}' now ({}); its members here are closed with 1011", room.name(),
+          error.toString());
       room.failed(error);
       retired(room, room.retire());
     });
@@ -563,6 +564,10 @@ public final class Hub {
 
   /** The store failed an operation for {@code peer}: close it with 1011, so that it comes back and resends. */
   void storeFailed(Peer peer, String what, Throwable error) {
+    if (peer.isClosing()) {
+      log.debug("room store failed to {} for {}, which is closing already", what, peer, error);
+      return;
+    }
     log.warn("room store failed to {} for {}; closing the connection with 1011", what, peer, error);
     peer.closing();
     peer.outbound().close();

@@ -417,6 +417,11 @@ public final class RedisRoomStore implements RoomStore {
     return CompletableFuture.failedFuture(new IllegalStateException("store closed"));
   }
 
+  /** Whether the command connection is up (false while Lettuce reconnects). */
+  public boolean connected() {
+    return connection.isOpen();
+  }
+
   /** Counters, for tests and logs. */
   public record Stats(long pubSubReplacements, long resets, long orderRefusals) {}
 
