@@ -2,6 +2,7 @@ package dev.tether.samples;
 
 import dev.tether.server.RoomStore;
 import dev.tether.server.TetherServer;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Spec;
 /**
  * Runs a {@link TetherServer} until the process is stopped: prints {@code listening ws://HOST:PORT/im}
  * once it accepts connections; on Ctrl-C (or SIGTERM) it closes every connection with 1001 and
- * closes its store.
+ * closes its store. With {@code --store redis://HOST:PORT}, any number of these processes form a
+ * cluster on that Redis (README, "Running a cluster").
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
     description = "Run the Tether IM server until Ctrl-C (connections are then closed with 1001).")
@@ -27,7 +29,8 @@ final class ServerCommand implements Callable<Integer> {
   int port;
 
   @Option(names = "--store", defaultValue = "memory",
-      description = "memory (gone when the server stops) or sqlite:PATH (kept in a file; default: ${DEFAULT-VALUE}).")
+      description = "memory (gone when the server stops), sqlite:PATH (kept in a file) or redis://HOST:PORT"
+          + " (kept in Redis and shared by every server on it: a cluster; default: ${DEFAULT-VALUE}).")
   String store;
 
   @Spec CommandSpec spec;
@@ -37,7 +40,14 @@ final class ServerCommand implements Callable<Integer> {
     if (port < 0 || port > 65535) {
       throw new ParameterException(spec.commandLine(), "--port must be in [0, 65535]: " + port);
     }
-    TetherServer server = TetherServer.builder().store(roomStore()).build();
+    RoomStore rooms;
+    try {
+      rooms = roomStore();
+    } catch (IllegalStateException e) {
+      spec.commandLine().getErr().println("cannot start: " + e.getMessage());
+      return 1;
+    }
+    TetherServer server = TetherServer.builder().store(rooms).build();
     TetherServer.Running running = server.listen(host, port);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -57,7 +67,14 @@ final class ServerCommand implements Callable<Integer> {
     if (store.startsWith("sqlite:") && store.length() > "sqlite:".length()) {
       return RoomStore.sqlite(Path.of(store.substring("sqlite:".length())));
     }
+    if (store.startsWith("redis://") || store.startsWith("rediss://") || store.startsWith("redis-sentinel://")) {
+      try {
+        return RoomStore.redis(URI.create(store));
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--store " + e.getMessage());
+      }
+    }
     throw new ParameterException(spec.commandLine(),
-        "--store must be 'memory' or 'sqlite:PATH', not '" + store + "'");
+        "--store must be 'memory', 'sqlite:PATH' or 'redis://HOST:PORT', not '" + store + "'");
   }
 }

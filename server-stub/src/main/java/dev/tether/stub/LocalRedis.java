@@ -43,8 +43,8 @@ import java.util.stream.Stream;
  * Running after {@link #start()}; {@link #stop()} ends the process (SIGTERM), {@link #startAgain()}
  * starts it again on the same port (an empty Redis unless {@link Builder#persistent} is on: then
  * every write was on disk before it was answered, and the data comes back); {@link #restart()} is
- * both. {@link #freeze()} and {@link #thaw()} suspend and resume the running process (Linux and
- * macOS: they use {@code kill}). {@link #close()} ends it for good and deletes its directory.
+ * both. {@link #freeze()} and {@link #thaw()} suspend and resume the running process (SIGSTOP and
+ * SIGCONT, through {@code sh}: Linux and macOS). {@link #close()} ends it for good and deletes its directory.
  * Not thread-safe: one test drives it.
  */
 public final class LocalRedis implements AutoCloseable {
@@ -159,7 +159,8 @@ public final class LocalRedis implements AutoCloseable {
   private void signal(String signal) {
     checkRunning();
     try {
-      Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start();
+      // The shell's own kill: no procps needed.
+      Process kill = new ProcessBuilder("sh", "-c", "kill " + signal + " " + process.pid()).inheritIO().start();
       if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
         throw new IllegalStateException("kill " + signal + " " + process.pid() + " failed");
       }
