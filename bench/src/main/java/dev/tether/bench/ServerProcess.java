@@ -83,11 +83,38 @@ final class ServerProcess implements AutoCloseable {
     kill();
   }
 
+  /**
+   * A free loopback port for a server that is killed and started again on it: below Linux's
+   * ephemeral range ({@code ip_local_port_range}), where outgoing connections (the benchmark's own
+   * reconnecting clients included) never take it while the server is down; elsewhere an ephemeral
+   * one. The server retries a busy port for 10 s besides.
+   */
   static int freePort() {
+    int low = ephemeralLow();
+    if (low > 11_000) {
+      for (int i = 0; i < 200; i++) {
+        int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(10_000, low);
+        try (ServerSocket s = new ServerSocket()) {
+          s.bind(new InetSocketAddress("127.0.0.1", port));
+          return port;
+        } catch (IOException busy) {
+          // try another
+        }
+      }
+    }
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static int ephemeralLow() {
+    try {
+      String range = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
+      return Integer.parseInt(range.trim().split("\\s+")[0]);
+    } catch (IOException | RuntimeException notLinux) {
+      return 0;
     }
   }
 

@@ -10,7 +10,6 @@ import dev.tether.api.TetherSocket;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -77,10 +76,8 @@ class ServerKillAndRestartTest {
 
   @Test
   void aServerKilledTwiceMidStreamLosesAndDuplicatesNothing() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    // Restarted on the same port twice while clients retry: not an ephemeral one (review 11 finding 8).
+    int port = RestartPorts.free();
     Path db = dir.resolve("rooms.db");
     URI uri = URI.create("ws://127.0.0.1:" + port + "/im");
     server = start(port, db, "first");

@@ -25,8 +25,13 @@ import java.util.function.Function;
  * <h2>Threads</h2>
  * Called on the container's thread that handles the handshake, once per handshake, concurrently
  * for different connections: it must be thread-safe and should be quick (it holds up that thread).
- * A {@link RuntimeException} it throws refuses the handshake as 401 and is logged. Never log the
- * credentials it sees.
+ * Never log the credentials it sees.
+ *
+ * <h2>Failing</h2>
+ * Only null and {@link Refused} are answers. A {@link RuntimeException} it throws means it could
+ * not decide (its identity backend timed out, say): the server logs it and refuses the handshake
+ * with 503 "cannot authenticate now" (on Tomcat: opened, then closed with 1013), which clients
+ * retry later, so that an outage of the backend does not log every client out for good.
  */
 @FunctionalInterface
 public interface Authenticator {
@@ -35,6 +40,7 @@ public interface Authenticator {
    * The user this handshake belongs to, or null to refuse it with 401.
    *
    * @throws Refused to refuse it with the status it names
+   * @throws RuntimeException if it cannot decide now: the handshake is refused with 503
    */
   String authenticate(HandshakeRequest request) throws Refused;
 

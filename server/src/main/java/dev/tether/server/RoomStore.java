@@ -27,8 +27,10 @@ import java.util.concurrent.CompletionStage;
  * continue, across processes for durable stores. A store that loses a room's state starts a new
  * stream with a new epoch, so that clients can tell "seq 5 of the old stream" from "seq 5 of the
  * new one". Seqs start at 1 and have no gaps. The history holds the newest chats of each room,
- * at most {@link Draft#historyLimit()} of them; the dedup memory maps (user, id) of accepted chats
- * to what they were given, bounded by count and age (each store documents its bounds).
+ * at most {@link Draft#historyLimit()} of them and at most {@link Draft#historyBytes()} bytes of
+ * frames (UTF-8; the newest chat is kept whatever its size); the dedup memory maps (user, id) of
+ * accepted chats to what they were given, bounded by count and age (each store documents its
+ * bounds).
  *
  * <h2>Contract</h2>
  * <ul>
@@ -42,7 +44,13 @@ import java.util.concurrent.CompletionStage;
  *       callbacks only answer the sender.
  *   <li>Reads ({@link #open}, {@link #state}, {@link #accepted}, {@link #history}) see at least
  *       everything whose append callback has already been called, or that the feed has already
- *       reported.
+ *       reported. {@link #accepted} also sees
+ *       every append that <em>returned</em> before it was called, even one whose callback has not
+ *       come yet: it answers once that append is decided (this is how a chat resent from a
+ *       connection that is not a member is acked, not refused, while its original is still being
+ *       stored).
+ *   <li>A store may refuse work it cannot take now (a full queue) by failing it at once with a
+ *       {@link java.util.concurrent.RejectedExecutionException}; nothing of it was done.
  *   <li>No method blocks on I/O: work that waits on a disk or network runs on the store's own
  *       threads, and results arrive through the callback or the returned stage. Callbacks and
  *       stage completions may run on the store's threads or, for a store that never waits, on
@@ -72,7 +80,9 @@ public interface RoomStore extends AutoCloseable {
   /**
    * A store in this process's memory: fast, and gone with the process (a restarted server starts
    * every room on a new epoch). Dedup memory: the newest 100,000 accepted chats, at most 24 hours
-   * old.
+   * old. History: each room's as its drafts bound it, and all rooms together at most a quarter of
+   * the maximum heap ({@code -Xmx}), the oldest chats of the whole store going first, so that no
+   * number of rooms can fill the heap with history.
    */
   static RoomStore inMemory() {
     return new MemoryRoomStore();
@@ -85,9 +95,18 @@ public interface RoomStore extends AutoCloseable {
    * killed at any moment (an OS crash or power loss may lose the last commits). Appends from all
    * connections are grouped into shared transactions by one writer thread, so durability costs
    * one commit per batch, not per chat. Dedup memory: the newest 1,000,000 accepted chats, at most
-   * 7 days old. One server per file.
+   * 7 days old.
    *
-   * @throws IllegalStateException if the file cannot be opened as a Tether room store
+   * <p>One server per file: the store holds an exclusive lock on {@code FILE.lock} while it is
+   * open. At most 16,384 operations, and 64 MiB of drafts by their {@link Draft#size()}, wait for
+   * the writer (a stalled disk); beyond that an append fails at once with a
+   * {@link java.util.concurrent.RejectedExecutionException} instead of queueing without bound. If
+   * the writer thread dies (an {@link Error}), everything queued fails, and so does every later
+   * operation. An operation that fails (a renderer that throws) fails alone; the others of its
+   * transaction commit.
+   *
+   * @throws IllegalStateException if the file cannot be opened as a Tether room store: another
+   *     server (or store) has it open, it is read-only, or it is not a SQLite database
    */
   static RoomStore sqlite(Path file) {
     Objects.requireNonNull(file, "file == null");
@@ -161,7 +180,8 @@ public interface RoomStore extends AutoCloseable {
    * Accepts a chat, once: if {@code (draft.user(), draft.id())} was accepted before, answers with
    * what it was given then ({@link Appended#duplicate()} true) and changes nothing; otherwise gives
    * it the room's next seq (creating the room if needed), stores {@link Draft#frame} of it as the
-   * newest history entry (dropping the oldest beyond {@link Draft#historyLimit()}), records it for
+   * newest history entry (dropping the oldest beyond {@link Draft#historyLimit()} and
+   * {@link Draft#historyBytes()}), records it for
    * dedup, and answers with the new chat. See the class comment for when and in which order
    * {@code callback} is called; it is called exactly once.
    */
@@ -169,7 +189,8 @@ public interface RoomStore extends AutoCloseable {
 
   /**
    * What the chat {@code id} of {@code user} was given when it was accepted, or empty if the dedup
-   * memory has no such chat (never accepted, or forgotten).
+   * memory has no such chat (never accepted, or forgotten). An {@link #append} of it that returned
+   * before this call is waited for, not missed.
    */
   CompletionStage<Optional<Appended>> accepted(String user, String id);
 
@@ -255,18 +276,29 @@ public interface RoomStore extends AutoCloseable {
   }
 
   /**
-   * A chat to append, as the server received it: who sent it, its id, when, and how to render it
-   * once the store has given it a seq. Immutable.
+   * A chat to append, as the server received it: who sent it, its id, when, how much of the room's
+   * history to keep, and how to render it once the store has given it a seq. Immutable.
    */
   final class Draft {
+    /**
+     * The history bytes per room of a draft made with the constructor that does not name them:
+     * 64 MiB, {@code TetherServer}'s default.
+     */
+    public static final long DEFAULT_HISTORY_BYTES = 64L << 20;
+
     private final String room;
     private final String user;
     private final String id;
     private final long ts;
     private final int historyLimit;
+    private final long historyBytes;
+    private final long size;
     private final FrameRenderer renderer;
 
     /**
+     * A draft whose room keeps at most {@value #DEFAULT_HISTORY_BYTES} bytes of history and whose
+     * size is not known (0).
+     *
      * @param room the room
      * @param user the sender
      * @param id the sender's id for it
@@ -275,6 +307,23 @@ public interface RoomStore extends AutoCloseable {
      * @param renderer renders the chat as fanned out, given its seq and epoch
      */
     public Draft(String room, String user, String id, long ts, int historyLimit, FrameRenderer renderer) {
+      this(room, user, id, ts, historyLimit, DEFAULT_HISTORY_BYTES, 0, renderer);
+    }
+
+    /**
+     * @param room the room
+     * @param user the sender
+     * @param id the sender's id for it
+     * @param ts acceptance time, epoch milliseconds
+     * @param historyLimit how many of the room's newest chats the history keeps, at least 1
+     * @param historyBytes how many bytes of frames (UTF-8) the room's history keeps, at least 1;
+     *     the newest chat is kept whatever its size
+     * @param size about how many bytes the chat holds until it is stored (its text's length), for
+     *     stores that bound what they have queued; 0 if not known
+     * @param renderer renders the chat as fanned out, given its seq and epoch
+     */
+    public Draft(String room, String user, String id, long ts, int historyLimit, long historyBytes, long size,
+        FrameRenderer renderer) {
       this.room = Objects.requireNonNull(room, "room == null");
       this.user = Objects.requireNonNull(user, "user == null");
       this.id = Objects.requireNonNull(id, "id == null");
@@ -282,8 +331,16 @@ public interface RoomStore extends AutoCloseable {
       if (historyLimit < 1) {
         throw new IllegalArgumentException("historyLimit < 1: " + historyLimit);
       }
+      if (historyBytes < 1) {
+        throw new IllegalArgumentException("historyBytes < 1: " + historyBytes);
+      }
+      if (size < 0) {
+        throw new IllegalArgumentException("size < 0: " + size);
+      }
       this.ts = ts;
       this.historyLimit = historyLimit;
+      this.historyBytes = historyBytes;
+      this.size = size;
     }
 
     public String room() {
@@ -302,13 +359,32 @@ public interface RoomStore extends AutoCloseable {
       return ts;
     }
 
+    /** How many of the room's newest chats its history keeps. */
     public int historyLimit() {
       return historyLimit;
+    }
+
+    /**
+     * How many bytes of frames (their UTF-8 length) the room's history keeps: the oldest chats go
+     * first, and the newest is kept even if it alone is larger.
+     */
+    public long historyBytes() {
+      return historyBytes;
+    }
+
+    /** About how many bytes this chat holds until it is stored; 0 if not known. */
+    public long size() {
+      return size;
     }
 
     /** The chat's text frame as stored and fanned out, once it has {@code seq} in {@code epoch}. */
     public String frame(long seq, String epoch) {
       return renderer.render(seq, epoch);
+    }
+
+    /** What renders the frame (a store may know the server's own renderer and do better). */
+    public FrameRenderer renderer() {
+      return renderer;
     }
 
     @Override
@@ -363,7 +439,11 @@ public interface RoomStore extends AutoCloseable {
     void chat(String room, long seq, String epoch, String frame);
   }
 
-  /** Renders a chat's frame once its seq and epoch are known. */
+  /**
+   * Renders a chat's frame once its seq and epoch are known. A store may call it more than once
+   * (a store that retries a transaction does), on its own threads: it must be a pure function of
+   * its arguments, and quick. If it throws, that append fails and nothing of it is stored.
+   */
   @FunctionalInterface
   interface FrameRenderer {
     String render(long seq, String epoch);

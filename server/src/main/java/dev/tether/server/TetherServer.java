@@ -7,10 +7,8 @@ import dev.tether.server.internal.Limits;
 import dev.tether.server.internal.Origins;
 import dev.tether.server.internal.ServerAccess;
 import dev.tether.server.internal.Tap;
-import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerContainer;
 import jakarta.websocket.server.ServerEndpointConfig;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Clock;
@@ -56,15 +54,26 @@ import org.slf4j.LoggerFactory;
  * ({@link Builder#rateLimit}), handshakes only from the server's own origin or from non-browser
  * clients ({@link Builder#allowedOrigins}), 10,000 connections ({@link Builder#maxConnections}),
  * a member queue of 4,096 frames or 8 MiB per connection ({@link Builder#memberQueue}), handshakes
- * completed within 10 s ({@link Builder#handshakeTimeout}, standalone only). Without an
+ * completed within 10 s ({@link Builder#handshakeTimeout}, standalone only), history of 10,000
+ * chats or 64 MiB per room ({@link Builder#historyPerRoom}, {@link Builder#historyBytesPerRoom};
+ * in memory, a quarter of the heap for all rooms together). Without an
  * {@link Builder#authenticator} anyone can connect as anyone ({@code ?user=NAME}); the server says
  * so in its log when it is built.
  *
+ * <p>What that costs at most: the history as above; a member queue's bytes for each connection
+ * that stops reading ({@code maxConnections × maxBytes}, 80 GiB at the defaults if every one stops
+ * at once: size them to the heap); for {@link RoomStore#sqlite}, 64 MiB of chats waiting for the
+ * disk. The message limit is the client's default, so that a Tether client never sends what a
+ * default server refuses; an application that only sends chat text should lower both.
+ *
  * <h2>States and threads</h2>
  * Usable once built: {@link #endpointConfig()} and {@link #listen} may be called any number of
- * times; {@link #close()} ends it for good. All methods are thread-safe. The server owns a few
- * daemon threads ({@code tether-server-N-*}: one per core for writing frames, at least two, and
- * one timer), the store its own; no thread per connection. {@link #close()} releases them.
+ * times; {@link #close()} ends it for good: its listeners stop, and endpoints a container still
+ * hosts refuse every handshake with 503. All methods are thread-safe. The server owns a few daemon
+ * threads ({@code tether-server-N-*}: one per core for writing frames, at least two, and one
+ * timer), each {@link #listen} its own ({@code tether-listen-N-*}: {@code 2 × cores} workers,
+ * {@code cores + 1} selectors, up to three timers), the store its own; no thread per connection.
+ * {@link #close()} releases them.
  */
 public final class TetherServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TetherServer.class);
@@ -86,6 +95,8 @@ public final class TetherServer implements AutoCloseable {
   private final Hub hub;
   /** Guarded by this. */
   private final List<Running> running = new ArrayList<>();
+  /** Every config {@link #endpointConfig()} handed out, to retire on close; guarded by this. */
+  private final List<ServerEndpointConfig> issued = new ArrayList<>();
   /** Guarded by this. */
   private boolean closed;
 
@@ -102,19 +113,26 @@ public final class TetherServer implements AutoCloseable {
    * A config of the {@code /im} endpoint bound to this server, to add to any Jakarta WebSocket
    * {@link ServerContainer}: {@code container.addEndpoint(server.endpointConfig())}, for example
    * from a {@code ServletContextListener} or a {@code ServerApplicationConfig} in a WAR. Each call
-   * returns a new config; all of them serve the same rooms.
+   * returns a new config; all of them serve the same rooms. Once the server is {@linkplain #close()
+   * closed}, the container keeps the endpoint (JSR-356 cannot remove one) but it admits nobody:
+   * handshakes are refused with 503 "server shutting down" (on Tomcat: opened, then closed with
+   * 1013), which clients retry, for example against the server of a redeployed application.
    *
    * @throws IllegalStateException if the server is closed
    */
   public synchronized ServerEndpointConfig endpointConfig() {
     checkOpen();
-    return hub.endpointConfig();
+    ServerEndpointConfig config = hub.endpointConfig();
+    issued.add(config);
+    return config;
   }
 
   /**
    * Runs the server standalone on Tyrus and Grizzly, listening on {@code host} (such as
    * {@code "127.0.0.1"} for this machine only or {@code "0.0.0.0"} for every interface) and
-   * {@code port}; 0 picks a free port. Returns once it accepts connections.
+   * {@code port}; 0 picks a free port. Returns once it accepts connections. A fixed port that is
+   * busy is retried for up to 10 s first (a server restarted on the port it just released may
+   * find it held for a moment).
    *
    * @throws IllegalArgumentException if {@code port} is not in [0, 65535]
    * @throws UncheckedIOException if the address cannot be bound
@@ -127,22 +145,10 @@ public final class TetherServer implements AutoCloseable {
     }
     checkOpen();
     HubConfig c = hub.config();
-    GrizzlyHost container = new GrizzlyHost(host, null, c.limits().maxMessageSize(), c.handshakeTimeout(),
-        hub.timer());
     ServerEndpointConfig endpoint = hub.endpointConfig();
-    try {
-      container.addEndpoint(endpoint);
-      // The container binds the port as given (0: ephemeral); only Tyrus's Server maps 0 to 8025.
-      container.start("/", port);
-    } catch (IOException | DeploymentException e) {
-      try {
-        container.stop();
-      } catch (RuntimeException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw new UncheckedIOException("cannot listen on " + host + ":" + port,
-          e instanceof IOException io ? io : new IOException(e));
-    }
+    // The container binds the port as given (0: ephemeral); only Tyrus's Server maps 0 to 8025.
+    GrizzlyHost container = GrizzlyHost.start(host, null, c.limits().maxMessageSize(), c.handshakeTimeout(),
+        hub.timer(), endpoint, port, "listen on " + host + ":" + port);
     Running r = new Running(host, container.getPort(), container, endpoint);
     running.add(r);
     log.info("Tether server listening at {}", r.uri());
@@ -156,7 +162,9 @@ public final class TetherServer implements AutoCloseable {
 
   /**
    * Closes every connection with 1001 (going away), waits briefly for them to go, stops what
-   * {@link #listen} started, releases the threads and closes the store. Idempotent.
+   * {@link #listen} started, releases the threads and closes the store. Endpoints added to a
+   * container from {@link #endpointConfig()} refuse every handshake from then on (503).
+   * Idempotent.
    */
   @Override
   public void close() {
@@ -167,6 +175,8 @@ public final class TetherServer implements AutoCloseable {
       }
       closed = true;
       toClose = List.copyOf(running);
+      issued.forEach(hub::retire);
+      issued.clear();
     }
     for (Running r : toClose) {
       r.close();
@@ -247,6 +257,8 @@ public final class TetherServer implements AutoCloseable {
   public static final class Builder {
     /** Chats of history kept per room by default. */
     public static final int DEFAULT_HISTORY_PER_ROOM = 10_000;
+    /** Bytes of history kept per room by default: 64 MiB. */
+    public static final long DEFAULT_HISTORY_BYTES_PER_ROOM = RoomStore.Draft.DEFAULT_HISTORY_BYTES;
     /** The largest message by default, in bytes: 1 MiB. */
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 1 << 20;
     /** Frames a connection may send a second by default. */
@@ -264,6 +276,7 @@ public final class TetherServer implements AutoCloseable {
 
     private RoomStore store;
     private int historyPerRoom = DEFAULT_HISTORY_PER_ROOM;
+    private long historyBytesPerRoom = DEFAULT_HISTORY_BYTES_PER_ROOM;
     private Authenticator authenticator;
     private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
     private int rateLimit = DEFAULT_RATE_LIMIT;
@@ -307,6 +320,24 @@ public final class TetherServer implements AutoCloseable {
     }
 
     /**
+     * How many bytes of each room's newest chats are kept to replay on {@code resume}, counting
+     * each chat's frame as sent (UTF-8); default 64 MiB. Together with {@link #historyPerRoom} the
+     * tighter of the two applies: the oldest chats go first, and the newest is kept whatever its
+     * size. This is what bounds a room's history in memory ({@link RoomStore#inMemory()}, which
+     * also bounds all rooms together) or on disk ({@link RoomStore#sqlite}), however large the
+     * chats its members send.
+     *
+     * @throws IllegalArgumentException if less than 1
+     */
+    public Builder historyBytesPerRoom(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("historyBytesPerRoom < 1: " + bytes);
+      }
+      this.historyBytesPerRoom = bytes;
+      return this;
+    }
+
+    /**
      * Who a handshake belongs to; default none: the {@code user} query parameter is trusted, and
      * the server logs a warning that identities are not authenticated.
      */
@@ -317,8 +348,11 @@ public final class TetherServer implements AutoCloseable {
 
     /**
      * The largest message a client may send, in bytes: a text message's UTF-8 length or a binary
-     * message's length, fragments of one message together; default 1 MiB. A larger one is not
-     * processed: the connection is closed with 1009.
+     * message's length, fragments of one message together; default 1 MiB, the Tether client's
+     * default (clients do not reconnect after a 1009, so a server below its clients' limit
+     * disconnects them for good). A larger one is not processed: the connection is closed with
+     * 1009. Chat text rarely needs more than 64 KiB: lower it, and the clients', if that is all
+     * your application sends.
      *
      * @throws IllegalArgumentException if less than 1
      */
@@ -431,7 +465,7 @@ public final class TetherServer implements AutoCloseable {
 
     private TetherServer build(Tap tap, boolean warnIfAnonymous) {
       RoomStore s = store != null ? store : RoomStore.inMemory();
-      HubConfig config = new HubConfig(s, historyPerRoom, authenticator,
+      HubConfig config = new HubConfig(s, historyPerRoom, historyBytesPerRoom, authenticator,
           new Limits(maxMessageSize, rateLimit, origins), memberQueueMessages, memberQueueBytes,
           maxConnections, handshakeTimeout, CLOSE_TIMEOUT, tap, Clock.systemUTC(), nanoTime);
       if (authenticator == null && warnIfAnonymous) {
@@ -444,7 +478,8 @@ public final class TetherServer implements AutoCloseable {
     @Override
     public String toString() {
       return "TetherServer.Builder{store=" + (store == null ? "in memory" : store)
-          + ", historyPerRoom=" + historyPerRoom + ", maxMessageSize=" + maxMessageSize
+          + ", historyPerRoom=" + historyPerRoom + ", historyBytesPerRoom=" + historyBytesPerRoom
+          + ", maxMessageSize=" + maxMessageSize
           + ", rateLimit=" + (rateLimit == 0 ? "off" : rateLimit + "/s")
           + ", allowedOrigins=" + origins
           + ", memberQueue=" + memberQueueMessages + "/" + memberQueueBytes + " bytes"

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,6 +49,14 @@ public abstract class HostedServerSuite {
    * connection and the server closes it at once with 1008 or 1013 (see {@link Authenticator}).
    */
   protected abstract boolean refusesWithStatus();
+
+  /**
+   * Whether the host goes on serving the endpoint after {@link TetherServer#close()}, as a
+   * container does; {@link TetherServer#listen} stops listening instead.
+   */
+  protected boolean hostOutlivesServer() {
+    return true;
+  }
 
   /** A builder with the defaults this suite runs with; subclasses may pick another store. */
   protected TetherServer.Builder settings() {
@@ -750,6 +759,33 @@ public abstract class HostedServerSuite {
     assertRefused(URI.create(host.uri() + "?user=bob"), Map.of(), 503);
     alice.send("still here");
     assertThat(alice.nextText()).isEqualTo("still here");
+  }
+
+  /** Guards review 11 finding 3: a closed server's endpoint took handshakes and failed them with 1011. */
+  @Test
+  void aClosedServersEndpointRefusesNewHandshakesWith503() throws Exception {
+    Assumptions.assumeTrue(hostOutlivesServer(), "the host stops with the server");
+    start();
+    WsClient alice = connect("alice");
+    alice.send("hi");
+    assertThat(alice.nextText()).isEqualTo("hi");
+    server.close();
+    assertThat(alice.nextClose().code()).isEqualTo(1001);
+    assertRefused(URI.create(host.uri() + "?user=bob"), Map.of(), 503);
+    if (!refusesWithStatus()) {
+      try (RawHandshake h = RawHandshake.send(URI.create(host.uri() + "?user=carol"), Map.of())) {
+        assertThat(h.answer().closeReason()).isEqualTo("503 server shutting down");
+      }
+    }
+  }
+
+  /** Guards review 11 finding 4: an authenticator that failed was answered 401, which clients take as final. */
+  @Test
+  void anAuthenticatorThatThrowsRefusesWith503SoClientsComeBack() throws Exception {
+    start(settings().authenticator(request -> {
+      throw new IllegalStateException("identity service timed out");
+    }));
+    assertRefused(URI.create(host.uri() + "?token=any"), Map.of(), 503);
   }
 
   private void assertRefused(URI uri, Map<String, String> headers, int status) throws Exception {

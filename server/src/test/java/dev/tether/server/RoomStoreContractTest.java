@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -56,6 +57,33 @@ abstract class RoomStoreContractTest {
 
   static Draft draft(String room, String user, String id, int historyLimit) {
     return new Draft(room, user, id, 1234, historyLimit, (seq, epoch) -> room + "#" + seq + "@" + epoch + ":" + id);
+  }
+
+  /** A draft whose frame is {@code frameBytes} ASCII bytes, in a room keeping {@code historyBytes}. */
+  static Draft sized(String room, String id, int frameBytes, long historyBytes) {
+    return new Draft(room, "alice", id, 1234, 10_000, historyBytes, frameBytes,
+        (seq, epoch) -> (seq + ":").concat("x".repeat(frameBytes)).substring(0, frameBytes));
+  }
+
+  /** A draft whose renderer holds the store's caller (or writer) until {@code release}. */
+  static Draft held(String room, String id, CountDownLatch rendering, CountDownLatch release) {
+    return new Draft(room, "alice", id, 1234, 10_000, (seq, epoch) -> {
+      rendering.countDown();
+      try {
+        release.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return "held";
+    });
+  }
+
+  /** Runs {@code r} on a new thread, started. */
+  static Thread background(String name, Runnable r) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    t.start();
+    return t;
   }
 
   /** Appends and waits for the callback. */
@@ -238,6 +266,142 @@ abstract class RoomStoreContractTest {
       assertThat(order.get(i)).isEqualTo(i + 1L);
     }
     assertThat(seqs.values()).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void readsSeeEverythingWhoseAppendCallbackHasBeenCalled() throws Exception {
+    List<CompletionStage<History>> inCallback = new ArrayList<>();
+    List<CompletionStage<Optional<RoomState>>> statesInCallback = new ArrayList<>();
+    List<CompletionStage<Optional<Appended>>> lookupsInCallback = new ArrayList<>();
+    Recorder r = new Recorder();
+    int n = 50;
+    for (int i = 1; i <= n; i++) {
+      String id = "m" + i;
+      store.append(draft("lobby", "alice", id, 100), new RoomStore.AppendCallback() {
+        @Override
+        public void appended(Appended result) {
+          synchronized (inCallback) {
+            inCallback.add(store.history("lobby", result.seq() - 1, 10));
+            statesInCallback.add(store.state("lobby"));
+            lookupsInCallback.add(store.accepted("alice", id));
+          }
+          r.appended(result);
+        }
+
+        @Override
+        public void failed(Throwable error) {
+          r.failed(error);
+        }
+      });
+    }
+    for (int i = 1; i <= n; i++) {
+      long seq = r.next().seq();
+      // and right after the callback, from another thread
+      assertThat(get(store.history("lobby", seq - 1, 1)).chats()).extracting(StoredChat::seq).containsExactly(seq);
+    }
+    synchronized (inCallback) {
+      for (int i = 0; i < n; i++) {
+        long seq = i + 1;
+        assertThat(get(inCallback.get(i)).chats()).extracting(StoredChat::seq).startsWith(seq);
+        assertThat(get(statesInCallback.get(i)).orElseThrow().lastSeq()).isGreaterThanOrEqualTo(seq);
+        assertThat(get(lookupsInCallback.get(i))).map(Appended::seq).contains(seq);
+      }
+    }
+  }
+
+  /** Guards review 11 finding 1: SQLite's lookup read committed rows only, so a queued original was missed. */
+  @Test
+  void aLookupSeesAnAppendThatReturnedEvenIfItIsStillQueued() throws Exception {
+    CountDownLatch rendering = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Recorder first = new Recorder();
+    // Holds the SQLite writer, or (in memory) a thread inside another room.
+    Thread holder = background("holder", () -> store.append(held("busy", "h1", rendering, release), first));
+    assertThat(rendering.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    Recorder original = new Recorder();
+    store.append(draft("lobby", "alice", "x1", 100), original);
+    CompletionStage<Optional<Appended>> lookup = store.accepted("alice", "x1");
+    release.countDown();
+    Appended appended = original.next();
+    assertThat(get(lookup)).contains(new Appended(appended.epoch(), appended.seq(), 1234, true, null));
+    first.next();
+    holder.join(TIMEOUT.toMillis());
+  }
+
+  /** Guards review 11 finding 17: the memory store claimed dedup before it stored the chat. */
+  @Test
+  void aDuplicateIsAnsweredOnlyOnceItsOriginalCanBeRead() throws Exception {
+    CountDownLatch rendering = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Recorder original = new Recorder();
+    Thread first = background("original", () -> store.append(held("lobby", "x1", rendering, release), original));
+    assertThat(rendering.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    List<Object> seenByDuplicate = Collections.synchronizedList(new ArrayList<>());
+    Thread second = background("duplicate", () -> store.append(held("lobby", "x1", new CountDownLatch(1), release),
+        new RoomStore.AppendCallback() {
+          @Override
+          public void appended(Appended result) {
+            try {
+              seenByDuplicate.add(release.getCount() == 0 ? "after the original" : "while the original renders");
+              seenByDuplicate.add(get(store.history("lobby", 0, 10)).chats().size());
+            } catch (Exception e) {
+              seenByDuplicate.add(e);
+            }
+          }
+
+          @Override
+          public void failed(Throwable error) {
+            seenByDuplicate.add(error);
+          }
+        }));
+    // The duplicate either waits for the original (in memory: on the room), is queued behind it
+    // (SQLite), or, wrongly, was answered already.
+    org.awaitility.Awaitility.await().atMost(TIMEOUT).until(() -> !seenByDuplicate.isEmpty()
+        || second.getState() == Thread.State.BLOCKED || second.getState() == Thread.State.TERMINATED);
+    release.countDown();
+    assertThat(original.next().seq()).isEqualTo(1);
+    org.awaitility.Awaitility.await().atMost(TIMEOUT).until(() -> seenByDuplicate.size() >= 2);
+    assertThat(seenByDuplicate).containsExactly("after the original", 1);
+    first.join(TIMEOUT.toMillis());
+    second.join(TIMEOUT.toMillis());
+  }
+
+  @Test
+  void anAppendWhoseRendererThrowsFailsAloneAndChangesNothing() throws Exception {
+    assertThat(append("lobby", "alice", "m1", 100).seq()).isEqualTo(1);
+    Recorder bad = new Recorder();
+    store.append(new Draft("lobby", "alice", "bad", 1234, 100, (seq, epoch) -> {
+      throw new IllegalArgumentException("cannot render");
+    }), bad);
+    assertThatThrownBy(bad::next).hasRootCauseMessage("cannot render");
+    assertThat(bad.results).isEmpty(); // exactly once
+    assertThat(get(store.accepted("alice", "bad"))).isEmpty();
+    assertThat(append("lobby", "alice", "m2", 100).seq()).isEqualTo(2);
+    assertThat(get(store.history("lobby", 0, 10)).chats()).extracting(StoredChat::seq).containsExactly(1L, 2L);
+  }
+
+  @Test
+  void historyIsBoundedByBytesTooTheOldestGoingFirst() throws Exception {
+    for (int i = 1; i <= 20; i++) {
+      Recorder r = new Recorder();
+      store.append(sized("lobby", "m" + i, 1_000, 5_500), r);
+      assertThat(r.next().seq()).isEqualTo(i);
+    }
+    History h = get(store.history("lobby", 0, 100));
+    assertThat(h.chats()).extracting(StoredChat::seq).containsExactly(16L, 17L, 18L, 19L, 20L);
+    assertThat(h.firstSeq()).isEqualTo(16);
+    assertThat(h.lastSeq()).isEqualTo(20);
+    assertThat(h.chats()).allSatisfy(c -> assertThat(c.frame()).hasSize(1_000));
+  }
+
+  @Test
+  void theNewestChatIsKeptEvenIfItAloneIsOverTheHistoryBytes() throws Exception {
+    Recorder r = new Recorder();
+    store.append(sized("lobby", "small", 100, 1_000), r);
+    r.next();
+    store.append(sized("lobby", "big", 5_000, 1_000), r);
+    assertThat(r.next().seq()).isEqualTo(2);
+    assertThat(get(store.history("lobby", 0, 10)).chats()).extracting(StoredChat::seq).containsExactly(2L);
   }
 
   @Test

@@ -30,4 +30,9 @@ class StandaloneHostingTest extends HostedServerSuite {
   protected boolean refusesWithStatus() {
     return true;
   }
+
+  @Override
+  protected boolean hostOutlivesServer() {
+    return false;
+  }
 }

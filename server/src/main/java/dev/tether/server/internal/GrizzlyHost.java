@@ -3,15 +3,23 @@ package dev.tether.server.internal;
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
 import org.glassfish.grizzly.ssl.SSLEngineConfigurator;
+import org.glassfish.grizzly.nio.transport.TCPNIOTransport;
 import org.glassfish.grizzly.strategies.WorkerThreadIOStrategy;
+import org.glassfish.grizzly.threadpool.ThreadPoolConfig;
 import org.glassfish.tyrus.container.grizzly.server.WebSocketAddOn;
 import org.glassfish.tyrus.core.TyrusWebSocketEngine;
 import org.glassfish.tyrus.server.TyrusServerContainer;
@@ -22,20 +30,66 @@ import org.glassfish.tyrus.spi.WebSocketEngine;
  * (an {@link HttpServer} with Tyrus's {@link WebSocketAddOn}, worker-thread I/O, no keep-alive idle
  * timeout), plus what that one cannot do: bind a chosen address, speak TLS, and cut handshakes
  * that take too long ({@link HandshakeTimeoutAddOn}). Port 0 binds an ephemeral port (unlike
- * Tyrus's {@code Server}, where 0 means 8025).
+ * Tyrus's {@code Server}, where 0 means 8025); a fixed port that is busy is retried for up to
+ * 10 s ({@link BindRetry}), so that a server restarted on the port it just released comes up.
+ *
+ * <p>Threads, per host, all daemon, named {@code tether-listen-N-*}, ended by {@link #stop()}:
+ * {@code 2 × cores} workers ({@code -worker(i)}, Tyrus runs the endpoint on them), {@code cores + 1}
+ * selectors ({@code -kernel(i)}, one accepts), one timer of Grizzly's ({@code -0}), and Tyrus's
+ * session timers ({@code -tyrus-timer-i}, at most two, started when first needed). Tyrus's pool for
+ * streamed messages ({@code -tyrus-i}) is started only if an endpoint streams, which Tether's does
+ * not. None per connection. Thread-safe.
  */
 public final class GrizzlyHost extends TyrusServerContainer {
   /** Tyrus's own default: 4 MiB of payload plus frame overhead. */
   private static final int DEFAULT_INCOMING_BUFFER = 4 * 1024 * 1024 + 11;
+  private static final AtomicInteger HOSTS = new AtomicInteger();
 
   private final String host;
   private final SSLContext sslContext;
   private final Duration handshakeTimeout;
   private final ScheduledExecutorService timer;
   private final WebSocketEngine engine;
+  private final BindRetry bindRetry;
+  private final String name;
+  private final Object executorsLock = new Object();
+  /** Tyrus's pool for streamed messages; guarded by executorsLock. */
+  private ExecutorService executor;
+  /** Tyrus's session timers; guarded by executorsLock. */
+  private ScheduledExecutorService scheduler;
+  /** Guarded by this. */
   private HttpServer server;
+  /** Guarded by this. */
   private NetworkListener listener;
+  /** The listener's transport's selectors; guarded by this. */
+  private GrizzlySelectors selectors;
+  /** Guarded by this. */
   private String contextPath = "/";
+
+  /**
+   * A host for {@code endpoint}, started on {@code port}; stopped again if it cannot start.
+   *
+   * @param what what is starting, for the error: {@code "listen on 127.0.0.1:8025"}
+   * @throws UncheckedIOException if the port cannot be bound (naming the cause) or the endpoint
+   *     cannot be deployed
+   */
+  public static GrizzlyHost start(String host, SSLContext sslContext, int maxMessageSize, Duration handshakeTimeout,
+      ScheduledExecutorService timer, ServerEndpointConfig endpoint, int port, String what) {
+    GrizzlyHost container = new GrizzlyHost(host, sslContext, maxMessageSize, handshakeTimeout, timer);
+    try {
+      container.addEndpoint(endpoint);
+      container.start("/", port);
+      return container;
+    } catch (IOException | DeploymentException e) {
+      try {
+        container.stop();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw new UncheckedIOException("cannot " + what + ": " + e.getMessage(),
+          e instanceof IOException io ? io : new IOException(e));
+    }
+  }
 
   /**
    * @param host the address to bind, such as {@code 127.0.0.1} or {@code 0.0.0.0}
@@ -52,6 +106,8 @@ public final class GrizzlyHost extends TyrusServerContainer {
     this.sslContext = sslContext;
     this.handshakeTimeout = handshakeTimeout;
     this.timer = timer;
+    this.bindRetry = BindRetry.system();
+    this.name = "tether-listen-" + HOSTS.incrementAndGet();
     long buffer = Math.max(DEFAULT_INCOMING_BUFFER, (long) maxMessageSize + 64 * 1024);
     this.engine = TyrusWebSocketEngine.builder(this)
         .incomingBufferSize((int) Math.min(Integer.MAX_VALUE - 8, buffer))
@@ -59,12 +115,12 @@ public final class GrizzlyHost extends TyrusServerContainer {
   }
 
   @Override
-  public void register(Class<?> endpointClass) throws DeploymentException {
+  public synchronized void register(Class<?> endpointClass) throws DeploymentException {
     engine.register(endpointClass, contextPath);
   }
 
   @Override
-  public void register(ServerEndpointConfig config) throws DeploymentException {
+  public synchronized void register(ServerEndpointConfig config) throws DeploymentException {
     engine.register(config, contextPath);
   }
 
@@ -73,17 +129,34 @@ public final class GrizzlyHost extends TyrusServerContainer {
     return engine;
   }
 
+  /** Binds and starts; a busy fixed port is retried for up to 10 s before this throws. */
   @Override
-  public void start(String rootPath, int port) throws IOException, DeploymentException {
+  public synchronized void start(String rootPath, int port) throws IOException, DeploymentException {
     contextPath = rootPath;
+    bindRetry.run(port, () -> startOnce(port));
+    super.start(rootPath, port);
+  }
+
+  /** Requires the monitor. */
+  private void startOnce(int port) throws IOException {
     server = new HttpServer();
+    server.getServerConfiguration().setName(name);
     listener = new NetworkListener("tether", host, port);
     if (sslContext != null) {
       listener.setSecure(true);
       listener.setSSLEngineConfig(new SSLEngineConfigurator(sslContext, false, false, false));
     }
     server.addListener(listener);
-    listener.getTransport().setIOStrategy(WorkerThreadIOStrategy.getInstance());
+    TCPNIOTransport transport = listener.getTransport();
+    selectors = new GrizzlySelectors(transport);
+    transport.setNIOChannelDistributor(selectors);
+    transport.setIOStrategy(WorkerThreadIOStrategy.getInstance());
+    int cores = Runtime.getRuntime().availableProcessors();
+    transport.setWorkerThreadPoolConfig(ThreadPoolConfig.defaultConfig().copy()
+        .setPoolName(name + "-worker").setCorePoolSize(2 * cores).setMaxPoolSize(2 * cores).setDaemon(true));
+    transport.setSelectorRunnersCount(cores + 1);
+    transport.setKernelThreadPoolConfig(ThreadPoolConfig.defaultConfig().copy()
+        .setPoolName(name + "-kernel").setCorePoolSize(cores + 1).setMaxPoolSize(cores + 1).setDaemon(true));
     listener.getKeepAlive().setIdleTimeoutInSeconds(-1);
     if (!handshakeTimeout.isZero()) {
       listener.registerAddOn(new HandshakeTimeoutAddOn(handshakeTimeout, timer));
@@ -91,15 +164,20 @@ public final class GrizzlyHost extends TyrusServerContainer {
     listener.registerAddOn(new WebSocketAddOn(this, contextPath));
     try {
       server.start();
-    } catch (IOException e) {
-      server.shutdownNow();
+    } catch (IOException | RuntimeException e) {
+      shutdownNow();
       throw e;
     }
-    super.start(rootPath, port);
+  }
+
+  /** Requires the monitor. */
+  private void shutdownNow() {
+    HttpServer s = server;
+    selectors.shutdownAndRelease(s::shutdownNow);
   }
 
   @Override
-  public int getPort() {
+  public synchronized int getPort() {
     return listener != null && listener.getPort() > 0 ? listener.getPort() : -1;
   }
 
@@ -108,11 +186,63 @@ public final class GrizzlyHost extends TyrusServerContainer {
     return Map.of();
   }
 
+  /** Tyrus's executor for streamed messages, named as ours; Tyrus would start {@code tyrus-N-thread-M}. */
   @Override
-  public void stop() {
+  public ExecutorService getExecutorService() {
+    synchronized (executorsLock) {
+      if (executor == null) {
+        executor = Executors.newCachedThreadPool(daemon(name + "-tyrus-"));
+      }
+      return executor;
+    }
+  }
+
+  /** Tyrus's session timers (idle timeouts), named as ours; Tyrus's own would keep ten threads. */
+  @Override
+  public ScheduledExecutorService getScheduledExecutorService() {
+    synchronized (executorsLock) {
+      if (scheduler == null) {
+        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(2, daemon(name + "-tyrus-timer-"));
+        timers.setRemoveOnCancelPolicy(true);
+        scheduler = timers;
+      }
+      return scheduler;
+    }
+  }
+
+  @Override
+  public void shutdown() {
+    super.shutdown();
+    synchronized (executorsLock) {
+      if (executor != null) {
+        executor.shutdown();
+        executor = null;
+      }
+      if (scheduler != null) {
+        scheduler.shutdownNow();
+        scheduler = null;
+      }
+    }
+  }
+
+  private static ThreadFactory daemon(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /**
+   * Stops listening and ends the threads; the port and every connection's socket are released
+   * when this returns (see {@link GrizzlySelectors}).
+   */
+  @Override
+  public synchronized void stop() {
     super.stop();
     if (server != null) {
-      server.shutdownNow();
+      shutdownNow();
     }
   }
 }

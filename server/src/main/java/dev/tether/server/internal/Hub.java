@@ -387,8 +387,10 @@ public final class Hub {
     } else {
       String user = peer.user();
       long ts = config.clock().millis();
+      // Sized by the text's chars (a cheap bound of its frame's share of the store's write queue).
       RoomStore.Draft draft = new RoomStore.Draft(chat.room(), user, chat.id(), ts, config.historyPerRoom(),
-          (seq, epoch) -> CODEC.encode(chat.accepted(user, seq, ts, epoch)));
+          config.historyBytesPerRoom(), chat.text().length(),
+          new ChatFrame(chat, user, ts));
       RoomStore.AppendCallback callback = new RoomStore.AppendCallback() {
         @Override
         public void appended(RoomStore.Appended result) {

@@ -12,6 +12,7 @@ import java.util.function.LongSupplier;
  *
  * @param store where rooms live
  * @param historyPerRoom chats of history kept per room, at least 1
+ * @param historyBytesPerRoom bytes of history kept per room, at least 1 (the newest chat is always kept)
  * @param authenticator who a handshake belongs to; null to trust the {@code user} query parameter
  * @param limits message size, rate and origin limits
  * @param maxQueuedMessages the member queue's bound in frames
@@ -26,6 +27,7 @@ import java.util.function.LongSupplier;
 public record HubConfig(
     RoomStore store,
     int historyPerRoom,
+    long historyBytesPerRoom,
     Authenticator authenticator,
     Limits limits,
     int maxQueuedMessages,
@@ -46,6 +48,9 @@ public record HubConfig(
     Objects.requireNonNull(nanoTime, "nanoTime == null");
     if (historyPerRoom < 1) {
       throw new IllegalArgumentException("historyPerRoom < 1: " + historyPerRoom);
+    }
+    if (historyBytesPerRoom < 1) {
+      throw new IllegalArgumentException("historyBytesPerRoom < 1: " + historyBytesPerRoom);
     }
   }
 }

@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * Admits or refuses each handshake and binds the endpoint of one server to its {@link Hub}. In
  * order: the tap (test tooling: 503), the origin (403; the list check in {@link #checkOrigin}, which
  * every container answers with 403, the same-origin check here), the connection cap (503), the
- * authenticator (401/403). Refusing is container-specific: see {@link Refusals}.
+ * authenticator (401/403, or 503 if it throws). Refusing is container-specific: see
+ * {@link Refusals}.
  *
  * <p>Containers call {@link #checkOrigin} first and do not call {@link #modifyHandshake} if it says
  * no, so a refused origin is shown to the tap there.
@@ -76,8 +77,11 @@ final class ImConfigurator extends ServerEndpointConfig.Configurator {
         Refusals.refuse(config, request, refused.status(), refused.getMessage());
         return;
       } catch (RuntimeException e) {
-        log.warn("authenticator failed; refusing the handshake with 401", e);
-        user = null;
+        // Not a "no": the authenticator could not decide (its backend is down, say). 401 would be
+        // final for clients; 503 makes them come back later.
+        log.warn("authenticator failed; refusing the handshake with 503 so that the client retries", e);
+        Refusals.refuse(config, request, 503, "cannot authenticate now");
+        return;
       }
       if (user == null || user.isEmpty()) {
         // Credentials are never logged or echoed: only that they were not accepted.

@@ -1,5 +1,6 @@
 package dev.tether.server.internal;
 
+import dev.tether.api.WireRules;
 import dev.tether.server.RoomStore;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,8 +17,13 @@ import java.util.function.LongSupplier;
  * on the caller's thread; an append's callback runs under its room's lock, which is how callbacks
  * of one room come in seq order.
  *
+ * <p>History is bounded per room by each draft's count and bytes, and for the whole store by a
+ * {@link HistoryBudget} ({@link #defaultHistoryBudget()}: a quarter of the maximum heap by
+ * default), so that no number of rooms holds more.
+ *
  * <p>{@link #reset()} forgets everything at once, as a crash of the process would, for test
- * tooling: the rooms and the dedup memory live in one {@link Generation} that a reset replaces.
+ * tooling: the rooms, the dedup memory and the history budget live in one {@link Generation} that
+ * a reset replaces.
  */
 public final class MemoryRoomStore implements RoomStore {
   /** Accepted chats remembered for dedup. */
@@ -28,28 +34,36 @@ public final class MemoryRoomStore implements RoomStore {
   private final int dedupCapacity;
   private final long dedupMaxAgeMillis;
   private final LongSupplier millis;
+  private final long historyBudgetBytes;
   /** Everything the store holds; replaced whole by {@link #reset()}. */
   private volatile Generation generation;
   private volatile boolean closed;
 
   public MemoryRoomStore() {
-    this(DEDUP_CAPACITY, DEDUP_MAX_AGE, System::currentTimeMillis);
+    this(DEDUP_CAPACITY, DEDUP_MAX_AGE, System::currentTimeMillis, defaultHistoryBudget());
   }
 
   /** A store with these dedup bounds and clock, for tests. */
   public MemoryRoomStore(int dedupCapacity, Duration dedupMaxAge, LongSupplier millis) {
+    this(dedupCapacity, dedupMaxAge, millis, defaultHistoryBudget());
+  }
+
+  /** A store with these dedup bounds, clock and bytes of history for all rooms together. */
+  public MemoryRoomStore(int dedupCapacity, Duration dedupMaxAge, LongSupplier millis, long historyBudgetBytes) {
     this.dedupCapacity = dedupCapacity;
     this.dedupMaxAgeMillis = dedupMaxAge.toMillis();
     this.millis = millis;
+    this.historyBudgetBytes = historyBudgetBytes;
     this.generation = newGeneration();
   }
 
   private Generation newGeneration() {
-    return new Generation(new ConcurrentHashMap<>(), new DedupMemory(dedupCapacity, dedupMaxAgeMillis, millis));
+    return new Generation(new ConcurrentHashMap<>(), new DedupMemory(dedupCapacity, dedupMaxAgeMillis, millis),
+        new HistoryBudget(historyBudgetBytes));
   }
 
-  /** The rooms and dedup memory since the last reset. */
-  private record Generation(ConcurrentHashMap<String, RoomData> rooms, DedupMemory dedup) {}
+  /** The rooms, dedup memory and history budget since the last reset. */
+  private record Generation(ConcurrentHashMap<String, RoomData> rooms, DedupMemory dedup, HistoryBudget budget) {}
 
   /**
    * Forgets every room (epoch, seq, history) and the dedup memory, as a crash would: rooms used
@@ -66,41 +80,101 @@ public final class MemoryRoomStore implements RoomStore {
     }
   }
 
+  /** The bytes of history all rooms may hold together by default: a quarter of the maximum heap. */
+  public static long defaultHistoryBudget() {
+    return Math.max(1, Runtime.getRuntime().maxMemory() / 4);
+  }
+
+  /** Bytes of frames the history of all rooms holds now. */
+  public long historyBytes() {
+    return generation.budget().bytes();
+  }
+
   /** One room; guarded by its own monitor. */
   private static final class RoomData {
     final String epoch = Epochs.next();
     /** True once a reset forgot this room: operations that find it take the current one instead. */
     boolean dead;
     long lastSeq;
-    /** The held chats, oldest first: consecutive seqs ending at lastSeq. */
-    StoredChat[] ring = new StoredChat[16];
+    /** The held chats, oldest first: consecutive seqs ending at lastSeq, released ones first. */
+    HeldChat[] ring = new HeldChat[16];
     int head;
     int size;
+    /** Bytes of the chats in the ring. */
+    long bytes;
 
-    void add(StoredChat chat, int limit) {
-      while (size >= limit) {
-        ring[head] = null;
-        head = (head + 1) % ring.length;
-        size--;
-      }
+    /** Adds the newest chat without trimming, so that {@link #undoAdd} can take it back. */
+    void add(HeldChat chat) {
+      dropReleased();
       if (size == ring.length) {
-        StoredChat[] bigger = new StoredChat[Math.min(Math.max(16, ring.length * 2), Math.max(limit, 16))];
+        HeldChat[] bigger = new HeldChat[ring.length * 2];
         for (int i = 0; i < size; i++) {
-          bigger[i] = ring[(head + i) % ring.length];
+          bigger[i] = at(i);
         }
         ring = bigger;
         head = 0;
       }
       ring[(head + size) % ring.length] = chat;
       size++;
+      bytes += chat.bytes;
     }
 
-    StoredChat at(int i) {
+    void undoAdd() {
+      int last = (head + size - 1) % ring.length;
+      bytes -= ring[last].bytes;
+      ring[last] = null;
+      size--;
+    }
+
+    /**
+     * Drops the oldest chats beyond {@code limit} chats or {@code maxBytes} (keeping the newest);
+     * returns the bytes and count of those this call released.
+     */
+    long[] trim(int limit, long maxBytes) {
+      long freedBytes = 0;
+      long freed = 0;
+      while (size > limit || (bytes > maxBytes && size > 1)) {
+        HeldChat oldest = removeOldest();
+        if (oldest.release()) {
+          freedBytes += oldest.bytes;
+          freed++;
+        }
+      }
+      shrink();
+      return new long[] {freedBytes, freed};
+    }
+
+    /** Forgets the chats the store's budget released (always the oldest). */
+    void dropReleased() {
+      while (size > 0 && at(0).chat() == null) {
+        removeOldest();
+      }
+      shrink();
+    }
+
+    /** A ring that holds far fewer chats than it has room for gives the room back. */
+    private void shrink() {
+      if (ring.length > 16 && size < ring.length / 4) {
+        HeldChat[] smaller = new HeldChat[ring.length / 2];
+        for (int i = 0; i < size; i++) {
+          smaller[i] = at(i);
+        }
+        ring = smaller;
+        head = 0;
+      }
+    }
+
+    private HeldChat removeOldest() {
+      HeldChat oldest = ring[head];
+      ring[head] = null;
+      head = (head + 1) % ring.length;
+      size--;
+      bytes -= oldest.bytes;
+      return oldest;
+    }
+
+    HeldChat at(int i) {
       return ring[(head + i) % ring.length];
-    }
-
-    long firstSeq() {
-      return size == 0 ? 0 : at(0).seq();
     }
   }
 
@@ -170,16 +244,27 @@ public final class MemoryRoomStore implements RoomStore {
         return true;
       }
       long seq = data.lastSeq + 1;
-      Appended raced = dedup.claim(draft.user(), draft.id(),
-          new Appended(data.epoch, seq, draft.ts(), true, null));
+      String frame;
+      try {
+        frame = draft.frame(seq, data.epoch);
+      } catch (RuntimeException e) {
+        callback.failed(e);
+        return true;
+      }
+      // Stored first, claimed for dedup last: whoever finds the claim finds the chat stored.
+      HeldChat held = new HeldChat(new StoredChat(seq, frame), WireRules.utf8Length(frame));
+      data.add(held);
+      data.lastSeq = seq;
+      Appended raced = dedup.claim(draft.user(), draft.id(), new Appended(data.epoch, seq, draft.ts(), true, null));
       if (raced != null) {
-        // The same (user, id) was just accepted in another room.
+        // The same (user, id) was just accepted in another room: this one is a duplicate after all.
+        data.undoAdd();
+        data.lastSeq = seq - 1;
         callback.appended(raced);
         return true;
       }
-      String frame = draft.frame(seq, data.epoch);
-      data.lastSeq = seq;
-      data.add(new StoredChat(seq, frame), draft.historyLimit());
+      long[] freed = data.trim(draft.historyLimit(), draft.historyBytes());
+      g.budget().added(held, freed[0], (int) freed[1]);
       callback.appended(new Appended(data.epoch, seq, draft.ts(), false, frame));
       return true;
     }
@@ -216,16 +301,27 @@ public final class MemoryRoomStore implements RoomStore {
       if (data.dead || g != generation) {
         return null;
       }
-      long first = data.firstSeq();
-      List<StoredChat> chats = new ArrayList<>();
-      if (data.size > 0 && after < data.lastSeq) {
-        // Held seqs are consecutive, so the wanted ones start at a computable index.
-        long skip = Math.max(0, after - first + 1);
-        for (long i = skip; i < data.size && chats.size() < limit; i++) {
-          chats.add(data.at((int) i));
+      while (true) {
+        data.dropReleased();
+        long first = data.size == 0 ? 0 : data.at(0).seq;
+        List<StoredChat> chats = new ArrayList<>();
+        boolean raced = false;
+        if (data.size > 0 && after < data.lastSeq) {
+          // Held seqs are consecutive, so the wanted ones start at a computable index.
+          long skip = Math.max(0, after - first + 1);
+          for (long i = skip; i < data.size && chats.size() < limit; i++) {
+            StoredChat chat = data.at((int) i).chat();
+            if (chat == null) {
+              raced = true; // the budget released the oldest meanwhile: read again
+              break;
+            }
+            chats.add(chat);
+          }
+        }
+        if (!raced) {
+          return new History(data.epoch, first, data.lastSeq, chats);
         }
       }
-      return new History(data.epoch, first, data.lastSeq, chats);
     }
   }
 

@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -56,8 +57,9 @@ import org.slf4j.LoggerFactory;
  * fails.
  *
  * <p>Threads: Lettuce's, named {@code tether-redis-N-*} (two I/O threads, two computation
- * threads, a timer), all daemon; {@link #close()} ends them. Callbacks and stages complete on the
- * I/O threads; nothing here blocks after the start.
+ * threads, a timer), one that runs append callbacks ({@code tether-redis-N-callback-1}) and, only
+ * for drafts not rendered by the server, one that renders them; all daemon; {@link #close()} ends
+ * them. Stages complete on the I/O threads; nothing here blocks after the start.
  */
 public final class RedisRoomStore implements RoomStore {
   private static final Logger log = LoggerFactory.getLogger(RedisRoomStore.class);
@@ -114,6 +116,9 @@ public final class RedisRoomStore implements RoomStore {
   private final RedisScripts scripts;
   private final RedisKeys keys;
   private final RedisFeeds feeds;
+  private final RedisRenderedAppends rendered;
+  /** Runs append callbacks, one at a time, in the order their outcomes came. */
+  private final java.util.concurrent.ExecutorService callbacks;
   private final PubSubProbe probe;
   private final ScheduledFuture<?> probing;
   /** Per (user, room): the id of the sender's newest chat whose reply has not come. */
@@ -166,6 +171,27 @@ public final class RedisRoomStore implements RoomStore {
     this.connection = conn;
     this.commands = conn.async();
     this.feeds = f;
+    this.callbacks = java.util.concurrent.Executors.newSingleThreadExecutor(daemon("tether-redis-" + n + "-callback-"));
+    this.rendered = new RedisRenderedAppends(
+        (d, frame, epoch, seq, previous) -> runChat(d, frame, epoch, Long.toString(seq), "cas", previous,
+            feeds.floor(d.room())),
+        new RedisRenderedAppends.Outcome() {
+          @Override
+          public void ok(Draft d, List<Object> reply, String frame, AppendCallback callback) {
+            stored(d, reply, RoomFeed.Floor.NONE, frame, callback);
+          }
+
+          @Override
+          public void dup(List<Object> reply, AppendCallback callback) {
+            duplicate(reply, callback);
+          }
+
+          @Override
+          public void failed(Throwable error, AppendCallback callback) {
+            Throwable cause = RedisScripts.unwrap(error);
+            callback.failed(cause instanceof io.lettuce.core.RedisException ? failure(cause) : cause);
+          }
+        }, "tether-redis-" + n + "-render");
     this.probe = new PubSubProbe(new PubSubProbe.Target() {
       @Override
       public boolean connected() {
@@ -287,73 +313,136 @@ public final class RedisRoomStore implements RoomStore {
       callback.failed(new IllegalStateException("store closed"));
       return;
     }
-    FrameTemplate template;
-    try {
-      template = FrameTemplate.of(draft);
-    } catch (IllegalArgumentException e) {
-      callback.failed(e);
-      return;
-    }
+    FrameTemplate template = draft.renderer() instanceof ChatFrame frame ? frame.template() : null;
     String sender = draft.user() + '\u0000' + draft.room();
     String previous = inFlight.put(sender, draft.id());
     if (previous == null || previous.equals(draft.id())) {
       previous = "";
     }
-    chat(draft, template, sender, previous, false, callback);
+    Settled settled = new Settled(sender, draft.id(), callback);
+    if (template == null) {
+      rendered.append(draft, previous, settled);
+    } else {
+      chat(draft, template, previous, false, settled);
+    }
+    settled.returned = true;
   }
 
-  private void chat(Draft d, FrameTemplate t, String sender, String previous, boolean again, AppendCallback callback) {
+  /**
+   * Forgets the sender's chat in flight once its outcome is known, then reports it on the callback
+   * thread ({@code tether-redis-N-callback}), in the order the outcomes came (for one room: seq
+   * order): never on Lettuce's I/O thread, so a callback that reads the store and waits does not
+   * block the replies it waits for. A failure before {@link #append} returned is reported at once,
+   * on the caller's thread: that is how the server tells "refused now" from "failed later".
+   */
+  private final class Settled implements AppendCallback {
+    private final String sender;
+    private final String id;
+    private final AppendCallback callback;
+    volatile boolean returned;
+
+    Settled(String sender, String id, AppendCallback callback) {
+      this.sender = sender;
+      this.id = id;
+      this.callback = callback;
+    }
+
+    @Override
+    public void appended(Appended result) {
+      report(() -> callback.appended(result));
+    }
+
+    @Override
+    public void failed(Throwable error) {
+      if (!returned) {
+        inFlight.remove(sender, id);
+        callback.failed(error);
+      } else {
+        report(() -> callback.failed(error));
+      }
+    }
+
+    private void report(Runnable outcome) {
+      try {
+        callbacks.execute(() -> {
+          inFlight.remove(sender, id);
+          outcome.run();
+        });
+      } catch (RejectedExecutionException closing) {
+        inFlight.remove(sender, id);
+        callback.failed(new IllegalStateException("store closed"));
+      }
+    }
+  }
+
+  /** Runs the chat script with the frame's template: the script fills in the seq and epoch. */
+  private void chat(Draft d, FrameTemplate t, String previous, boolean again, AppendCallback callback) {
     RoomFeed.Floor floor = feeds.floor(d.room());
-    String[] k = {keys.meta(d.room()), keys.history(d.room()), keys.dedup(d.user()), keys.dedupOrder(d.user())};
     CompletableFuture<List<Object>> reply;
     try {
-      reply = scripts.run(Script.CHAT, k, d.id(), d.room(), t.head(), t.mid(), t.tail(), t.seqFirst() ? "1" : "0",
-          Long.toString(d.ts()), Long.toString(options.millis().getAsLong()), Integer.toString(d.historyLimit()),
-          Epochs.next(), keys.channel(d.room()), Long.toString(floor.seq()), floor.epoch(), previous,
-          Integer.toString(options.dedupPerUser()), Long.toString(options.dedupMaxAge().toMillis()), keys.prefix());
+      reply = runChat(d, t.head(), t.mid(), t.tail(), t.layout(), previous, floor);
     } catch (RuntimeException e) {
-      inFlight.remove(sender, d.id());
       callback.failed(failure(e));
       return;
     }
     reply.whenComplete((r, error) -> {
       if (error != null) {
-        inFlight.remove(sender, d.id());
         callback.failed(failure(error));
         return;
       }
-      String kind = (String) r.get(0);
-      if (kind.equals("order")) {
-        orderRefusals.incrementAndGet();
-        if (!again) {
-          chat(d, t, sender, previous, true, callback);
-          return;
+      switch ((String) r.get(0)) {
+        case "order" -> {
+          orderRefusals.incrementAndGet();
+          if (!again) {
+            chat(d, t, previous, true, callback); // behind its predecessor's NOSCRIPT retry, if any
+          } else {
+            callback.failed(new IllegalStateException("chat " + d.id() + " of " + d.user()
+                + " came after one of theirs that Redis did not store"));
+          }
         }
-        inFlight.remove(sender, d.id());
-        callback.failed(new IllegalStateException("chat " + d.id() + " of " + d.user()
-            + " came after one of theirs that Redis did not store"));
-        return;
+        case "dup" -> duplicate(r, callback);
+        default -> {
+          long seq = number(r.get(1));
+          String epoch = (String) r.get(2);
+          stored(d, r, floor, t.render(seq, epoch), callback);
+        }
       }
-      inFlight.remove(sender, d.id());
-      if (kind.equals("dup")) {
-        callback.appended(new Appended((String) r.get(3), number(r.get(1)), number(r.get(2)), true, null));
-        return;
-      }
-      long seq = number(r.get(1));
-      String epoch = (String) r.get(2);
-      if (number(r.get(3)) == 1 && !floor.epoch().isEmpty()) {
-        resets.incrementAndGet();
-        log.warn("room '{}': its stream was lost in Redis (this node had seen seq {} of epoch {}); new epoch {}",
-            d.room(), floor.seq(), floor.epoch(), epoch);
-      }
-      callback.appended(new Appended(epoch, seq, d.ts(), false, t.render(seq, epoch)));
     });
+  }
+
+  private CompletableFuture<List<Object>> runChat(Draft d, String head, String mid, String tail, String layout,
+      String previous, RoomFeed.Floor floor) {
+    String[] k = {keys.meta(d.room()), keys.history(d.room()), keys.dedup(d.user()), keys.dedupOrder(d.user())};
+    return scripts.run(Script.CHAT, k, d.id(), d.room(), head, mid, tail, layout,
+        Long.toString(d.ts()), Long.toString(options.millis().getAsLong()), Integer.toString(d.historyLimit()),
+        Epochs.next(), keys.channel(d.room()), Long.toString(floor.seq()), floor.epoch(), previous,
+        Integer.toString(options.dedupPerUser()), Long.toString(options.dedupMaxAge().toMillis()), keys.prefix(),
+        Long.toString(d.historyBytes()));
+  }
+
+  private void duplicate(List<Object> r, AppendCallback callback) {
+    callback.appended(new Appended((String) r.get(3), number(r.get(1)), number(r.get(2)), true, null));
+  }
+
+  private void stored(Draft d, List<Object> r, RoomFeed.Floor floor, String frame, AppendCallback callback) {
+    long seq = number(r.get(1));
+    String epoch = (String) r.get(2);
+    if (number(r.get(3)) == 1 && !floor.epoch().isEmpty()) {
+      resets.incrementAndGet();
+      log.warn("room '{}': its stream was lost in Redis (this node had seen seq {} of epoch {}); new epoch {}",
+          d.room(), floor.seq(), floor.epoch(), epoch);
+    }
+    callback.appended(new Appended(epoch, seq, d.ts(), false, frame));
   }
 
   @Override
   public CompletionStage<Optional<Appended>> accepted(String user, String id) {
     if (closed) {
       return closedStage();
+    }
+    CompletionStage<Void> decided = rendered.whenDecided(user, id);
+    if (!decided.toCompletableFuture().isDone()) {
+      return decided.thenCompose(v -> accepted(user, id));
     }
     return scripts.run(Script.ACCEPTED, new String[] {keys.dedup(user)}, id, keys.prefix())
         .handle((reply, error) -> {
@@ -393,7 +482,7 @@ public final class RedisRoomStore implements RoomStore {
         });
   }
 
-  private static long number(Object o) {
+  static long number(Object o) {
     return o instanceof Long l ? l : Long.parseLong((String) o);
   }
 
@@ -436,8 +525,15 @@ public final class RedisRoomStore implements RoomStore {
     }
     closed = true;
     probing.cancel(false);
+    rendered.close();
     feeds.close();
     shutdown(client, connection, feeds);
+    callbacks.shutdown();
+    try {
+      callbacks.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void shutdown(RedisClient c, StatefulRedisConnection<String, String> conn, RedisFeeds f) {

@@ -10,9 +10,16 @@ import dev.tether.server.TetherServer;
 public abstract class ServerAccess {
   private static volatile ServerAccess instance;
 
-  /** Called once, by {@code TetherServer}'s static initializer. */
-  public static void install(ServerAccess access) {
-    instance = access;
+  /**
+   * Called once, by {@code TetherServer}'s static initializer.
+   *
+   * @throws IllegalStateException if an access is installed already: nothing can replace it
+   */
+  public static synchronized void install(ServerAccess access) {
+    if (instance != null) {
+      throw new IllegalStateException("ServerAccess is installed already");
+    }
+    instance = java.util.Objects.requireNonNull(access, "access == null");
   }
 
   /** The installed access, initializing {@code TetherServer} if that has not happened yet. */

@@ -1,13 +1,16 @@
 -- One chat, atomically: dedup, sender order, stream, seq, history, dedup record, publication.
 -- (RedisRoomStore; its class comment names the keys.)
--- KEYS: 1 room meta (hash e = epoch, s = top seq), 2 room stream (history), 3 user dedup hash
+-- KEYS: 1 room meta (hash e = epoch, s = top seq, b = bytes of history), 2 room stream (history), 3 user dedup hash
 --       (id -> "seq:ts:epoch:room"), 4 user dedup order (zset id -> accept time)
--- ARGV: 1 id, 2 room, 3 head, 4 mid, 5 tail, 6 '1' if the frame has the seq before the epoch
---       ('0': after), 7 ts, 8 now (ms, for dedup ageing), 9 history limit, 10 the epoch to start
+-- ARGV: 1 id, 2 room, 3 head, 4 mid, 5 tail, 6 layout: where the seq (s) and epoch (e) go between
+--       head, mid and tail ('se', 'es', 's', 'e' or ''); or 'cas': 3 is the whole frame, rendered for
+--       seq 5 of epoch 4, stored only if that is the room's next seq (a seq of 0 only asks which
+--       one is), 7 ts, 8 now (ms, for dedup ageing), 9 history limit, 10 the epoch to start
 --       if a new stream is needed, 11 channel, 12 floor seq, 13 floor epoch ('' for none),
 --       14 id of the sender's previous chat in this room still in flight ('' for none),
---       15 dedup max count per user, 16 dedup max age ms, 17 key prefix
--- Returns {'ok', seq, epoch, rotated} | {'dup', seq, ts, epoch} | {'order'}
+--       15 dedup max count per user, 16 dedup max age ms, 17 key prefix, 18 history bytes limit
+-- Returns {'ok', seq, epoch, rotated} | {'dup', seq, ts, epoch} | {'order'} | {'next', epoch, seq}
+--   ('cas' only: the frame must be rendered for that seq and epoch)
 local meta, hist, dd, ddo = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, room = ARGV[1], ARGV[2]
 
@@ -46,20 +49,44 @@ local rotated = 0
 if not epoch or ahead or (ARGV[13] == epoch and top < tonumber(ARGV[12])) then
   epoch = ARGV[10]
   redis.call('DEL', hist)
-  redis.call('HSET', meta, 'e', epoch, 's', 0)
+  redis.call('HSET', meta, 'e', epoch, 's', 0, 'b', 0)
   rotated = 1
+end
+
+local layout = ARGV[6]
+if layout == 'cas' and (epoch ~= ARGV[4] or string.format('%d', top + 1) ~= ARGV[5]) then
+  return {'next', epoch, top + 1}
 end
 
 -- 4. Seq, history entry, dedup record. Every check is above: none of these can fail.
 local seq = redis.call('HINCRBY', meta, 's', 1)
 local seqs = string.format('%d', seq)
 local frame
-if ARGV[6] == '1' then
+if layout == 'se' then
   frame = ARGV[3] .. seqs .. ARGV[4] .. epoch .. ARGV[5]
-else
+elseif layout == 'es' then
   frame = ARGV[3] .. epoch .. ARGV[4] .. seqs .. ARGV[5]
+elseif layout == 's' then
+  frame = ARGV[3] .. seqs .. ARGV[4]
+elseif layout == 'e' then
+  frame = ARGV[3] .. epoch .. ARGV[4]
+else
+  frame = ARGV[3]
 end
-redis.call('XADD', hist, 'MAXLEN', ARGV[9], seqs .. '-0', 'f', frame)
+redis.call('XADD', hist, seqs .. '-0', 'f', frame)
+-- The history keeps the newest chats up to the count and the bytes (the newest whatever its size),
+-- dropping at most 100 a chat (a limit lowered a lot is reached over the next chats).
+local bytes = redis.call('HINCRBY', meta, 'b', #frame)
+local held = redis.call('XLEN', hist)
+local limit, maxBytes = tonumber(ARGV[9]), tonumber(ARGV[18])
+local dropped = 0
+while held > 1 and (held > limit or bytes > maxBytes) and dropped < 100 do
+  local oldest = redis.call('XRANGE', hist, '-', '+', 'COUNT', 1)[1]
+  redis.call('XDEL', hist, oldest[1])
+  bytes = redis.call('HINCRBY', meta, 'b', -#oldest[2][2])
+  held = held - 1
+  dropped = dropped + 1
+end
 local now = tonumber(ARGV[8])
 redis.call('HSET', dd, id, seqs .. ':' .. ARGV[7] .. ':' .. epoch .. ':' .. room)
 redis.call('ZADD', ddo, now, id)

@@ -10,6 +10,6 @@ local ahead = #last > 0 and tonumber(string.match(last[1][1], '^(%d+)')) > top
 if not epoch or ahead or (ARGV[3] == epoch and top < tonumber(ARGV[2])) then
   epoch, top = ARGV[1], 0
   redis.call('DEL', hist)
-  redis.call('HSET', meta, 'e', epoch, 's', 0)
+  redis.call('HSET', meta, 'e', epoch, 's', 0, 'b', 0)
 end
 return {epoch, top}
