@@ -177,6 +177,31 @@ class RedisClusterTest {
   }
 
   @Test
+  void anyNodeServesAResumeFromRedisAndNamesExactlyTheGap() throws Exception {
+    URI a = node(x -> x.historyPerRoom(10));
+    URI b = node(x -> x.historyPerRoom(10));
+    ClusterClient alice = client("alice", List.of("lobby"), a);
+    awaitReady(alice);
+    send(alice, "lobby", "a", 30);
+    await().atMost(LONG).until(() -> alice.ackedSeqs.size() == 30);
+    String epoch = alice.delivered("lobby").get(0).epoch();
+
+    WsRecorder carol = WsRecorder.connect(b, "carol"); // node B never had a member of lobby
+    closing.add(carol::close);
+    Envelope resume = Envelope.resume("lobby", 5, epoch);
+    carol.send(resume);
+    assertThat(carol.nextWire()).isEqualTo(dev.tether.api.ErrorReply.historyGap(resume.id(), "lobby", 6, 20));
+    for (long seq = 21; seq <= 30; seq++) {
+      Envelope chat = (Envelope) carol.nextWire();
+      assertThat(chat.seq()).isEqualTo(seq);
+      assertThat(chat.text()).isEqualTo("a" + (seq - 1));
+      assertThat(chat.epoch()).isEqualTo(epoch);
+    }
+    assertThat(carol.nextWire()).isEqualTo(new dev.tether.api.Ack(resume.id(), 30, epoch));
+    System.out.println("resume on another node: history_gap 6..20, then seqs 21..30, ack 30");
+  }
+
+  @Test
   void clientsOfANodeKilledMidStreamFailOverToTheOtherAndLoseAndDuplicateNothing() throws Exception {
     URI a = startNodeProcess();
     URI b = node(x -> x);
