@@ -42,6 +42,10 @@ public final class Bench {
   private final Path root = Path.of(System.getProperty("bench.out", "."));
 
   public static void main(String[] args) throws Exception {
+    if (args.length == 1 && args[0].equals("cluster")) {
+      ClusterBench.main(args); // not in ALL: it runs its own Redis and nodes, and splices its section
+      return;
+    }
     if (args.length == 1 && args[0].equals("--report")) {
       new Bench().rerender();
       return;
@@ -111,7 +115,9 @@ public final class Bench {
       return;
     }
     writeCsv();
-    Files.writeString(md, new Report(rows, workloads, minutes, root, Instant.now()).markdown());
+    String cluster = Files.exists(md) ? ClusterBench.sectionOf(Files.readString(md)) : null;
+    String report = new Report(rows, workloads, minutes, root, Instant.now()).markdown();
+    Files.writeString(md, cluster == null ? report : ClusterBench.splice(report, cluster));
     System.err.printf("done in %.1f min: BENCHMARKS.md, bench/results/results.csv%n", minutes);
   }
 
