@@ -34,6 +34,11 @@ import java.time.Duration;
  * </ul>
  * Failures that do not end the connection are also reported to {@link #onFailure}: an envelope the
  * codec could not decode, or a server {@code error} that names no envelope of ours.
+ *
+ * <h2>What is never lost silently</h2>
+ * Chats of a room are delivered once each, in seq order. When some cannot be, you are told:
+ * {@link #onGap} for seqs the server's history no longer holds, {@link #onReset} for a server that
+ * lost the room's stream.
  */
 public interface SocketDelegate {
 
@@ -77,6 +82,28 @@ public interface SocketDelegate {
    * after {@code toSeq} are delivered as usual. Nothing is skipped without this call.
    */
   default void onGap(TetherSocket socket, String room, long fromSeq, long toSeq) {}
+
+  /**
+   * The server no longer has {@code room}'s stream after {@code lastSeqBefore}: chats of the old
+   * stream after it that you did not get are lost, and what follows is a new stream, numbered from
+   * seq 1 again. This happens when a server loses its state (an in-memory server restarted after a
+   * crash or a deploy, a wiped store); PROTOCOL.md calls it a <em>reset</em> and tells it by the
+   * room's epoch. It never happens across a server restart that keeps its state, nor across a lost
+   * connection.
+   *
+   * <p>What to do: reload the room from your app's own source of truth (your backend's message
+   * store, say), as you would after {@link #onGap}; Centrifugo tells its users the same when a
+   * stream cannot be recovered. Then carry on: the new stream is delivered to {@link #onEnvelope}
+   * once, in seq order, from its first seq.
+   *
+   * <p>Called once per reset, before any chat of the new stream is delivered. A chat you already
+   * got in the old stream and that its sender resends (its ack was lost with the old server) comes
+   * back with a new seq; it is not delivered again if it is among the last 1,024 chats delivered in
+   * the room before the reset (the client remembers their senders and ids, in memory).
+   *
+   * @param lastSeqBefore the last seq of the old stream delivered to you (0 if none)
+   */
+  default void onReset(TetherSocket socket, String room, long lastSeqBefore) {}
 
   /**
    * An envelope we sent changed {@linkplain DeliveryState delivery state}. Only called if the

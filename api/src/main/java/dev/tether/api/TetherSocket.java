@@ -64,9 +64,13 @@ public interface TetherSocket extends AutoCloseable {
 
   /**
    * Sends an envelope and returns a future that completes with the server's {@link Ack}. The future
-   * fails with a {@link RejectedException} if the server refuses the envelope, and with a
-   * {@link TetherException} if it cannot be delivered (the socket was closed, the outbox was full,
-   * reconnecting gave up). It never fails silently and never completes twice.
+   * fails with a {@link RejectedException} if the server refuses the envelope for good (for example
+   * {@code not_member}), and with a {@link TetherException} if it cannot be delivered (the socket
+   * was closed, the outbox was full, it expired, reconnecting gave up). A refusal that takes nothing
+   * and asks for the envelope again ({@code rate_limited}, {@code unavailable}, {@code out_of_order})
+   * does not fail it: it stays in the outbox and is written again, in order, after the server's
+   * {@code retry_after} (PROTOCOL.md, "Sender order"). It never fails silently and never completes
+   * twice.
    *
    * @throws NullPointerException if {@code envelope} is null
    */

@@ -16,9 +16,12 @@ import java.util.Locale;
  * Runs every workload, each in a child JVM against a {@code StubServer} in another JVM, and writes
  * {@code BENCHMARKS.md} and {@code bench/results/results.csv} under the current directory (the repo
  * root). Usage: {@code java -jar bench/target/tether-bench.jar [workload...]}, workloads
- * {@code throughput latency connections storm outbox server} (default: all; {@code server} alone
- * replaces only its own section of BENCHMARKS.md and its rows of the CSV). Timings are system properties
- * ({@code -Dbench.runs=5}, ...) so a quick smoke run can shorten them.
+ * {@code throughput latency connections storm outbox server deflate} (default: all; {@code server}
+ * alone replaces only its own section of BENCHMARKS.md and its rows of the CSV, {@code deflate}
+ * alone only its section, from {@link DeflateBench}, and {@code bench/results/deflate.csv}). Timings
+ * are system properties ({@code -Dbench.runs=5}, ...) so a quick smoke run can shorten them.
+ * {@code tether-bench soak [options]} runs the chaos soak instead ({@link Soak}; {@code soak --help}
+ * lists its options).
  */
 public final class Bench {
   static final int RUNS = Integer.getInteger("bench.runs", 5);
@@ -36,7 +39,8 @@ public final class Bench {
   static final int SERVER_IDLE_N = Integer.getInteger("bench.serverIdleN", 5000);
   static final String SERVER_LOAD = System.getProperty("bench.serverLoad", "8x32");
 
-  static final List<String> ALL = List.of("throughput", "latency", "connections", "storm", "outbox", "server");
+  static final List<String> ALL = List.of("throughput", "latency", "connections", "storm", "outbox", "server",
+      "deflate");
 
   private final List<String[]> rows = new ArrayList<>();
   private final Path root = Path.of(System.getProperty("bench.out", "."));
@@ -46,6 +50,9 @@ public final class Bench {
       ClusterBench.main(args); // not in ALL: it runs its own Redis and nodes, and splices its section
       return;
     }
+    if (args.length > 0 && args[0].equals("soak")) {
+      System.exit(SoakOptions.main(Arrays.copyOfRange(args, 1, args.length)));
+    }
     if (args.length == 1 && args[0].equals("--report")) {
       new Bench().rerender();
       return;
@@ -53,7 +60,7 @@ public final class Bench {
     List<String> workloads = args.length == 0 ? ALL : Arrays.asList(args);
     for (String w : workloads) {
       if (!ALL.contains(w)) {
-        System.err.println("usage: tether-bench [" + String.join("|", ALL) + "]...");
+        System.err.println("usage: tether-bench [" + String.join("|", ALL) + "]...  or  tether-bench soak [--help]");
         System.exit(2);
       }
     }
@@ -99,12 +106,21 @@ public final class Bench {
       child(false, "-Xmx1g", "server", "sqlite", SERVER_LOAD);
       child(false, "-Xmx2g", "server", "idle-memory", Integer.toString(SERVER_IDLE_N));
     }
+    // permessage-deflate: its own section, spliced into BENCHMARKS.md (DeflateBench).
+    String deflate = workloads.contains("deflate") ? DeflateBench.run(root) : null;
     double minutes = (System.nanoTime() - started) / 60e9;
     rows.add(new String[] {"meta", "bench", "-", "0", "wall_minutes",
         String.format(Locale.ROOT, "%.3f", minutes)});
     rows.add(new String[] {"meta", "bench", "-", "0", "finished_epoch_s",
         System.currentTimeMillis() / 1000 + ".000"});
     Path md = root.resolve("BENCHMARKS.md");
+    if (workloads.equals(List.of("deflate")) && Files.exists(md)) {
+      Files.writeString(md, DeflateBench.splice(Files.readString(md), deflate));
+      System.err.printf("done in %.1f min: BENCHMARKS.md (compression section), bench/results/deflate.csv%n", minutes);
+      return;
+    }
+    String keptDeflate = deflate != null || !Files.exists(md) ? deflate : DeflateBench.section(Files.readString(md));
+    String keptCluster = Files.exists(md) ? ClusterBench.section(Files.readString(md)) : null;
     if (workloads.equals(List.of("server")) && Files.exists(md)) {
       // Only the server workload: splice its section into BENCHMARKS.md and its rows into the CSV,
       // leaving every other section and row as the last full run wrote them.
@@ -115,9 +131,9 @@ public final class Bench {
       return;
     }
     writeCsv();
-    String cluster = Files.exists(md) ? ClusterBench.sectionOf(Files.readString(md)) : null;
-    String report = new Report(rows, workloads, minutes, root, Instant.now()).markdown();
-    Files.writeString(md, cluster == null ? report : ClusterBench.splice(report, cluster));
+    String markdown = new Report(rows, workloads, minutes, root, Instant.now()).markdown();
+    markdown = keptDeflate == null ? markdown : DeflateBench.splice(markdown, keptDeflate);
+    Files.writeString(md, keptCluster == null ? markdown : ClusterBench.splice(markdown, keptCluster));
     System.err.printf("done in %.1f min: BENCHMARKS.md, bench/results/results.csv%n", minutes);
   }
 
@@ -142,8 +158,13 @@ public final class Bench {
         workloads.add(r[0]);
       }
     }
-    Files.writeString(root.resolve("BENCHMARKS.md"),
-        new Report(rows, workloads, minutes, root, finished).markdown());
+    Path md = root.resolve("BENCHMARKS.md");
+    String old = Files.exists(md) ? Files.readString(md) : "";
+    String markdown = new Report(rows, workloads, minutes, root, finished).markdown();
+    String deflate = DeflateBench.section(old);
+    markdown = deflate == null ? markdown : DeflateBench.splice(markdown, deflate);
+    String cluster = ClusterBench.section(old);
+    Files.writeString(md, cluster == null ? markdown : ClusterBench.splice(markdown, cluster));
     System.err.println("BENCHMARKS.md written from bench/results/results.csv");
   }
 

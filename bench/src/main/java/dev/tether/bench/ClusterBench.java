@@ -389,7 +389,7 @@ final class ClusterBench {
   }
 
   /** The cluster section of {@code markdown}, or null: a full run of {@link Bench} keeps it. */
-  static String sectionOf(String markdown) {
+  static String section(String markdown) {
     int at = markdown.indexOf(HEADING);
     if (at < 0) {
       return null;

@@ -22,6 +22,10 @@ import java.util.Map;
  *       process killed right after {@code send} returns loses nothing.
  * </ul>
  *
+ * <p>Each room's position is kept with its epoch ({@link #saveRoom(String, long, String)},
+ * {@link #roomEpochs()}); both methods have defaults so that stores written before epochs still
+ * compile and work, without noticing a reset across a restart of the client.
+ *
  * <p>A store belongs to one client at a time. Implementations must be thread-safe: the client calls
  * {@link #add} on the sending thread, inside {@code send(Envelope)}, and the other methods on its own
  * threads; never while holding its lock, so a slow disk delays only the sends that wait for it, not
@@ -68,8 +72,32 @@ public interface OutboxStore extends AutoCloseable {
   /** Records the last seq delivered in {@code room}; {@code -1} forgets the room (it was left). */
   void saveRoom(String room, long lastSeq);
 
+  /**
+   * Records the last seq delivered in {@code room} and the epoch of the stream it belongs to (see
+   * PROTOCOL.md, "Epochs"; null if the server named none); {@code -1} forgets the room. The client
+   * calls this one. Keep the epoch with the position: a client restarted on this store resumes with
+   * it, and so learns if the server lost the room's stream meanwhile
+   * ({@link dev.tether.api.SocketDelegate#onReset}).
+   *
+   * <p>The default, for stores written before epochs, calls {@link #saveRoom(String, long)} and
+   * drops the epoch: a restarted client then resumes without one, and notices a reset only if the
+   * server's stream is now shorter than its position.
+   */
+  default void saveRoom(String room, long lastSeq, String epoch) {
+    saveRoom(room, lastSeq);
+  }
+
   /** Joined rooms and the last seq delivered in each. */
   Map<String, Long> rooms();
+
+  /**
+   * The epoch of each joined room's position, as last saved with
+   * {@link #saveRoom(String, long, String)}; rooms saved without one are absent. The default, for
+   * stores that do not keep epochs, is empty.
+   */
+  default Map<String, String> roomEpochs() {
+    return Map.of();
+  }
 
   /** Releases the store's resources. */
   @Override

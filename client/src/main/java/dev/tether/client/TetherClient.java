@@ -11,7 +11,9 @@ import dev.tether.client.internal.RealTetherSocket;
 import dev.tether.client.internal.Scheduler;
 import dev.tether.client.internal.TetherThreads;
 import jakarta.websocket.WebSocketContainer;
+import java.net.Authenticator;
 import java.net.InetAddress;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
@@ -59,6 +61,24 @@ import java.util.random.RandomGenerator;
  *       soon as a connection opens. Envelopes stay until the server acks them and are written again
  *       on a new connection if the old one ended first. Rooms you joined are joined again first.
  * </ul>
+ *
+ * <h2>Reliable delivery</h2>
+ * <ul>
+ *   <li><b>Each chat once, in order</b>: each room's chats reach {@code onEnvelope} in seq order,
+ *       each once; missed chats are replayed on resume, and what the server no longer has is
+ *       reported ({@link SocketDelegate#onGap}).
+ *   <li><b>Resets</b>: a server that lost a room's stream (an in-memory server restarted) is
+ *       noticed from the room's epoch and reported once with {@link SocketDelegate#onReset} before
+ *       the new stream is delivered; reload the room from your own records then.
+ *   <li><b>Sender order</b>: every envelope carries a per-connection counter, so the server takes
+ *       your envelopes in the order you sent them even through a link that loses messages; what it
+ *       refuses as out of order is written again, in order.
+ *   <li><b>Rate limits</b>: an envelope refused with {@code rate_limited} or {@code unavailable}
+ *       does not fail; it waits the server's {@code retry_after} in the outbox and is written again
+ *       in order, paced. Futures fail only for refusals for good ({@code RejectedException}),
+ *       expiry, a full outbox, {@link #close()} or giving up reconnecting.
+ * </ul>
+ * README.md ("Reliable delivery") and PROTOCOL.md have the details.
  *
  * <h2>Threads and cost</h2>
  * No thread is created per client: connection attempts, timers and delegate callbacks use
@@ -144,7 +164,10 @@ public final class TetherClient implements TetherSocket {
   /**
    * As {@link #send(Envelope)}, but the future fails with a {@link dev.tether.api.TetherException}
    * if no ack arrives within {@code expiresAfter}: the envelope leaves the outbox and is not written
-   * again (one already written may still reach the server).
+   * on a later connection. Expiry says that no ack came in time, not that the server never got it:
+   * one already written may still reach the server, and on the same connection it is written again
+   * if the server asks for everything from an envelope before it (its sender-order counter must
+   * be; see PROTOCOL.md, "Sender order").
    *
    * @throws IllegalArgumentException if {@code expiresAfter} is not positive
    */
@@ -207,6 +230,9 @@ public final class TetherClient implements TetherSocket {
     private java.util.function.Supplier<Map<String, String>> headerSupplier;
     private WebSocketContainer container;
     private javax.net.ssl.SSLContext sslContext;
+    private ProxySelector proxySelector;
+    private Authenticator proxyAuthenticator;
+    private boolean compression;
     private int maxMessageSize = 1024 * 1024;
     private ClientConfig.Timeouts timeouts = ClientConfig.Timeouts.DEFAULTS;
     private ClientConfig.Liveness liveness = ClientConfig.Liveness.DEFAULTS;
@@ -355,6 +381,76 @@ public final class TetherClient implements TetherSocket {
     }
 
     /**
+     * Which HTTP proxy to reach the server through, asked before every connection attempt with the
+     * {@code http://} form of a {@code ws://} URI and the {@code https://} form of a
+     * {@code wss://} one (the JDK's selectors answer {@code DIRECT} for {@code ws} and
+     * {@code wss}). Both go through a {@code CONNECT} tunnel; TLS runs end to end inside it. The
+     * first HTTP proxy of the answer is used; a {@code DIRECT} before it means no proxy; an answer
+     * with only SOCKS proxies is a terminal failure (not supported). A proxy that cannot be reached
+     * is reported to {@link ProxySelector#connectFailed} and the attempt is retried like any
+     * other. {@code ProxySelector.of(null)} means no proxy.
+     *
+     * <p>Default: the JVM's {@link ProxySelector#getDefault()} at each attempt, so that
+     * {@code -Dhttps.proxyHost=..}/{@code -Dhttp.proxyHost=..} (and {@code -Djava.net.useSystemProxies=true})
+     * work; note that the JDK's default selector never proxies {@code localhost} and {@code 127.*}
+     * unless {@code http.nonProxyHosts} says otherwise. The selector is called on a {@code tether-io}
+     * thread and must not block for long.
+     *
+     * <p>Applies to the default (Tyrus) container. Tyrus itself also asks the JVM's default selector
+     * and tries its HTTP proxies after the one chosen here, so with the default container a selector
+     * that answers {@code DIRECT} cannot override a JVM-wide proxy setting. With
+     * {@link #container} configure the proxy on your container instead (for Jetty: on the
+     * {@code HttpClient} the container is built on; see the README).
+     *
+     * @throws IllegalStateException at {@link #build()} if {@link #container} is set too, or the
+     *     default container is not Tyrus
+     */
+    public Builder proxy(ProxySelector selector) {
+      this.proxySelector = Objects.requireNonNull(selector, "selector == null");
+      return this;
+    }
+
+    /**
+     * Who gives the credentials for an HTTP proxy that answers {@code 407 Proxy Authentication
+     * Required}. It is asked with {@link Authenticator.RequestorType#PROXY}, the proxy's host and
+     * port, protocol {@code http}, scheme {@code Basic} and the proxy's realm as the prompt, on a
+     * {@code tether-io} thread within the attempt's connect timeout. The credentials it gives are
+     * sent as {@code Proxy-Authorization: Basic ..} (readable by anyone who can read the link to
+     * the proxy) and kept for later attempts through that proxy; it is asked again only if the
+     * proxy refuses them. Only the Basic scheme is supported. Without credentials (the
+     * authenticator returns null), refused credentials, or a proxy asking for another scheme, the
+     * attempt is a terminal failure naming the proxy and its answer.
+     *
+     * <p>Default: the JVM's {@link Authenticator#getDefault()} at that moment, if one is set.
+     * Applies to the default (Tyrus) container, as {@link #proxy} does.
+     *
+     * @throws IllegalStateException at {@link #build()} if {@link #container} is set too
+     */
+    public Builder proxyAuthenticator(Authenticator authenticator) {
+      this.proxyAuthenticator = Objects.requireNonNull(authenticator, "authenticator == null");
+      return this;
+    }
+
+    /**
+     * Whether to offer permessage-deflate (RFC 7692) in the opening handshake; if the server
+     * accepts, messages of 128 bytes or more are compressed each way: chat envelopes of 200-2,000
+     * bytes to about 57 % of their size with a {@code TetherServer} (which compresses every
+     * message on its own), 40 % with a server that keeps context. Default {@code false}: it trades
+     * CPU (about 20 µs to compress and 8 µs to inflate a 1.2 KB envelope) and, while a server
+     * allows context takeover, about 300 KB of native memory per connection for bytes on the
+     * wire, which pays on slow or metered links, not on a LAN (see BENCHMARKS.md).
+     * A server that declines leaves messages uncompressed; nothing else changes.
+     *
+     * <p>On Tyrus (the default container, or one you pass) Tether's own extension does it
+     * ({@code dev.tether:tether-deflate}, a runtime dependency of this module); on another
+     * container the container's own permessage-deflate is asked for (Jetty has one).
+     */
+    public Builder compression(boolean enabled) {
+      this.compression = enabled;
+      return this;
+    }
+
+    /**
      * Liveness check: a ping every {@code interval} from the toolkit's scheduler; if no pong
      * arrives within {@code pongTimeout} of a ping, the connection is declared dead and aborted,
      * {@code onFailure} gets a {@link java.util.concurrent.TimeoutException} and reconnecting starts.
@@ -462,11 +558,15 @@ public final class TetherClient implements TetherSocket {
         throw new IllegalStateException(
             "sslContext(..) configures the default container; configure TLS on the container you pass instead");
       }
+      if (container != null && (proxySelector != null || proxyAuthenticator != null)) {
+        throw new IllegalStateException("proxy(..) and proxyAuthenticator(..) configure the default container;"
+            + " configure the proxy on the container you pass instead");
+      }
       NetworkMonitor monitor = networkMonitorSet ? networkMonitor
           : isLoopback(uri) ? null : NetworkMonitor.interfaces();
       return new ClientConfig(
           new ClientConfig.Target(uri, Map.copyOf(headers), headerSupplier, subprotocols, container, sslContext,
-              maxMessageSize),
+              maxMessageSize, new ClientConfig.Proxying(proxySelector, proxyAuthenticator), compression),
           timeouts,
           liveness,
           new ClientConfig.Retry(reconnect, reconnectOn, monitor,

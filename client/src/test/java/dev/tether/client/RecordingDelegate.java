@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class RecordingDelegate implements SocketDelegate {
   static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-  sealed interface Event permits Open, Text, Binary, Env, Pong, Failure, Close, Reconnecting, Gap {}
+  sealed interface Event permits Open, Text, Binary, Env, Pong, Failure, Close, Reconnecting, Gap, Reset {}
 
   record Open() implements Event {}
 
@@ -41,6 +41,8 @@ final class RecordingDelegate implements SocketDelegate {
   record Reconnecting(int attempt, Duration delay) implements Event {}
 
   record Gap(String room, long fromSeq, long toSeq) implements Event {}
+
+  record Reset(String room, long lastSeqBefore) implements Event {}
 
   private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
   private final AtomicInteger inCallback = new AtomicInteger();
@@ -101,6 +103,11 @@ final class RecordingDelegate implements SocketDelegate {
   @Override
   public void onGap(TetherSocket socket, String room, long fromSeq, long toSeq) {
     record(new Gap(room, fromSeq, toSeq));
+  }
+
+  @Override
+  public void onReset(TetherSocket socket, String room, long lastSeqBefore) {
+    record(new Reset(room, lastSeqBefore));
   }
 
   /** The next event, which must be a {@code type}. */

@@ -52,6 +52,19 @@ final class ChatCommand implements Callable<Integer> {
       }
 
       @Override
+      public void onGap(TetherSocket socket, String room, long fromSeq, long toSeq) {
+        System.out.println("* [" + room + "] messages #" + fromSeq + ".." + toSeq
+            + " are no longer on the server: they are lost to this console");
+      }
+
+      @Override
+      public void onReset(TetherSocket socket, String room, long lastSeqBefore) {
+        System.out.println("* [" + room + "] the server lost this room after #" + lastSeqBefore
+            + " (it restarted without its state): messages after that you did not see are lost;"
+            + " what follows starts again at #1");
+      }
+
+      @Override
       public void onFailure(TetherSocket socket, Throwable error) {
         System.out.println("* " + error.getMessage());
       }

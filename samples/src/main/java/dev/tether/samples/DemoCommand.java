@@ -21,11 +21,14 @@ import picocli.CommandLine.Option;
 /**
  * Alice and Bob chat in a room on an embedded stub server. Halfway through, the server restarts
  * while Alice is also offline: her messages wait in the outbox, Bob reconnects and rejoins on his
- * own, and when Alice's network returns her messages are delivered in order. Ends with
- * {@code demo: N/N delivered}.
+ * own, and when Alice's network returns her messages are delivered in order. With {@code --reset},
+ * the server instead loses its state halfway through, as an in-memory server that crashed and came
+ * back: each of them is told once that the room was reset, and the conversation goes on in the
+ * room's new stream. Ends with {@code demo: N/N delivered}.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Alice and Bob chat through an embedded stub server that restarts mid-conversation.")
+    description = "Alice and Bob chat through an embedded stub server that restarts mid-conversation"
+        + " (or, with --reset, loses its state).")
 final class DemoCommand implements Callable<Integer> {
   private static final String ROOM = "lobby";
   private static final Duration WAIT = Duration.ofSeconds(30);
@@ -33,6 +36,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--messages", defaultValue = "12",
       description = "Messages in the conversation, at least 4 (default: ${DEFAULT-VALUE}).")
   int messages;
+
+  @Option(names = "--reset",
+      description = "Halfway through, the server loses its state (rooms, seqs, history) instead of restarting.")
+  boolean reset;
 
   private final PrintStream out;
   /** One permit per message delivered to the other participant. */
@@ -78,6 +85,12 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  " + name + " got [" + e.room() + " #" + e.seq() + "] " + e.from() + ": " + e.text());
         deliveries.release();
       }
+    }
+
+    @Override
+    public void onReset(TetherSocket socket, String room, long lastSeqBefore) {
+      out.println("  " + name + ": " + room + " was reset after #" + lastSeqBefore
+          + " (the server lost it); an app reloads the room from its own records here");
     }
 
     @Override
@@ -138,19 +151,24 @@ final class DemoCommand implements Callable<Integer> {
         }
         awaitDelivered(alice, bob, beforeRestart);
 
-        out.println("-- server restarts; alice's network is down too");
-        alice.network.setAvailable(false);
-        server.stop();
-        for (int i = 0; i < duringOutage; i++, sent++) {
-          alice.say("message " + (sent + 1) + " (written offline)");
+        if (reset) {
+          out.println("-- the server loses its state (an in-memory server that crashed and came back)");
+          server.resetState();
+        } else {
+          out.println("-- server restarts; alice's network is down too");
+          alice.network.setAvailable(false);
+          server.stop();
+          for (int i = 0; i < duringOutage; i++, sent++) {
+            alice.say("message " + (sent + 1) + " (written offline)");
+          }
+          out.println("  alice: " + alice.client.outboxSize() + " messages waiting in the outbox");
+          server.restart();
+          bob.awaitOpen();
+          bob.join(); // bob rejoined on his own when he reconnected; this waits until that is done
+          out.println("-- alice is back online");
+          alice.network.setAvailable(true);
+          alice.awaitOpen();
         }
-        out.println("  alice: " + alice.client.outboxSize() + " messages waiting in the outbox");
-        server.restart();
-        bob.awaitOpen();
-        bob.join(); // bob rejoined on his own when he reconnected; this waits until that is done
-        out.println("-- alice is back online");
-        alice.network.setAvailable(true);
-        alice.awaitOpen();
 
         for (; sent < messages; sent++) {
           (sent % 2 == 0 ? bob : alice).say("message " + (sent + 1));

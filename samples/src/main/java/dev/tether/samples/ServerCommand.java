@@ -14,13 +14,19 @@ import picocli.CommandLine.Spec;
 
 /**
  * Runs a {@link TetherServer} until the process is stopped: prints {@code listening ws://HOST:PORT/im}
- * once it accepts connections; on Ctrl-C (or SIGTERM) it closes every connection with 1001 and
- * closes its store. With {@code --store redis://HOST:PORT}, any number of these processes form a
- * cluster on that Redis (README, "Running a cluster").
+ * once it accepts connections, then {@code web chat http://HOST:PORT/}: the same port serves a
+ * single-page web chat ({@code web/} beside this class: plain HTML and JavaScript speaking
+ * PROTOCOL.md) through {@link TetherServer.Builder#staticResources}. On Ctrl-C (or SIGTERM) it
+ * closes every connection with 1001 and closes its store. With {@code --store redis://HOST:PORT},
+ * any number of these processes form a cluster on that Redis (README, "Running a cluster").
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
-    description = "Run the Tether IM server until Ctrl-C (connections are then closed with 1001).")
+    description = {"Run the Tether IM server until Ctrl-C (connections are then closed with 1001).",
+        "The same port serves a web chat at http://HOST:PORT/."})
 final class ServerCommand implements Callable<Integer> {
+  /** The web chat's folder on the class path. */
+  static final String WEB = "dev/tether/samples/web/";
+
   @Option(names = "--host", defaultValue = "127.0.0.1",
       description = "Address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 for every interface).")
   String host;
@@ -47,7 +53,9 @@ final class ServerCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("cannot start: " + e.getMessage());
       return 1;
     }
-    TetherServer server = TetherServer.builder().store(rooms).build();
+    TetherServer server = TetherServer.builder().store(rooms)
+        .staticResources(ServerCommand.class.getClassLoader(), WEB)
+        .build();
     TetherServer.Running running = server.listen(host, port);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -55,6 +63,8 @@ final class ServerCommand implements Callable<Integer> {
       stopped.countDown();
     }, "tether-samples-shutdown"));
     System.out.println("listening " + running.uri());
+    String h = running.uri().getHost();
+    System.out.println("web chat http://" + h + ":" + running.port() + "/");
     System.out.flush();
     stopped.await();
     return 0;

@@ -188,6 +188,19 @@ public final class FaultProxy implements AutoCloseable {
     }
   }
 
+  /**
+   * Bytes forwarded to the server so far, over all connections: what the clients wrote, handshakes
+   * and frame headers included, as it went on the wire (compressed, if the connection compresses).
+   */
+  public long bytesToServer() {
+    return loop.bytesToServer();
+  }
+
+  /** Bytes forwarded to the clients so far, over all connections, as {@link #bytesToServer()} counts. */
+  public long bytesToClient() {
+    return loop.bytesToClient();
+  }
+
   /** Resets every proxied connection, both sides (SO_LINGER 0, then close). New ones are accepted. */
   public void cutAll() {
     loop.cutAll();

@@ -6,11 +6,13 @@ import dev.tether.server.internal.HubConfig;
 import dev.tether.server.internal.Limits;
 import dev.tether.server.internal.Origins;
 import dev.tether.server.internal.ServerAccess;
+import dev.tether.server.internal.StaticContent;
 import dev.tether.server.internal.Tap;
 import jakarta.websocket.server.ServerContainer;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -94,6 +96,8 @@ public final class TetherServer implements AutoCloseable {
   }
 
   private final Hub hub;
+  /** Served by {@link #listen} beside the endpoint; null for none. */
+  private final StaticContent content;
   /** Guarded by this. */
   private final List<Running> running = new ArrayList<>();
   /** Every config {@link #endpointConfig()} handed out, to retire on close; guarded by this. */
@@ -101,8 +105,9 @@ public final class TetherServer implements AutoCloseable {
   /** Guarded by this. */
   private boolean closed;
 
-  private TetherServer(Hub hub) {
+  private TetherServer(Hub hub, StaticContent content) {
     this.hub = hub;
+    this.content = content;
   }
 
   /** Settings for a server, with the defaults of the class comment until changed. */
@@ -149,7 +154,7 @@ public final class TetherServer implements AutoCloseable {
     ServerEndpointConfig endpoint = hub.endpointConfig();
     // The container binds the port as given (0: ephemeral); only Tyrus's Server maps 0 to 8025.
     GrizzlyHost container = GrizzlyHost.start(host, null, c.limits().maxMessageSize(), c.handshakeTimeout(),
-        hub.timer(), endpoint, port, "listen on " + host + ":" + port);
+        hub.timer(), endpoint, content, port, "listen on " + host + ":" + port);
     Running r = new Running(host, container.getPort(), container, endpoint);
     running.add(r);
     log.info("Tether server listening at {}", r.uri());
@@ -286,6 +291,8 @@ public final class TetherServer implements AutoCloseable {
     private long memberQueueBytes = DEFAULT_MEMBER_QUEUE_BYTES;
     private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private boolean compression = true;
+    private StaticContent content;
     /** Measures time for rate limits; a seam for tests on fake time. */
     private LongSupplier nanoTime = System::nanoTime;
 
@@ -460,6 +467,45 @@ public final class TetherServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Whether to accept permessage-deflate (RFC 7692) from clients that offer it (browsers do;
+     * {@code TetherClient} does with {@code .compression(true)}); default true. With
+     * {@link TetherServer#listen} (Tyrus) Tether's own extension compresses every message on its
+     * own ({@code server_no_context_takeover; client_no_context_takeover}), so a connection holds
+     * no zlib state between messages; it costs CPU per message sent and received on such
+     * connections (see BENCHMARKS.md), and nothing on connections that did not ask. Inside Jetty
+     * or Tomcat the container's own permessage-deflate is used (with its defaults, which keep
+     * context per connection); false turns it off there too.
+     */
+    public Builder compression(boolean enabled) {
+      this.compression = enabled;
+      return this;
+    }
+
+    /**
+     * Serves the files of {@code directory} over plain HTTP {@code GET} on every listener of
+     * {@link TetherServer#listen}, on the same port as the endpoint: {@code http://HOST:PORT/}
+     * serves its {@code index.html}, {@code /app.js} its {@code app.js}; paths with {@code ..}
+     * and files not there get 404. A page served this way connects to {@code ws://HOST:PORT/im}
+     * from the server's own origin, which {@link #allowedOrigins} admits by default. Default:
+     * nothing is served but the endpoint. Inside another container, serve files with the
+     * container. Replaces an earlier {@link #staticResources}.
+     */
+    public Builder staticFiles(Path directory) {
+      this.content = StaticContent.files(directory);
+      return this;
+    }
+
+    /**
+     * As {@link #staticFiles}, from class-path resources of {@code loader} under {@code folder}
+     * (for example {@code "com/example/web/"}), so that a page packaged in your jar is served
+     * from it. Replaces an earlier {@link #staticFiles}.
+     */
+    public Builder staticResources(ClassLoader loader, String folder) {
+      this.content = StaticContent.resources(loader, folder);
+      return this;
+    }
+
     /** A server with these settings. */
     public TetherServer build() {
       return build(Tap.NONE, true);
@@ -469,12 +515,12 @@ public final class TetherServer implements AutoCloseable {
       RoomStore s = store != null ? store : RoomStore.inMemory();
       HubConfig config = new HubConfig(s, historyPerRoom, historyBytesPerRoom, authenticator,
           new Limits(maxMessageSize, rateLimit, origins), memberQueueMessages, memberQueueBytes,
-          maxConnections, handshakeTimeout, CLOSE_TIMEOUT, tap, Clock.systemUTC(), nanoTime);
+          maxConnections, handshakeTimeout, CLOSE_TIMEOUT, tap, Clock.systemUTC(), nanoTime, compression);
       if (authenticator == null && warnIfAnonymous) {
         log.warn("Tether server without an authenticator: identities are not authenticated"
             + " (the 'user' query parameter is trusted); set one with TetherServer.builder().authenticator(..)");
       }
-      return new TetherServer(new Hub(config));
+      return new TetherServer(new Hub(config), content);
     }
 
     @Override
@@ -486,6 +532,8 @@ public final class TetherServer implements AutoCloseable {
           + ", allowedOrigins=" + origins
           + ", memberQueue=" + memberQueueMessages + "/" + memberQueueBytes + " bytes"
           + ", handshakeTimeout=" + handshakeTimeout + ", maxConnections=" + maxConnections
+          + ", compression=" + compression
+          + (content == null ? "" : ", static=" + content)
           + (authenticator == null ? ", no authenticator" : "") + "}";
     }
   }

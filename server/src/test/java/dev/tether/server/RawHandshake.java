@@ -40,6 +40,11 @@ public final class RawHandshake implements AutoCloseable {
     return new RawHandshake(socket);
   }
 
+  /** Reads the response head only, as it came: status line and headers. */
+  public String head() throws IOException {
+    return readHead(socket.getInputStream());
+  }
+
   /** Reads the response head only: its status. */
   public int status() throws IOException {
     String head = readHead(socket.getInputStream());

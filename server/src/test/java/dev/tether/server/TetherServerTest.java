@@ -62,7 +62,8 @@ class TetherServerTest {
   void defaultsAreTheDocumentedProductionLimits() {
     assertThat(TetherServer.builder()).hasToString("TetherServer.Builder{store=in memory, historyPerRoom=10000,"
         + " historyBytesPerRoom=67108864, maxMessageSize=1048576, rateLimit=1000/s, allowedOrigins=same origin,"
-        + " memberQueue=4096/8388608 bytes, handshakeTimeout=PT10S, maxConnections=10000, no authenticator}");
+        + " memberQueue=4096/8388608 bytes, handshakeTimeout=PT10S, maxConnections=10000, compression=true,"
+        + " no authenticator}");
   }
 
   @Test

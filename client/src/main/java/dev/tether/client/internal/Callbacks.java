@@ -82,6 +82,10 @@ final class Callbacks {
     queue.enqueue(() -> delegate.onGap(socket, room, fromSeq, toSeq));
   }
 
+  void reset(String room, long lastSeqBefore) {
+    queue.enqueue(() -> delegate.onReset(socket, room, lastSeqBefore));
+  }
+
   void deliveryState(Envelope envelope, DeliveryState state) {
     if (watchesDelivery) {
       queue.enqueue(() -> delegate.onDeliveryState(socket, envelope, state));

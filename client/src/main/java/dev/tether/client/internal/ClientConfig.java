@@ -5,6 +5,8 @@ import dev.tether.client.NetworkMonitor;
 import dev.tether.client.OutboxStore;
 import dev.tether.client.ReconnectPolicy;
 import jakarta.websocket.WebSocketContainer;
+import java.net.Authenticator;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -43,6 +45,8 @@ public record ClientConfig(
    * @param container null for the default container
    * @param sslContext null for the JVM's default (default container only)
    * @param maxMessageSize the largest message accepted, each way, in bytes
+   * @param proxy how to reach the server (default container only)
+   * @param compression whether to offer permessage-deflate
    */
   public record Target(
       URI uri,
@@ -51,7 +55,24 @@ public record ClientConfig(
       List<String> subprotocols,
       WebSocketContainer container,
       SSLContext sslContext,
-      int maxMessageSize) {}
+      int maxMessageSize,
+      Proxying proxy,
+      boolean compression) {}
+
+  /**
+   * @param selector asked before each attempt; null for the JVM's {@code ProxySelector.getDefault()}
+   *     at that moment
+   * @param authenticator asked when a proxy answers 407; null for the JVM's
+   *     {@code Authenticator.getDefault()} at that moment
+   */
+  public record Proxying(ProxySelector selector, Authenticator authenticator) {
+    public static final Proxying DEFAULTS = new Proxying(null, null);
+
+    /** True if the user chose a selector or an authenticator rather than the JVM's defaults. */
+    public boolean configured() {
+      return selector != null || authenticator != null;
+    }
+  }
 
   /**
    * @param connect TCP connect and opening handshake of one attempt

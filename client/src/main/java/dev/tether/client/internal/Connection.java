@@ -47,8 +47,15 @@ final class Connection extends Endpoint {
   RemoteEndpoint.Async remote;
   /** An error the container reported before its close callback. */
   Throwable failure;
-  /** True once the outbox flush after opening is done: from then on sends write directly. */
+  /**
+   * True while sends may write directly: the outbox flush after opening is done and the sender
+   * order lets new envelopes go (no hold, window open). Kept by {@link WriteFlow}.
+   */
   boolean flushed;
+  /** The sender-order counter and rewind state of this connection. */
+  final SenderOrder order = new SenderOrder();
+  /** This connection's frames, queued in order under the lock and written without it. Thread-safe. */
+  final FrameWriter writer = new FrameWriter(this);
   /** Set when the connection opens; volatile because pongs are matched without the lock. */
   volatile Heartbeat heartbeat;
   /** Pings of this connection, written one at a time on an I/O thread. Thread-safe. */

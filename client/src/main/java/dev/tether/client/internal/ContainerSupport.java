@@ -1,6 +1,7 @@
 package dev.tether.client.internal;
 
 import jakarta.websocket.CloseReason;
+import jakarta.websocket.Extension;
 import jakarta.websocket.ContainerProvider;
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.Session;
@@ -9,6 +10,8 @@ import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLContext;
@@ -23,7 +26,10 @@ import org.slf4j.LoggerFactory;
  *       connection; its worker pool bounded to a few threads per core;
  *   <li>a handshake timeout equal to our connect timeout, so a blocked connect frees its thread;
  *   <li>{@code maxIdleTimeout -1}: Tyrus 2.2.2 otherwise schedules an idle-timeout task per frame;
- *   <li>a real TCP abort of a dead connection, where the standard API can only send a close frame.
+ *   <li>a real TCP abort of a dead connection, where the standard API can only send a close frame;
+ *   <li>an HTTP proxy ({@code PROXY_URI}, and {@code PROXY_HEADERS} for its credentials): one
+ *       container per proxy on the same shared transport;
+ *   <li>permessage-deflate through Tether's own Tyrus extension ({@code tether-deflate}).
  * </ul>
  */
 final class ContainerSupport {
@@ -37,23 +43,57 @@ final class ContainerSupport {
   private static final String TYRUS_WORKER_POOL = "org.glassfish.tyrus.client.workerThreadPoolConfig";
   private static final String TYRUS_SSL_ENGINE_CONFIGURATOR = "org.glassfish.tyrus.client.sslEngineConfigurator";
   private static final String TYRUS_SSL_CONFIGURATOR_CLASS = "org.glassfish.tyrus.client.SslEngineConfigurator";
+  private static final String TETHER_DEFLATE = "dev.tether.deflate.PerMessageDeflate";
+  private static final String PER_MESSAGE_DEFLATE = "permessage-deflate";
+  private static final String TYRUS_PROXY_URI = "org.glassfish.tyrus.client.proxy";
+  private static final String TYRUS_PROXY_HEADERS = "org.glassfish.tyrus.client.proxy.headers";
 
-  /** What a default container is configured with. */
-  private record Settings(long connectTimeoutMillis, SSLContext sslContext) {}
+  /**
+   * What a default container is configured with.
+   *
+   * @param proxyUri Tyrus's {@code PROXY_URI}, {@code http://host:port}; null for none
+   * @param proxyAuthorization the {@code Proxy-Authorization} value of the CONNECT; null for none
+   */
+  private record Settings(long connectTimeoutMillis, SSLContext sslContext, String proxyUri, String proxyAuthorization) {
+    @Override
+    public String toString() {
+      return "Settings[" + connectTimeoutMillis + " ms, " + sslContext + ", " + proxyUri
+          + (proxyAuthorization == null ? "" : ", with proxy credentials") + "]";
+    }
+  }
 
-  /** Default containers by their settings; Tyrus containers sharing one transport are cheap. */
+  /**
+   * Default containers by their settings. Tyrus containers sharing one transport are cheap (a
+   * property map each), so one per proxy, and per credentials of a proxy, is fine: a Tyrus
+   * container reads its proxy only from its own properties, and changing one container's
+   * properties before each connect would race with connects on other threads.
+   */
   private static final Map<Settings, WebSocketContainer> DEFAULTS = new ConcurrentHashMap<>();
 
   private ContainerSupport() {}
 
   /**
-   * The container used when the builder was given none.
+   * The container used when the builder was given none, for a direct connection.
    *
    * @param sslContext for wss, null for the JVM's default; needs Tyrus, which has a setting for it
    * @throws IllegalStateException if {@code sslContext} is set and the default container is not Tyrus
    */
   static WebSocketContainer defaultContainer(Duration connectTimeout, SSLContext sslContext) {
-    return DEFAULTS.computeIfAbsent(new Settings(connectTimeout.toMillis(), sslContext), ContainerSupport::newDefault);
+    return DEFAULTS.computeIfAbsent(new Settings(connectTimeout.toMillis(), sslContext, null, null),
+        ContainerSupport::newDefault);
+  }
+
+  /**
+   * As {@link #defaultContainer(Duration, SSLContext)}, connecting through an HTTP proxy's CONNECT
+   * tunnel. Only for a Tyrus default container (see {@link #isTyrus}).
+   *
+   * @param proxyAuthorization sent with the CONNECT, null for none
+   */
+  static WebSocketContainer proxiedContainer(Duration connectTimeout, SSLContext sslContext, ProxyRoute route,
+      String proxyAuthorization) {
+    return DEFAULTS.computeIfAbsent(
+        new Settings(connectTimeout.toMillis(), sslContext, route.proxyUri(), proxyAuthorization),
+        ContainerSupport::newDefault);
   }
 
   private static WebSocketContainer newDefault(Settings settings) {
@@ -66,6 +106,16 @@ final class ContainerSupport {
             + container.getClass().getName() + ": configure TLS on that container and pass it with container(..)");
       }
       properties.put(TYRUS_SSL_ENGINE_CONFIGURATOR, tyrusSslConfigurator(settings.sslContext()));
+    }
+    if (settings.proxyUri() != null) {
+      if (properties == null) {
+        throw new IllegalStateException("a proxy needs the Tyrus client, but the default container is "
+            + container.getClass().getName() + ": configure the proxy on that container and pass it with container(..)");
+      }
+      properties.put(TYRUS_PROXY_URI, settings.proxyUri());
+      if (settings.proxyAuthorization() != null) {
+        properties.put(TYRUS_PROXY_HEADERS, new HashMap<>(Map.of("Proxy-Authorization", settings.proxyAuthorization())));
+      }
     }
     if (properties != null) {
       properties.put(TYRUS_SHARED_CONTAINER, Boolean.TRUE);
@@ -108,6 +158,42 @@ final class ContainerSupport {
           .newInstance(sslContext, true, false, false);
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot configure TLS on Tyrus: " + e, e);
+    }
+  }
+
+  /**
+   * The permessage-deflate extension to offer on {@code container}: on Tyrus, Tether's own
+   * ({@code dev.tether.deflate.PerMessageDeflate}, loaded by name so that this module compiles
+   * against the JSR-356 API only); elsewhere a plain offer, which a container with its own
+   * permessage-deflate (Jetty) takes up.
+   *
+   * @throws IllegalStateException if the container is Tyrus and tether-deflate is not on the class path
+   */
+  static Extension permessageDeflate(WebSocketContainer container, int maxMessageSize) {
+    if (!isTyrus(container)) {
+      return new PlainExtension(PER_MESSAGE_DEFLATE);
+    }
+    try {
+      Class<?> deflate = Class.forName(TETHER_DEFLATE, true, ContainerSupport.class.getClassLoader());
+      return (Extension) deflate.getMethod("client", int.class).invoke(null, maxMessageSize);
+    } catch (ClassNotFoundException | NoClassDefFoundError e) {
+      throw new IllegalStateException("compression(true) on Tyrus needs dev.tether:tether-deflate on the class path"
+          + " (a runtime dependency of tether-client: was it excluded?)", e);
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      throw new IllegalStateException("cannot load Tether's permessage-deflate for Tyrus: " + e, e);
+    }
+  }
+
+  /** An extension offered by name only. */
+  private record PlainExtension(String name) implements Extension {
+    @Override
+    public String getName() {
+      return name;
+    }
+
+    @Override
+    public List<Parameter> getParameters() {
+      return List.of();
     }
   }
 

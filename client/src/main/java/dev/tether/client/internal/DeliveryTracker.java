@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +24,11 @@ import org.slf4j.LoggerFactory;
  * what a new connection writes, in which order.
  *
  * <p>States: an envelope is QUEUED when it enters the outbox and cannot be written at once, SENT
- * each time it is written, QUEUED again when its connection ends before the ack, then ACKED, or
- * FAILED (refused, expired, closed, gave up). Resend order on a new connection: resumes first (see
+ * each time it is written, QUEUED again when its connection ends before the ack or when the server
+ * refused it without taking it ({@code rate_limited}, {@code unavailable}, or after one of those
+ * for an envelope before it) and it waits to be written again, then ACKED, or FAILED (refused for
+ * good, expired, closed, gave up). An envelope written again at once on the same connection (after
+ * {@code out_of_order}) stays SENT. Resend order on a new connection: resumes first (see
  * {@link #resumes}), then envelopes written on an earlier connection and not acked, in the order
  * they were first sent, then everything never written (envelopes and frames) in send order.
  *
@@ -49,6 +53,8 @@ final class DeliveryTracker {
   /** Ids of resumes written on the current connection, and their rooms. */
   private final Map<String, String> resumes = new HashMap<>();
   private boolean tickScheduled;
+  /** See {@link #alsoWatch}. */
+  private BooleanSupplier alsoWatching = () -> false;
   /** Numbers first writes, for the resend order. */
   private long writes;
 
@@ -115,18 +121,32 @@ final class DeliveryTracker {
    */
   List<String> resumes(RoomTracker rooms) {
     assert Thread.holdsLock(lock);
-    List<String> frames = new ArrayList<>();
-    rooms.resumePoints().forEach((room, lastSeq) -> frames.add(resume(rooms, room, lastSeq)));
-    return frames;
+    return resumeEnvelopes(rooms).stream().map(CODEC::encode).toList();
   }
 
-  /** A resume of {@code room} after {@code lastSeq}, registered; returns the encoded frame. */
-  String resume(RoomTracker rooms, String room, long lastSeq) {
+  /** As {@link #resumes}, the envelopes. */
+  List<Envelope> resumeEnvelopes(RoomTracker rooms) {
     assert Thread.holdsLock(lock);
-    Envelope resume = Envelope.resume(room, lastSeq);
+    List<Envelope> out = new ArrayList<>();
+    rooms.resumePoints().forEach((room, lastSeq) -> out.add(resumeFor(rooms, room, lastSeq)));
+    return out;
+  }
+
+  /**
+   * A resume of {@code room} after {@code lastSeq} of the epoch the tracker knows for it,
+   * registered; returns the encoded frame.
+   */
+  String resume(RoomTracker rooms, String room, long lastSeq) {
+    return CODEC.encode(resumeFor(rooms, room, lastSeq));
+  }
+
+  /** As {@link #resume}, the envelope. */
+  Envelope resumeFor(RoomTracker rooms, String room, long lastSeq) {
+    assert Thread.holdsLock(lock);
+    Envelope resume = Envelope.resume(room, lastSeq, rooms.epoch(room));
     resumes.put(resume.id(), room);
     rooms.resumeSent(room, resume.id());
-    return CODEC.encode(resume);
+    return resume;
   }
 
   /**
@@ -134,26 +154,70 @@ final class DeliveryTracker {
    * stay until acked, frames leave the outbox. The caller writes them after releasing the lock.
    */
   List<Outbox.Entry> takeUnwritten() {
+    return takeUnwritten(Integer.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #takeUnwritten()}, at most {@code maxEnvelopes} envelopes (and the frames before the
+   * next one): what the sender order's window lets go.
+   */
+  List<Outbox.Entry> takeUnwritten(int maxEnvelopes) {
     assert Thread.holdsLock(lock);
     List<Outbox.Entry> resent = new ArrayList<>();
     List<Outbox.Entry> fresh = new ArrayList<>();
     outbox.forEach(e -> {
-      if (!e.written) {
+      if (!e.written && !e.counted) {
         (e.firstSent > 0 ? resent : fresh).add(e);
       }
-      return e.envelope == null; // frames are written once and forgotten
+      return false;
     });
     resent.sort(Comparator.comparingLong(e -> e.firstSent));
     resent.addAll(fresh);
+    List<Outbox.Entry> taken = new ArrayList<>();
+    int envelopes = 0;
     for (Outbox.Entry e : resent) {
       if (e.envelope != null) {
+        if (envelopes == maxEnvelopes) {
+          break;
+        }
+        envelopes++;
         written(e);
       }
+      taken.add(e);
     }
-    if (!resent.isEmpty()) {
+    outbox.removeFrames(taken); // frames are written once and forgotten
+    if (!taken.isEmpty()) {
       ensureTick();
     }
-    return resent;
+    return taken;
+  }
+
+  /** An envelope refused without being taken, that waits to be written again: QUEUED. */
+  void held(Outbox.Entry e) {
+    assert Thread.holdsLock(lock);
+    if (e.written && outbox.envelope(e.envelope.id()) == e) {
+      e.written = false;
+      events.deliveryState(e.envelope, DeliveryState.QUEUED);
+    }
+  }
+
+  /**
+   * An envelope written again on the same connection after a refusal or a loss (same counter):
+   * SENT again if it was QUEUED; its ack timeout starts over. An envelope that failed meanwhile
+   * (expired) is written again all the same, since its counter must be, but reports nothing.
+   */
+  void rewritten(Outbox.Entry e) {
+    assert Thread.holdsLock(lock);
+    counters.resends++;
+    if (outbox.envelope(e.envelope.id()) != e) {
+      return;
+    }
+    e.writtenAt = scheduler.nanoTime();
+    if (!e.written) {
+      e.written = true;
+      events.deliveryState(e.envelope, DeliveryState.SENT);
+    }
+    ensureTick();
   }
 
   /** The connection ended: every envelope written on it and not acked is QUEUED again. */
@@ -161,6 +225,7 @@ final class DeliveryTracker {
     assert Thread.holdsLock(lock);
     resumes.clear();
     outbox.forEach(e -> {
+      e.counted = false;
       if (e.written) {
         e.written = false;
         events.deliveryState(e.envelope, DeliveryState.QUEUED);
@@ -224,10 +289,18 @@ final class DeliveryTracker {
     }
   }
 
-  /** Makes sure a maintenance tick is coming while the outbox holds anything. */
+  /**
+   * Also keeps the maintenance tick coming while {@code watching} says so (called under the lock):
+   * frames in flight that are not in the outbox (resumes) have an ack timeout too.
+   */
+  void alsoWatch(BooleanSupplier watching) {
+    this.alsoWatching = watching;
+  }
+
+  /** Makes sure a maintenance tick is coming while the outbox holds anything, or while watching. */
   void ensureTick() {
     assert Thread.holdsLock(lock);
-    if (tickScheduled || outbox.size() == 0) {
+    if (tickScheduled || outbox.size() == 0 && !alsoWatching.getAsBoolean()) {
       return;
     }
     tickScheduled = true;

@@ -1,21 +1,23 @@
 package dev.tether.client.internal;
 
 import jakarta.websocket.ClientEndpointConfig;
+import jakarta.websocket.Extension;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
-/** Builds the JSR-356 endpoint configuration: subprotocols and extra handshake headers. */
+/** Builds the JSR-356 endpoint configuration: subprotocols, extensions and extra handshake headers. */
 final class EndpointConfigs {
   private EndpointConfigs() {}
 
   /**
    * @param supplier called on every handshake (so that a refreshed token is used on reconnect);
    *     null for none. Its headers override the fixed ones.
+   * @param extensions to offer, such as permessage-deflate
    * @param beforeHandshake run first on every handshake, on the connecting thread
    */
   static ClientEndpointConfig create(Map<String, String> headers, Supplier<Map<String, String>> supplier,
-      List<String> subprotocols, Runnable beforeHandshake) {
+      List<String> subprotocols, List<Extension> extensions, Runnable beforeHandshake) {
     ClientEndpointConfig.Configurator configurator = new ClientEndpointConfig.Configurator() {
       @Override
       public void beforeRequest(Map<String, List<String>> request) {
@@ -31,6 +33,7 @@ final class EndpointConfigs {
     };
     return ClientEndpointConfig.Builder.create()
         .preferredSubprotocols(subprotocols)
+        .extensions(extensions)
         .configurator(configurator)
         .build();
   }

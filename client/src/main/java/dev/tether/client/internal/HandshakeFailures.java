@@ -23,6 +23,10 @@ import javax.net.ssl.SSLException;
  * chain: Tyrus's {@code HandshakeException.getHttpStatusCode()}, Jetty's
  * {@code UpgradeException.getResponseStatusCode()}, or Tyrus's {@code AuthenticationException}
  * (401). Messages name the URI without its query, which may carry credentials.
+ *
+ * <p>A failure at an HTTP proxy ({@link ProxyException}) is reported as the proxy explained it, and
+ * is terminal when the proxy's answer will not change (no or refused credentials, a forbidden
+ * target).
  */
 final class HandshakeFailures {
   private HandshakeFailures() {}
@@ -38,6 +42,10 @@ final class HandshakeFailures {
    */
   static Verdict judge(URI uri, Throwable failure, boolean openedBefore) {
     String prefix = "cannot connect to " + redacted(uri) + ": ";
+    ProxyException proxy = proxyFailure(failure);
+    if (proxy != null) {
+      return new Verdict(new TetherException(prefix + proxy.getMessage(), failure), proxy.terminal());
+    }
     String terminal = terminalReason(failure);
     int status = status(failure);
     if (terminal != null && openedBefore && status != 401 && status != 403 && status >= 400) {
@@ -74,6 +82,16 @@ final class HandshakeFailures {
     }
     if (status >= 400 && status < 500 && status != 408 && status != 429) {
       return answer(status) + "; not reconnecting: the same request will get the same answer";
+    }
+    return null;
+  }
+
+  /** The proxy's account of what failed, if a proxy was in the way and said so. */
+  private static ProxyException proxyFailure(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ProxyException p) {
+        return p;
+      }
     }
     return null;
   }

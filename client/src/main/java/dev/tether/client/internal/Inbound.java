@@ -15,8 +15,10 @@ import java.nio.ByteBuffer;
 /**
  * The inbound path of one socket: frame, size check, codec, room ordering, delegate callbacks.
  * Called on container threads. Decoding happens before the lock; the lock is taken once per frame,
- * to check that the frame's connection still carries messages and to update delivery and room
- * state; writes it causes (a resume after a seq jump) happen after it is released.
+ * to check that the frame's connection still carries messages and to update delivery, sender
+ * order and room state; writes it causes (a resume after a seq jump or a reset, envelopes written
+ * again after a refusal, more of the outbox as the sender order's window opens) are queued on the
+ * connection's writer and written after it is released.
  *
  * <p>Ownership: binary messages and pong payloads are copied before they are queued for the
  * delegate. Containers may reuse their buffer as soon as the handler returns (Jetty does), and the
@@ -33,11 +35,13 @@ final class Inbound {
   private final Callbacks events;
   private final Counters counters;
   private final Outbound outbound;
+  private final WriteFlow flow;
   private final int maxMessageSize;
   private final Runnable afterUnlock;
 
   Inbound(Object lock, Lifecycle lifecycle, DeliveryTracker delivery, RoomTracker rooms, StoreSync store,
-      Callbacks events, Counters counters, Outbound outbound, int maxMessageSize, Runnable afterUnlock) {
+      Callbacks events, Counters counters, Outbound outbound, WriteFlow flow, int maxMessageSize,
+      Runnable afterUnlock) {
     this.lock = lock;
     this.lifecycle = lifecycle;
     this.delivery = delivery;
@@ -46,6 +50,7 @@ final class Inbound {
     this.events = events;
     this.counters = counters;
     this.outbound = outbound;
+    this.flow = flow;
     this.maxMessageSize = maxMessageSize;
     this.afterUnlock = afterUnlock;
   }
@@ -72,17 +77,14 @@ final class Inbound {
       failure(c, e);
       return;
     }
-    String resume;
     synchronized (lock) {
       if (!lifecycle.carries(c)) {
         return;
       }
-      resume = envelope(c, wire);
-    }
-    if (resume != null) {
-      Outbound.text(c, resume);
+      envelope(c, wire);
     }
     afterUnlock.run();
+    c.writer.drain();
   }
 
   void binary(Connection c, ByteBuffer containers) {
@@ -122,56 +124,71 @@ final class Inbound {
     return ByteBuffer.allocate(b.remaining()).put(b.duplicate()).flip();
   }
 
-  /** Applies an envelope from the server; returns a resume frame to write, or null. */
-  private String envelope(Connection c, Wire wire) {
+  /** Applies an envelope from the server; what it makes us write is queued on {@code c}'s writer. */
+  private void envelope(Connection c, Wire wire) {
     if (wire instanceof Envelope e && e.type() == Envelope.Type.CHAT) {
-      return apply(c, rooms.chat(e));
+      apply(c, rooms.chat(e));
     } else if (wire instanceof Envelope e) {
       events.envelope(e);
     } else if (wire instanceof Ack ack) {
-      return acked(c, ack);
+      acked(c, ack);
+      flow.answered(c, ack.id());
     } else if (wire instanceof ErrorReply error) {
-      return rejected(c, error);
+      if (flow.refused(c, error)) {
+        return; // taken nothing: written again, in order; the envelope does not fail
+      }
+      rejected(c, error);
+      if (error.refused() && error.id() != null) {
+        flow.answered(c, error.id());
+      }
     }
-    return null;
   }
 
-  private String acked(Connection c, Ack ack) {
+  private void acked(Connection c, Ack ack) {
     if (delivery.resumeAcked(ack) != null) {
-      return apply(c, rooms.resumed(ack.id()));
+      apply(c, rooms.resumed(ack.id(), ack.seq(), ack.epoch()));
+      return;
     }
     Envelope e = delivery.acked(ack);
     if (e != null && e.type() == Envelope.Type.JOIN) {
-      rooms.joined(e.room(), ack.seq());
+      apply(c, rooms.joined(e.room(), ack.seq(), ack.epoch()));
+      return;
     } else if (e != null && e.type() == Envelope.Type.LEAVE) {
       rooms.left(e.room());
     }
     store.saveRoomsLater(rooms);
-    return null;
   }
 
-  private String rejected(Connection c, ErrorReply error) {
+  private void rejected(Connection c, ErrorReply error) {
     if (ErrorReply.HISTORY_GAP.equals(error.code()) && error.room() != null) {
-      return apply(c, rooms.gap(error.room(), error.first(), error.last()));
-    }
-    if (!delivery.rejected(error)) {
+      apply(c, rooms.gap(error.room(), error.first(), error.last()));
+    } else if (ErrorReply.EPOCH_CHANGED.equals(error.code()) && error.room() != null) {
+      apply(c, rooms.epochChanged(error.room(), error.id(), error.newEpoch()));
+    } else if (!delivery.rejected(error)) {
       events.failure(new RejectedException(error));
     }
-    return null;
   }
 
-  /** Delivers what a room step released and reports gaps; returns a resume to ask for, or null. */
-  private String apply(Connection c, RoomTracker.Step step) {
+  /**
+   * Tells the app what a room step released, in order (gaps, resets, chats), and asks for a resume
+   * if the step wants one.
+   */
+  private void apply(Connection c, RoomTracker.Step step) {
     counters.duplicatesDropped += step.duplicates();
-    for (long[] gap : step.gaps()) {
-      events.gap(step.room(), gap[0], gap[1]);
-    }
-    for (Envelope e : step.deliver()) {
-      events.envelope(e);
+    for (RoomTracker.Event event : step.events()) {
+      if (event instanceof RoomTracker.Delivered d) {
+        events.envelope(d.chat());
+      } else if (event instanceof RoomTracker.Missed m) {
+        events.gap(step.room(), m.from(), m.to());
+      } else if (event instanceof RoomTracker.Reset r) {
+        events.reset(step.room(), r.lastSeqBefore());
+      }
     }
     store.saveRoomsLater(rooms);
-    // A seq jump on a live connection: ask for what is missing.
-    return step.resume() && lifecycle.isOpen(c) ? delivery.resume(rooms, step.room(), step.resumeAfter()) : null;
+    // A seq jump on a live connection, or a reset: ask for what is missing.
+    if (step.resume() && lifecycle.isOpen(c)) {
+      flow.resume(c, delivery.resumeFor(rooms, step.room(), step.resumeAfter()));
+    }
   }
 
   /**

@@ -11,6 +11,7 @@ import java.util.Map;
 public final class MemoryOutboxStore implements OutboxStore {
   private final Map<String, Envelope> pending = new LinkedHashMap<>();
   private final Map<String, Long> rooms = new LinkedHashMap<>();
+  private final Map<String, String> epochs = new LinkedHashMap<>();
 
   @Override
   public synchronized void add(Envelope envelope, String frame) {
@@ -28,17 +29,33 @@ public final class MemoryOutboxStore implements OutboxStore {
   }
 
   @Override
-  public synchronized void saveRoom(String room, long lastSeq) {
+  public void saveRoom(String room, long lastSeq) {
+    saveRoom(room, lastSeq, null);
+  }
+
+  @Override
+  public synchronized void saveRoom(String room, long lastSeq, String epoch) {
     if (lastSeq < 0) {
       rooms.remove(room);
+      epochs.remove(room);
+      return;
+    }
+    rooms.put(room, lastSeq);
+    if (epoch == null) {
+      epochs.remove(room);
     } else {
-      rooms.put(room, lastSeq);
+      epochs.put(room, epoch);
     }
   }
 
   @Override
   public synchronized Map<String, Long> rooms() {
     return new LinkedHashMap<>(rooms);
+  }
+
+  @Override
+  public synchronized Map<String, String> roomEpochs() {
+    return new LinkedHashMap<>(epochs);
   }
 
   @Override

@@ -2,7 +2,6 @@ package dev.tether.client.internal;
 
 import jakarta.websocket.CloseReason;
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,66 +15,44 @@ import org.slf4j.LoggerFactory;
  * pings one at a time per connection.
  *
  * <p>Order: while a connection is open and {@linkplain Connection#flushed flushed}, a send writes at
- * once; before that it waits in the outbox, and {@link #flush} writes the outbox in resend order,
- * taking the lock once per round, until a round finds nothing left. Only then do sends write
- * directly, so nothing sent later overtakes what waited.
+ * once; before that it waits in the outbox, and {@link #flush} queues the resumes and the outbox in
+ * resend order ({@link WriteFlow}) in one locked section, so nothing sent later overtakes what
+ * waited. Frames are queued on the connection's {@link FrameWriter} under the lock, in the order of
+ * their sender-order counters, and written after it is released.
  */
 final class Outbound {
   private static final Logger log = LoggerFactory.getLogger(Outbound.class);
 
   private final Object lock;
   private final Lifecycle lifecycle;
-  private final DeliveryTracker delivery;
-  private final RoomTracker rooms;
+  private final WriteFlow flow;
   private final Executor io;
   /** Runs what a locked section queued (callbacks, store calls); after the lock is released. */
   private final Runnable afterUnlock;
 
-  Outbound(Object lock, Lifecycle lifecycle, DeliveryTracker delivery, RoomTracker rooms, Executor io,
-      Runnable afterUnlock) {
+  Outbound(Object lock, Lifecycle lifecycle, WriteFlow flow, Executor io, Runnable afterUnlock) {
     this.lock = lock;
     this.lifecycle = lifecycle;
-    this.delivery = delivery;
-    this.rooms = rooms;
+    this.flow = flow;
     this.io = io;
     this.afterUnlock = afterUnlock;
   }
 
   /**
-   * Writes the resumes of the joined rooms, then the outbox, on {@code c}, which just opened; then
-   * lets sends write directly. Stops if {@code c} ends meanwhile: the next connection starts over.
+   * Queues the resumes of the joined rooms, then the outbox, on {@code c}, which just opened, and
+   * writes them; sends write directly from then on (as far as the sender order allows). Nothing
+   * if {@code c} ended meanwhile: the next connection starts over.
    */
   void flush(Connection c) {
     assert !Thread.holdsLock(lock);
-    List<String> resumes;
     synchronized (lock) {
       if (!lifecycle.isOpen(c)) {
         return;
       }
-      resumes = delivery.resumes(rooms);
+      flow.opened(c);
     }
-    resumes.forEach(frame -> text(c, frame));
-    while (true) {
-      List<Outbox.Entry> round;
-      synchronized (lock) {
-        if (!lifecycle.isOpen(c)) {
-          return;
-        }
-        round = delivery.takeUnwritten();
-        if (round.isEmpty()) {
-          c.flushed = true;
-          return;
-        }
-      }
-      afterUnlock.run();
-      for (Outbox.Entry e : round) {
-        if (e.bytes != null) {
-          binary(c, e.bytes.duplicate());
-        } else {
-          text(c, e.encoded != null ? e.encoded : e.text);
-        }
-      }
-    }
+    afterUnlock.run();
+    c.writer.drain();
   }
 
   /** Writes a text frame on {@code c} from this thread; a failure means the connection is ending. */

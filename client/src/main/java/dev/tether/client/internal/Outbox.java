@@ -26,8 +26,13 @@ final class Outbox {
     final String encoded;
     final CompletableFuture<Ack> future;
     final long size;
-    /** True once written on the current connection. */
+    /** True while written on the current connection and not refused: SENT. */
     boolean written;
+    /**
+     * True once numbered on the current connection (sender order): it is written there, or waits
+     * there to be written again after a refusal (then {@code written} is false: QUEUED).
+     */
+    boolean counted;
     /**
      * Orders first writes: 0 until the entry is first written, then a number larger than that of
      * every entry written before it. Writing it again is a resend.
@@ -122,6 +127,19 @@ final class Outbox {
         it.remove();
         bytes -= e.size;
       }
+    }
+  }
+
+  /** Removes the text and binary frames in {@code taken} (they were written and are forgotten). */
+  void removeFrames(java.util.Collection<Entry> taken) {
+    java.util.Set<Entry> frames = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (Entry e : taken) {
+      if (e.envelope == null) {
+        frames.add(e);
+      }
+    }
+    if (!frames.isEmpty()) {
+      forEach(frames::contains);
     }
   }
 

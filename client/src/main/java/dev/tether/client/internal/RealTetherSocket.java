@@ -6,9 +6,7 @@ import dev.tether.api.ReadyState;
 import dev.tether.api.TetherException;
 import dev.tether.api.TetherSocket;
 import dev.tether.client.ClientStats;
-import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.Session;
-import jakarta.websocket.WebSocketContainer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -30,6 +28,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link DeliveryTracker}: the outbox, envelopes from send to ack, delivery states, ack timeout,
  *       expiry and resend order;
  *   <li>{@link Sender}: the user's sends; {@link Outbound}: writes, pings, close frames, aborts;
+ *   <li>{@link WriteFlow}: what is written on the open connection and in which order: sender-order
+ *       counters ({@link SenderOrder}), rewinds and waits after refusals, pacing;
  *   <li>{@link Inbound}: frames in, through the codec and room ordering, to callbacks;
  *   <li>{@link StoreSync}: the only caller of the {@code OutboxStore};
  *   <li>{@link Callbacks}: delegate callbacks, queued in order, run one at a time.
@@ -52,14 +52,14 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
   private final Object lock = new Object();
   private final Callbacks events;
   private final Scheduler scheduler;
-  private final WebSocketContainer container;
-  private final ClientEndpointConfig endpointConfig;
+  private final Dialer dialer;
   private final NetworkWatch network;
   private final Counters counters = new Counters();
   private final RoomTracker rooms = new RoomTracker(1024, lock);
   private final StoreSync store;
   private final DeliveryTracker delivery;
   private final Lifecycle lifecycle;
+  private final WriteFlow flow;
   private final Outbound outbound;
   private final Inbound inbound;
   private final Sender sender;
@@ -69,25 +69,24 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
     this.target = HandshakeFailures.redacted(config.target().uri());
     this.events = new Callbacks(config.threads().callbacks(), config.delegate(), facade);
     this.scheduler = config.threads().scheduler();
-    this.container = config.target().container() != null ? config.target().container()
-        : ContainerSupport.defaultContainer(config.timeouts().connect(), config.target().sslContext());
-    this.endpointConfig = EndpointConfigs.create(config.target().headers(), config.target().headerSupplier(),
-        config.target().subprotocols(), ContainerSupport.beforeHandshake(container));
+    this.dialer = new Dialer(config);
     this.network = new NetworkWatch(config.retry().networkMonitor(), lock);
     this.store = new StoreSync(config.outbox().store(), lock);
     this.delivery = new DeliveryTracker(lock, new Outbox(config.outbox().maxMessages(), config.outbox().maxBytes()),
         events, store, counters, scheduler, config.timeouts().ack(), this::maintenanceTick);
     this.lifecycle = new Lifecycle(lock, scheduler, config.timeouts(), config.retry().policy(),
         config.retry().random(), events, this, target);
-    this.outbound = new Outbound(lock, lifecycle, delivery, rooms, TetherThreads.io(), this::afterUnlock);
-    this.inbound = new Inbound(lock, lifecycle, delivery, rooms, store, events, counters, outbound,
+    this.flow = new WriteFlow(lock, lifecycle, delivery, rooms, scheduler, TetherThreads.io(), this::afterUnlock);
+    this.outbound = new Outbound(lock, lifecycle, flow, TetherThreads.io(), this::afterUnlock);
+    this.inbound = new Inbound(lock, lifecycle, delivery, rooms, store, events, counters, outbound, flow,
         config.target().maxMessageSize(), this::afterUnlock);
-    this.sender = new Sender(lock, lifecycle, delivery, store, scheduler, outbound,
+    this.sender = new Sender(lock, lifecycle, delivery, store, scheduler, outbound, flow,
         config.target().maxMessageSize(), this::afterUnlock);
     Map<String, Long> restoredRooms = store.rooms();
+    Map<String, String> restoredEpochs = store.roomEpochs();
     List<Envelope> restored = store.pending();
     synchronized (lock) {
-      rooms.restore(restoredRooms);
+      rooms.restore(restoredRooms, restoredEpochs);
       restored.forEach(delivery::restore);
     }
   }
@@ -274,7 +273,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
       }
     }
     try {
-      container.connectToServer(c, endpointConfig, config.target().uri());
+      dialer.connect(c);
     } catch (Exception e) {
       attemptFailed(c, e);
     }
@@ -329,6 +328,9 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
     synchronized (lock) {
       open = lifecycle.open();
       overdue = delivery.tick(open != null);
+      if (overdue == null && open != null) {
+        overdue = flow.overdue(open, config.timeouts().ack());
+      }
     }
     afterUnlock();
     if (overdue != null) {

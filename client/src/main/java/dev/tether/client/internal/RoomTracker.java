@@ -3,40 +3,98 @@ package dev.tether.client.internal;
 import dev.tether.api.Envelope;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The client's view of the rooms it is in: the last seq delivered to the app in each, chats that
- * arrived ahead of a gap, and a window of recent ids. It turns the stream of incoming chats into
- * what the app should see: each chat once, in seq order, with gaps either filled by a resume or
- * reported. Not thread-safe: guarded by the socket's lock.
+ * The client's view of the rooms it is in: per room the position (the last seq delivered to the
+ * app) and the epoch it belongs to, chats that arrived ahead of a gap, and a window of recent chat
+ * ids. It turns the stream of incoming chats into what the app should see: each chat once, in seq
+ * order, with gaps either filled by a resume or reported, and resets reported before the new
+ * stream (PROTOCOL.md, "Rules for clients").
+ *
+ * <p>A <em>reset</em> is found four ways: an {@code epoch_changed} for our resume
+ * ({@link #epochChanged}), a chat of another epoch ({@link #chat}), a join or resume ack of another
+ * epoch, or one whose seq is below the position (a server without epochs; {@link #joined},
+ * {@link #resumed}). Each is reported once, as a {@link Reset} step event ahead of the new
+ * stream's chats; the position goes to 0 in the new epoch.
+ *
+ * <p>Duplicates: a chat with a seq at or below the position is dropped. So is a chat whose sender
+ * and id are among the last {@code idWindow} chats delivered in its room, or among the last
+ * {@code idWindow} delivered before the room's latest reset (a resent chat the server forgot
+ * when it lost its state comes back with a new seq); it still advances the position. Memory: at
+ * most {@code 2 * idWindow} ids per room. Not thread-safe: guarded by the socket's lock.
  */
 final class RoomTracker {
-  /** What to do after a chat or a resume result arrived. */
-  record Step(String room, List<Envelope> deliver, List<long[]> gaps, boolean resume, long resumeAfter,
-      int duplicates) {
-    static final Step NONE = new Step(null, List.of(), List.of(), false, 0, 0);
+
+  /** Something the app is told, in order. */
+  sealed interface Event permits Delivered, Missed, Reset {}
+
+  /** Deliver {@code chat} to the app. */
+  record Delivered(Envelope chat) implements Event {}
+
+  /** Seqs {@code from..to} are lost for good: {@code onGap}. */
+  record Missed(long from, long to) implements Event {}
+
+  /** The room's stream was reset after {@code lastSeqBefore}: {@code onReset}. */
+  record Reset(long lastSeqBefore) implements Event {}
+
+  /**
+   * What to do after a chat, an ack or an error about a room: tell the app {@code events}, in
+   * order, and if {@code resume}, send a resume of {@code room} after {@code resumeAfter}.
+   */
+  record Step(String room, List<Event> events, boolean resume, long resumeAfter, int duplicates) {
+    static final Step NONE = new Step(null, List.of(), false, 0, 0);
+
+    /** The chats to deliver, in order. */
+    List<Envelope> deliver() {
+      return events.stream().filter(Delivered.class::isInstance).map(e -> ((Delivered) e).chat()).toList();
+    }
+
+    /** The gaps to report, as {from, to}. */
+    List<long[]> gaps() {
+      return events.stream().filter(Missed.class::isInstance)
+          .map(e -> new long[] {((Missed) e).from(), ((Missed) e).to()}).toList();
+    }
+
+    /** The resets to report (at most one), as the position each ended. */
+    List<Long> resets() {
+      return events.stream().filter(Reset.class::isInstance).map(e -> ((Reset) e).lastSeqBefore()).toList();
+    }
   }
 
   private static final class Room {
     long lastSeq;
+    /** The epoch lastSeq belongs to; null while unknown (a server without epochs). */
+    String epoch;
     /** Chats with seq above lastSeq + 1, waiting for the gap to fill. */
     final TreeMap<Long, Envelope> ahead = new TreeMap<>();
     /** Id of the resume we sent and whose ack has not come; null if none. */
     String resumeId;
-    final Map<String, Boolean> recentIds;
+    /** True if the room was reset after resumeId was sent and no epoch_changed came for it. */
+    boolean resumeAsksOldStream;
+    /** Sender and id of the chats delivered most recently, oldest first. */
+    final Map<String, Boolean> recent;
+    /** Sender and id of the chats delivered last before the latest reset. */
+    Set<String> beforeReset = Set.of();
 
-    Room(long lastSeq, int idWindow) {
+    Room(long lastSeq, String epoch, int idWindow) {
       this.lastSeq = lastSeq;
-      this.recentIds = new LinkedHashMap<>(16, 0.75f, false) {
+      this.epoch = epoch;
+      this.recent = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
           return size() > idWindow;
         }
       };
+    }
+
+    boolean delivered(String key) {
+      return recent.containsKey(key) || beforeReset.contains(key);
     }
   }
 
@@ -44,7 +102,7 @@ final class RoomTracker {
   /** The owner's lock, asserted held on every call; null for a tracker used alone. */
   private final Object lock;
   private final Map<String, Room> rooms = new LinkedHashMap<>();
-  /** True when a lastSeq changed since {@link #takeDirty()}. */
+  /** Positions changed since {@link #takeDirty()}; -1: the room was left. */
   private final Map<String, Long> dirty = new LinkedHashMap<>();
 
   RoomTracker(int idWindow) {
@@ -61,10 +119,15 @@ final class RoomTracker {
     return lock == null || Thread.holdsLock(lock);
   }
 
-  /** Rooms restored from a durable store: joined, with the last seq delivered. */
+  /** Rooms restored from a durable store: joined, with the last seq delivered and no epoch known. */
   void restore(Map<String, Long> lastSeqs) {
+    restore(lastSeqs, Map.of());
+  }
+
+  /** Rooms restored from a durable store, with the epoch of each position where it is known. */
+  void restore(Map<String, Long> lastSeqs, Map<String, String> epochs) {
     assert locked();
-    lastSeqs.forEach((room, seq) -> rooms.put(room, new Room(seq, idWindow)));
+    lastSeqs.forEach((room, seq) -> rooms.put(room, new Room(seq, epochs.get(room), idWindow)));
   }
 
   boolean isTracked(String room) {
@@ -72,14 +135,42 @@ final class RoomTracker {
     return rooms.containsKey(room);
   }
 
-  /** The app's join was acked: chats after {@code latestSeq} are ours. */
-  void joined(String room, long latestSeq) {
+  /** The epoch of {@code room}'s position, or null if unknown or the room is not tracked. */
+  String epoch(String room) {
+    assert locked();
+    Room r = rooms.get(room);
+    return r == null ? null : r.epoch;
+  }
+
+  /** The app's join was acked by a server without epochs. */
+  Step joined(String room, long latestSeq) {
+    return joined(room, latestSeq, null);
+  }
+
+  /**
+   * The app's join was acked: chats after {@code latestSeq} of {@code epoch} are ours. For a room
+   * already tracked, an ack of another epoch is a reset (the position becomes the ack's), and one
+   * whose seq is below the position is a reset of a server without epochs (resume from 0).
+   */
+  Step joined(String room, long latestSeq, String epoch) {
     assert locked();
     Room r = rooms.get(room);
     if (r == null) {
-      rooms.put(room, new Room(latestSeq, idWindow));
+      rooms.put(room, new Room(latestSeq, epoch, idWindow));
       dirty.put(room, latestSeq);
+      return Step.NONE;
     }
+    if (otherEpoch(r, epoch)) {
+      List<Event> events = new ArrayList<>();
+      reset(room, r, epoch, events);
+      r.lastSeq = latestSeq;
+      return new Step(room, events, false, 0, 0);
+    }
+    adopt(room, r, epoch);
+    if (latestSeq < r.lastSeq) {
+      return resetAndResume(room, r, epoch);
+    }
+    return Step.NONE;
   }
 
   void left(String room) {
@@ -101,34 +192,41 @@ final class RoomTracker {
     Room r = rooms.get(room);
     if (r != null) {
       r.resumeId = id;
+      r.resumeAsksOldStream = false;
     }
   }
 
   /** Forgets resumes in flight: the connection they were sent on is gone. */
   void connectionLost() {
     assert locked();
-    rooms.values().forEach(r -> r.resumeId = null);
+    rooms.values().forEach(r -> {
+      r.resumeId = null;
+      r.resumeAsksOldStream = false;
+    });
   }
 
-  /** A chat arrived. */
+  /** A chat arrived. One of another epoch than the room's is a reset, reported before it. */
   Step chat(Envelope e) {
     assert locked();
     Room r = rooms.get(e.room());
     if (r == null || e.seq() == 0) {
-      return new Step(e.room(), List.of(e), List.of(), false, 0, 0);
+      return new Step(e.room(), List.of(new Delivered(e)), false, 0, 0);
     }
-    if (e.seq() <= r.lastSeq || r.recentIds.containsKey(e.id()) || r.ahead.containsKey(e.seq())) {
-      return new Step(e.room(), List.of(), List.of(), false, 0, 1);
+    List<Event> events = new ArrayList<>();
+    if (otherEpoch(r, e.epoch())) {
+      reset(e.room(), r, e.epoch(), events);
+    } else {
+      adopt(e.room(), r, e.epoch());
+    }
+    if (e.seq() <= r.lastSeq || r.ahead.containsKey(e.seq())) {
+      return new Step(e.room(), events, false, 0, 1);
     }
     if (e.seq() > r.lastSeq + 1) {
       r.ahead.put(e.seq(), e);
-      boolean resume = r.resumeId == null;
-      return new Step(e.room(), List.of(), List.of(), resume, r.lastSeq, 0);
+      return new Step(e.room(), events, r.resumeId == null, r.lastSeq, 0);
     }
-    List<Envelope> out = new ArrayList<>();
-    deliver(e.room(), r, e, out);
-    drain(e.room(), r, out);
-    return new Step(e.room(), out, List.of(), false, 0, 0);
+    int duplicates = deliver(e.room(), r, e, events) + drain(e.room(), r, events);
+    return new Step(e.room(), events, false, 0, duplicates);
   }
 
   /** The server no longer holds {@code first..last} of {@code room}: skip them. */
@@ -138,62 +236,152 @@ final class RoomTracker {
     if (r == null || last <= r.lastSeq) {
       return Step.NONE;
     }
-    long from = Math.max(first, r.lastSeq + 1);
+    List<Event> events = new ArrayList<>();
+    events.add(new Missed(Math.max(first, r.lastSeq + 1), last));
     r.lastSeq = last;
     dirty.put(room, last);
-    List<Envelope> out = new ArrayList<>();
-    drain(room, r, out);
-    List<long[]> gaps = new ArrayList<>();
-    gaps.add(new long[] {from, last});
-    return new Step(room, out, gaps, false, 0, 0);
+    int duplicates = drain(room, r, events);
+    return new Step(room, events, false, 0, duplicates);
   }
 
   /**
-   * The resume with {@code id} was acked: everything up to then was replayed. A hole still left
+   * The resume {@code resumeId} of {@code room} named an epoch the server no longer has
+   * ({@code epoch_changed}): a reset, unless a chat of {@code newEpoch} told us already. What the
+   * resume replays next is the new stream from its start.
+   */
+  Step epochChanged(String room, String resumeId, String newEpoch) {
+    assert locked();
+    Room r = rooms.get(room);
+    if (r == null) {
+      return Step.NONE;
+    }
+    if (resumeId != null && resumeId.equals(r.resumeId)) {
+      r.resumeAsksOldStream = false;
+    }
+    if (newEpoch == null || newEpoch.equals(r.epoch)) {
+      return Step.NONE;
+    }
+    List<Event> events = new ArrayList<>();
+    reset(room, r, newEpoch, events);
+    r.resumeAsksOldStream = false;
+    return new Step(room, events, false, 0, 0);
+  }
+
+  /** The resume with {@code id} was acked by a server without epochs. */
+  Step resumed(String id) {
+    return resumed(id, -1, null);
+  }
+
+  /**
+   * The resume with {@code id} was acked with the room's latest {@code seq} (-1: not known) and
+   * {@code epoch}: everything up to then was replayed. An ack of another epoch, or with a seq below
+   * the position, is a reset: resume again from 0. If the room was reset after the resume was sent
+   * and the server did not answer it with the new stream, resume again. Otherwise a hole still left
    * before chats that arrived ahead cannot be filled any more; it is reported as a gap.
    */
-  Step resumed(String id) {
+  Step resumed(String id, long seq, String epoch) {
     assert locked();
     for (Map.Entry<String, Room> entry : rooms.entrySet()) {
       Room r = entry.getValue();
-      if (id.equals(r.resumeId)) {
-        r.resumeId = null;
-        if (r.ahead.isEmpty()) {
-          return Step.NONE;
-        }
-        long first = r.lastSeq + 1;
-        long last = r.ahead.firstKey() - 1;
-        if (last < first) {
-          return Step.NONE;
-        }
-        return gap(entry.getKey(), first, last);
+      if (!id.equals(r.resumeId)) {
+        continue;
       }
+      String room = entry.getKey();
+      r.resumeId = null;
+      boolean askedOldStream = r.resumeAsksOldStream;
+      r.resumeAsksOldStream = false;
+      if (otherEpoch(r, epoch)) {
+        return resetAndResume(room, r, epoch);
+      }
+      adopt(room, r, epoch);
+      if (seq >= 0 && seq < r.lastSeq) {
+        return resetAndResume(room, r, epoch);
+      }
+      if (askedOldStream) {
+        return new Step(room, List.of(), true, r.lastSeq, 0);
+      }
+      if (r.ahead.isEmpty() || r.ahead.firstKey() - 1 < r.lastSeq + 1) {
+        return Step.NONE;
+      }
+      return gap(room, r.lastSeq + 1, r.ahead.firstKey() - 1);
     }
     return Step.NONE;
   }
 
-  private void deliver(String room, Room r, Envelope e, List<Envelope> out) {
-    out.add(e);
-    r.lastSeq = e.seq();
-    r.recentIds.put(e.id(), Boolean.TRUE);
-    dirty.put(room, e.seq());
+  /** True if {@code epoch} is known and not the one {@code r}'s position belongs to. */
+  private static boolean otherEpoch(Room r, String epoch) {
+    return epoch != null && r.epoch != null && !epoch.equals(r.epoch);
   }
 
-  private void drain(String room, Room r, List<Envelope> out) {
+  /** Takes {@code epoch} for a room whose epoch was not known (a position stored without one). */
+  private void adopt(String room, Room r, String epoch) {
+    if (r.epoch == null && epoch != null) {
+      r.epoch = epoch;
+      dirty.put(room, r.lastSeq);
+    }
+  }
+
+  private Step resetAndResume(String room, Room r, String epoch) {
+    List<Event> events = new ArrayList<>();
+    reset(room, r, epoch, events);
+    return new Step(room, events, r.resumeId == null, 0, 0);
+  }
+
+  /**
+   * The room's stream is lost: what arrived of it ahead of a gap is delivered (each hole reported),
+   * then the reset, and the position starts over at 0 in {@code newEpoch} (null: unknown).
+   */
+  private void reset(String room, Room r, String newEpoch, List<Event> events) {
+    while (!r.ahead.isEmpty()) {
+      Envelope next = r.ahead.pollFirstEntry().getValue();
+      if (next.seq() > r.lastSeq + 1) {
+        events.add(new Missed(r.lastSeq + 1, next.seq() - 1));
+      }
+      deliver(room, r, next, events);
+    }
+    events.add(new Reset(r.lastSeq));
+    Set<String> before = new HashSet<>(r.recent.keySet());
+    r.beforeReset = before;
+    r.recent.clear();
+    r.lastSeq = 0;
+    r.epoch = newEpoch;
+    if (r.resumeId != null) {
+      r.resumeAsksOldStream = true;
+    }
+    dirty.put(room, 0L);
+  }
+
+  /** Moves the position to {@code e}; returns 1 if it was a duplicate by id (not delivered), else 0. */
+  private int deliver(String room, Room r, Envelope e, List<Event> events) {
+    r.lastSeq = e.seq();
+    dirty.put(room, e.seq());
+    String key = e.from() + '\u0000' + e.id();
+    if (r.delivered(key)) {
+      return 1;
+    }
+    r.recent.put(key, Boolean.TRUE);
+    events.add(new Delivered(e));
+    return 0;
+  }
+
+  /** Delivers held chats that follow the position; returns how many were duplicates by id. */
+  private int drain(String room, Room r, List<Event> events) {
+    int duplicates = 0;
     while (!r.ahead.isEmpty()) {
       Map.Entry<Long, Envelope> first = r.ahead.firstEntry();
       if (first.getKey() <= r.lastSeq) {
         r.ahead.pollFirstEntry();
       } else if (first.getKey() == r.lastSeq + 1) {
         r.ahead.pollFirstEntry();
-        deliver(room, r, first.getValue(), out);
+        duplicates += deliver(room, r, first.getValue(), events);
       } else {
-        return;
+        break;
       }
     }
+    return duplicates;
   }
 
-  /** Last seqs changed since the previous call (-1: the room was left); clears the record. */
+  /** Positions changed since the previous call (-1: the room was left); clears the record. */
   Map<String, Long> takeDirty() {
     assert locked();
     if (dirty.isEmpty()) {

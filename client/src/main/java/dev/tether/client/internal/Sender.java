@@ -13,7 +13,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The user's sends: size checks, then either a direct write (open and flushed) or the outbox, and
  * for envelopes with a store the commit first. Runs on the caller's thread and never waits on the
- * network: a direct write is the container's async send, made after the lock is released.
+ * network: a direct write is queued on the connection's {@link FrameWriter} under the lock (with
+ * its sender-order counter) and written with the container's async send after it is released.
  *
  * <p>With an {@code OutboxStore}, {@code send(Envelope)} takes its turn with the other durable sends
  * ({@link StoreSync#inStoreOrder}), checks under the lock that the envelope may go, commits it
@@ -22,6 +23,8 @@ import java.util.concurrent.CompletableFuture;
  */
 final class Sender {
   private static final EnvelopeCodec CODEC = EnvelopeCodec.shared();
+  /** The most {@code ,"n":N} adds to an encoded envelope (N up to 19 digits). */
+  private static final int COUNTER_ROOM = 24;
 
   private final Object lock;
   private final Lifecycle lifecycle;
@@ -29,17 +32,19 @@ final class Sender {
   private final StoreSync store;
   private final Scheduler scheduler;
   private final Outbound outbound;
+  private final WriteFlow flow;
   private final int maxMessageSize;
   private final Runnable afterUnlock;
 
   Sender(Object lock, Lifecycle lifecycle, DeliveryTracker delivery, StoreSync store, Scheduler scheduler,
-      Outbound outbound, int maxMessageSize, Runnable afterUnlock) {
+      Outbound outbound, WriteFlow flow, int maxMessageSize, Runnable afterUnlock) {
     this.lock = lock;
     this.lifecycle = lifecycle;
     this.delivery = delivery;
     this.store = store;
     this.scheduler = scheduler;
     this.outbound = outbound;
+    this.flow = flow;
     this.maxMessageSize = maxMessageSize;
     this.afterUnlock = afterUnlock;
   }
@@ -55,8 +60,9 @@ final class Sender {
       if (direct == null) {
         return queue(Outbox.Entry.text(text));
       }
+      flow.text(direct, text);
     }
-    Outbound.text(direct, text);
+    direct.writer.drain();
     return true;
   }
 
@@ -67,13 +73,15 @@ final class Sender {
       if (lifecycle.isClosedByUser()) {
         return false;
       }
+      // Ours now: the caller may change its buffer once send returns.
+      ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).put(bytes.duplicate()).flip();
       direct = lifecycle.writable();
       if (direct == null) {
-        // Ours now: the caller may change its buffer once send returns.
-        return queue(Outbox.Entry.binary(ByteBuffer.allocate(bytes.remaining()).put(bytes.duplicate()).flip()));
+        return queue(Outbox.Entry.binary(copy));
       }
+      flow.binary(direct, copy);
     }
-    Outbound.binary(direct, bytes.duplicate());
+    direct.writer.drain();
     return true;
   }
 
@@ -83,7 +91,7 @@ final class Sender {
    */
   CompletableFuture<Ack> envelope(Envelope envelope, Duration expiresAfter) {
     String encoded = CODEC.encode(envelope);
-    checkSize(encoded);
+    checkEnvelopeSize(encoded);
     Outbox.Entry entry = Outbox.Entry.envelope(envelope, encoded, new CompletableFuture<>());
     if (expiresAfter != null) {
       entry.expiresAt = scheduler.nanoTime() + expiresAfter.toNanos();
@@ -123,6 +131,20 @@ final class Sender {
     // chars * 3 bounds the UTF-8 size: only long texts need counting.
     if ((long) text.length() * 3 > maxMessageSize) {
       checkSize(WireRules.utf8Length(text));
+    }
+  }
+
+  /**
+   * Refuses an envelope that would be over the size limit once its sender-order counter is added
+   * (a server would close the connection with 1009 on every attempt to send it).
+   */
+  private void checkEnvelopeSize(String encoded) {
+    if ((long) encoded.length() * 3 + COUNTER_ROOM > maxMessageSize) {
+      long bytes = WireRules.utf8Length(encoded) + COUNTER_ROOM;
+      if (bytes > maxMessageSize) {
+        throw new IllegalArgumentException("message > " + maxMessageSize + " bytes: " + bytes
+            + " (the envelope encoded, with room for its sender-order counter)");
+      }
     }
   }
 
@@ -175,13 +197,14 @@ final class Sender {
         direct = lifecycle.writable();
         if (direct != null) {
           delivery.sendNow(entry);
+          flow.direct(direct, entry);
         } else {
           delivery.queue(entry);
         }
       }
     }
     if (direct != null) {
-      Outbound.text(direct, entry.encoded);
+      direct.writer.drain();
     }
     afterUnlock.run();
     return refused != null ? refused : entry.future;

@@ -20,7 +20,9 @@ import java.util.Objects;
 
 /**
  * {@link OutboxStore#sqlite(Path)}: one JDBC connection in auto-commit mode, WAL journal. Each
- * {@link #add} is its own transaction, committed before it returns. Guarded by this.
+ * {@link #add} is its own transaction, committed before it returns. Tables: {@code outbox (n, id,
+ * frame)} and {@code rooms (room, last_seq, epoch)}; a file from before epochs gets the
+ * {@code epoch} column when it is opened. Guarded by this.
  */
 public final class SqliteOutboxStore implements OutboxStore {
   private final Path file;
@@ -41,17 +43,33 @@ public final class SqliteOutboxStore implements OutboxStore {
         s.execute("PRAGMA busy_timeout=5000");
         s.execute("CREATE TABLE IF NOT EXISTS outbox ("
             + "n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, frame TEXT NOT NULL)");
-        s.execute("CREATE TABLE IF NOT EXISTS rooms (room TEXT PRIMARY KEY, last_seq INTEGER NOT NULL)");
+        s.execute("CREATE TABLE IF NOT EXISTS rooms (room TEXT PRIMARY KEY, last_seq INTEGER NOT NULL, epoch TEXT)");
+        addEpochColumn(s);
       }
       insert = db.prepareStatement("INSERT OR IGNORE INTO outbox (id, frame) VALUES (?, ?)");
       delete = db.prepareStatement("DELETE FROM outbox WHERE id = ?");
       upsertRoom = db.prepareStatement(
-          "INSERT INTO rooms (room, last_seq) VALUES (?, ?) "
-              + "ON CONFLICT(room) DO UPDATE SET last_seq = excluded.last_seq");
+          "INSERT INTO rooms (room, last_seq, epoch) VALUES (?, ?, ?) "
+              + "ON CONFLICT(room) DO UPDATE SET last_seq = excluded.last_seq, epoch = excluded.epoch");
       deleteRoom = db.prepareStatement("DELETE FROM rooms WHERE room = ?");
     } catch (SQLException e) {
       throw new TetherException("cannot open outbox store " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Files written before epochs have a rooms table without the epoch column: add it. Their
+   * positions have no epoch (NULL) until the client saves them again.
+   */
+  private static void addEpochColumn(Statement s) throws SQLException {
+    try (ResultSet columns = s.executeQuery("PRAGMA table_info(rooms)")) {
+      while (columns.next()) {
+        if (columns.getString("name").equals("epoch")) {
+          return;
+        }
+      }
+    }
+    s.execute("ALTER TABLE rooms ADD COLUMN epoch TEXT");
   }
 
   @Override
@@ -93,7 +111,12 @@ public final class SqliteOutboxStore implements OutboxStore {
   }
 
   @Override
-  public synchronized void saveRoom(String room, long lastSeq) {
+  public void saveRoom(String room, long lastSeq) {
+    saveRoom(room, lastSeq, null);
+  }
+
+  @Override
+  public synchronized void saveRoom(String room, long lastSeq, String epoch) {
     try {
       if (lastSeq < 0) {
         deleteRoom.setString(1, room);
@@ -101,6 +124,7 @@ public final class SqliteOutboxStore implements OutboxStore {
       } else {
         upsertRoom.setString(1, room);
         upsertRoom.setLong(2, lastSeq);
+        upsertRoom.setString(3, epoch);
         upsertRoom.executeUpdate();
       }
     } catch (SQLException e) {
@@ -118,6 +142,20 @@ public final class SqliteOutboxStore implements OutboxStore {
       }
     } catch (SQLException e) {
       throw new TetherException("cannot read rooms from " + file + ": " + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  @Override
+  public synchronized Map<String, String> roomEpochs() {
+    Map<String, String> out = new LinkedHashMap<>();
+    try (Statement s = db.createStatement();
+        ResultSet rs = s.executeQuery("SELECT room, epoch FROM rooms WHERE epoch IS NOT NULL")) {
+      while (rs.next()) {
+        out.put(rs.getString(1), rs.getString(2));
+      }
+    } catch (SQLException e) {
+      throw new TetherException("cannot read room epochs from " + file + ": " + e.getMessage(), e);
     }
     return out;
   }

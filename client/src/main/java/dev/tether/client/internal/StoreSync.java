@@ -3,6 +3,7 @@ package dev.tether.client.internal;
 import dev.tether.api.Envelope;
 import dev.tether.client.OutboxStore;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -18,8 +19,9 @@ import org.slf4j.LoggerFactory;
  *       sends take turns on a lock of their own (never the socket's), so that the order envelopes
  *       are committed in is the order they enter the outbox, and {@code send} returns after its
  *       commit.
- *   <li>{@link OutboxStore#remove} and {@link OutboxStore#saveRoom} run later, in order, on a serial
- *       queue on the shared I/O pool; {@link #awaitIdle} lets {@code close()} wait for them.
+ *   <li>{@link OutboxStore#remove} and {@link OutboxStore#saveRoom(String, long, String)} run
+ *       later, in order, on a serial queue on the shared I/O pool; {@link #awaitIdle} lets
+ *       {@code close()} wait for them.
  * </ul>
  *
  * <p>Lock order: the send-order lock, then the socket's lock; never the other way.
@@ -52,6 +54,11 @@ final class StoreSync {
   /** Rooms and their last delivered seq, as the store has them; for the constructor. */
   Map<String, Long> rooms() {
     return store == null ? Map.of() : store.rooms();
+  }
+
+  /** The epochs of the rooms' positions, where the store has them; for the constructor. */
+  Map<String, String> roomEpochs() {
+    return store == null ? Map.of() : store.roomEpochs();
   }
 
   /** Runs a durable send in turn with the others. The caller must not hold the socket's lock. */
@@ -92,11 +99,13 @@ final class StoreSync {
     roomSaveQueued = true;
     later.enqueue(() -> {
       Map<String, Long> dirty;
+      Map<String, String> epochs = new HashMap<>();
       synchronized (lock) {
         roomSaveQueued = false;
         dirty = rooms.takeDirty();
+        dirty.keySet().forEach(room -> epochs.put(room, rooms.epoch(room)));
       }
-      dirty.forEach(store::saveRoom);
+      dirty.forEach((room, lastSeq) -> store.saveRoom(room, lastSeq, epochs.get(room)));
     });
   }
 

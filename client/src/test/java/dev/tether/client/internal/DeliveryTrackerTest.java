@@ -215,6 +215,52 @@ class DeliveryTrackerTest {
     assertThat(counters.acks).isEqualTo(1);
   }
 
+  /** Issue 10: rate_limited and unavailable take nothing; the envelope waits, then goes again. */
+  @Test
+  void anEnvelopeRefusedWithoutBeingTakenIsQueuedWithoutAnAckTimeoutUntilWrittenAgain() {
+    Outbox.Entry a = envelope("a");
+    sendNow(a);
+    a.counted = true; // numbered on this connection: it waits there, not among the unwritten
+    locked(() -> {
+      tracker.held(a);
+      return null;
+    });
+    assertThat(written()).isEmpty();
+    clock.advance(ACK_TIMEOUT.multipliedBy(3));
+    assertThat(locked(() -> tracker.tick(true))).as("no ack timeout while it waits").isNull();
+    locked(() -> {
+      tracker.rewritten(a);
+      return null;
+    });
+    clock.advance(ACK_TIMEOUT.minusMillis(1));
+    assertThat(locked(() -> tracker.tick(true))).as("the timeout counts from the new write").isNull();
+    clock.advance(Duration.ofMillis(1));
+    assertThat(locked(() -> tracker.tick(true))).isEqualTo("a");
+    assertThat(states).containsExactly("a SENT", "a QUEUED", "a SENT");
+    assertThat(counters.resends).isEqualTo(1);
+    connectionLost();
+    assertThat(written()).as("a new connection takes it again").containsExactly("a");
+  }
+
+  @Test
+  void anEnvelopeThatExpiredWhileWaitingIsWrittenAgainWithoutAState() {
+    Outbox.Entry a = envelope("a");
+    a.expiresAt = clock.nanoTime() + Duration.ofMillis(100).toNanos();
+    sendNow(a);
+    a.counted = true;
+    locked(() -> {
+      tracker.held(a);
+      return null;
+    });
+    clock.advance(Duration.ofMillis(100));
+    locked(() -> tracker.tick(true));
+    locked(() -> {
+      tracker.rewritten(a);
+      return null;
+    });
+    assertThat(states).containsExactly("a SENT", "a QUEUED", "a FAILED");
+  }
+
   @Test
   void everyMethodAssertsTheLock() {
     assertThatThrownBy(tracker::size).isInstanceOf(AssertionError.class);

@@ -71,6 +71,9 @@ public final class ProxyLoop implements Runnable {
   /** Client data messages still to drop, whatever {@link #lossProbability} says. */
   private final AtomicLong dropNext = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
+  /** Bytes written to the target and to clients, over all connections. */
+  private final AtomicLong bytesToServer = new AtomicLong();
+  private final AtomicLong bytesToClient = new AtomicLong();
   /** Only touched on the loop thread: numbers connections in the order they were accepted. */
   private long accepted;
 
@@ -101,6 +104,16 @@ public final class ProxyLoop implements Runnable {
     ProxyLoop loop = new ProxyLoop(target, webSocket);
     loop.thread.start();
     return loop;
+  }
+
+  /** Bytes forwarded to the target so far, over all connections. */
+  public long bytesToServer() {
+    return bytesToServer.get();
+  }
+
+  /** Bytes forwarded to clients so far, over all connections. */
+  public long bytesToClient() {
+    return bytesToClient.get();
   }
 
   /** Whether frames can be told apart: the target speaks WebSocket in the clear. */
@@ -473,6 +486,7 @@ public final class ProxyLoop implements Runnable {
         }
         int n = sink.write(head.bytes());
         pipe.pendingBytes -= n;
+        (pipe == up ? bytesToServer : bytesToClient).addAndGet(n);
         if (head.bytes().hasRemaining()) {
           return -1; // socket buffer full: OP_WRITE wakes us
         }

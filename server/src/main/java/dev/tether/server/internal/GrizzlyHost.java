@@ -2,6 +2,7 @@ package dev.tether.server.internal;
 
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerEndpointConfig;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -14,7 +15,14 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
+import org.glassfish.grizzly.http.server.CLStaticHttpHandler;
+import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.HttpServer;
+import org.glassfish.grizzly.http.server.Request;
+import org.glassfish.grizzly.http.server.Response;
+import org.glassfish.grizzly.http.util.Header;
+import org.glassfish.grizzly.http.util.MimeType;
+import org.glassfish.grizzly.http.server.StaticHttpHandler;
 import org.glassfish.grizzly.http.server.NetworkListener;
 import org.glassfish.grizzly.ssl.SSLEngineConfigurator;
 import org.glassfish.grizzly.nio.transport.TCPNIOTransport;
@@ -29,7 +37,8 @@ import org.glassfish.tyrus.spi.WebSocketEngine;
  * A Tyrus server container on one Grizzly listener, built the way Tyrus's own Grizzly container is
  * (an {@link HttpServer} with Tyrus's {@link WebSocketAddOn}, worker-thread I/O, no keep-alive idle
  * timeout), plus what that one cannot do: bind a chosen address, speak TLS, and cut handshakes
- * that take too long ({@link HandshakeTimeoutAddOn}). Port 0 binds an ephemeral port (unlike
+ * that take too long ({@link HandshakeTimeoutAddOn}), and serve static files beside the endpoint
+ * ({@link StaticContent}). Port 0 binds an ephemeral port (unlike
  * Tyrus's {@code Server}, where 0 means 8025); a fixed port that is busy is retried for up to
  * 10 s ({@link BindRetry}), so that a server restarted on the port it just released comes up.
  *
@@ -65,6 +74,8 @@ public final class GrizzlyHost extends TyrusServerContainer {
   private GrizzlySelectors selectors;
   /** Guarded by this. */
   private String contextPath = "/";
+  /** Served over HTTP GET beside the endpoint; null for none. Guarded by this. */
+  private StaticContent content;
 
   /**
    * A host for {@code endpoint}, started on {@code port}; stopped again if it cannot start.
@@ -75,7 +86,17 @@ public final class GrizzlyHost extends TyrusServerContainer {
    */
   public static GrizzlyHost start(String host, SSLContext sslContext, int maxMessageSize, Duration handshakeTimeout,
       ScheduledExecutorService timer, ServerEndpointConfig endpoint, int port, String what) {
+    return start(host, sslContext, maxMessageSize, handshakeTimeout, timer, endpoint, null, port, what);
+  }
+
+  /**
+   * As {@link #start(String, SSLContext, int, Duration, ScheduledExecutorService, ServerEndpointConfig, int,
+   * String)}, also serving {@code content} over HTTP GET; null for none.
+   */
+  public static GrizzlyHost start(String host, SSLContext sslContext, int maxMessageSize, Duration handshakeTimeout,
+      ScheduledExecutorService timer, ServerEndpointConfig endpoint, StaticContent content, int port, String what) {
     GrizzlyHost container = new GrizzlyHost(host, sslContext, maxMessageSize, handshakeTimeout, timer);
+    container.content = content;
     try {
       container.addEndpoint(endpoint);
       container.start("/", port);
@@ -162,11 +183,51 @@ public final class GrizzlyHost extends TyrusServerContainer {
       listener.registerAddOn(new HandshakeTimeoutAddOn(handshakeTimeout, timer));
     }
     listener.registerAddOn(new WebSocketAddOn(this, contextPath));
+    if (content != null) {
+      // Upgrades never reach it: Tyrus's filter takes them first.
+      server.getServerConfiguration().addHttpHandler(handler(content), "/");
+    }
     try {
       server.start();
     } catch (IOException | RuntimeException e) {
       shutdownNow();
       throw e;
+    }
+  }
+
+  private static HttpHandler handler(StaticContent content) {
+    return new Typed(content.directory() != null
+        ? new StaticHttpHandler(content.directory().toAbsolutePath().toString())
+        : new CLStaticHttpHandler(content.loader(), content.folder()));
+  }
+
+  /**
+   * Grizzly's static handlers, with a {@code Content-Type} that names UTF-8 for text (theirs names
+   * no charset) and {@code nosniff}, so that a browser takes a file for nothing but what it is.
+   */
+  private static final class Typed extends HttpHandler {
+    private final HttpHandler files;
+
+    Typed(HttpHandler files) {
+      this.files = files;
+    }
+
+    @Override
+    public void service(Request request, Response response) throws Exception {
+      String path;
+      try {
+        path = request.getDecodedRequestURI();
+      } catch (CharConversionException e) {
+        response.sendError(400); // bad escapes, or a path above the root
+        return;
+      }
+      String type = MimeType.getByFilename(path.endsWith("/") ? path + "index.html" : path);
+      if (type != null) {
+        boolean text = type.startsWith("text/") || type.endsWith("javascript") || type.endsWith("json");
+        response.setHeader(Header.ContentType, text ? type + ";charset=utf-8" : type);
+      }
+      response.setHeader("X-Content-Type-Options", "nosniff");
+      files.service(request, response);
     }
   }
 

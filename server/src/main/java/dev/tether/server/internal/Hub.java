@@ -122,6 +122,7 @@ public final class Hub {
   public ServerEndpointConfig endpointConfig() {
     return ServerEndpointConfig.Builder.create(ImEndpoint.class, "/im")
         .configurator(new ImConfigurator(this))
+        .extensions(Compression.installed(config))
         .build();
   }
 

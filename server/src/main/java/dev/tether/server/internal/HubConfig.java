@@ -23,6 +23,7 @@ import java.util.function.LongSupplier;
  * @param tap sees frames and handshakes, for test tooling; {@link Tap#NONE} otherwise
  * @param clock stamps accepted chats
  * @param nanoTime measures time for rate limits
+ * @param compression whether permessage-deflate is negotiated when a client offers it
  */
 public record HubConfig(
     RoomStore store,
@@ -37,7 +38,8 @@ public record HubConfig(
     Duration closeTimeout,
     Tap tap,
     Clock clock,
-    LongSupplier nanoTime) {
+    LongSupplier nanoTime,
+    boolean compression) {
   public HubConfig {
     Objects.requireNonNull(store, "store == null");
     Objects.requireNonNull(limits, "limits == null");

@@ -1,9 +1,11 @@
 package dev.tether.server.internal;
 
 import dev.tether.server.Authenticator;
+import jakarta.websocket.Extension;
 import jakarta.websocket.HandshakeResponse;
 import jakarta.websocket.server.HandshakeRequest;
 import jakarta.websocket.server.ServerEndpointConfig;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,6 +15,8 @@ import org.slf4j.LoggerFactory;
  * every container answers with 403, the same-origin check here), the connection cap (503), the
  * authenticator (401/403, or 503 if it throws). Refusing is container-specific: see
  * {@link Refusals}.
+ *
+ * <p>It also picks the extensions of each connection: permessage-deflate or not ({@link Compression}).
  *
  * <p>Containers call {@link #checkOrigin} first and do not call {@link #modifyHandshake} if it says
  * no, so a refused origin is shown to the tap there.
@@ -91,6 +95,12 @@ final class ImConfigurator extends ServerEndpointConfig.Configurator {
       // Per handshake: every container gives each handshake its own copy of the user properties.
       config.getUserProperties().put(AUTHENTICATED_USER, user);
     }
+  }
+
+  /** See {@link Compression#negotiate}. */
+  @Override
+  public List<Extension> getNegotiatedExtensions(List<Extension> installed, List<Extension> requested) {
+    return Compression.negotiate(hub.config().compression(), installed, requested, super::getNegotiatedExtensions);
   }
 
   @Override

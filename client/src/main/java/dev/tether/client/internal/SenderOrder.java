@@ -1,0 +1,260 @@
+package dev.tether.client.internal;
+
+import dev.tether.api.ErrorReply;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The sender-order counter of one connection, as PROTOCOL.md's rules for a client that counts
+ * have it ("Sender order", "Rules for clients"): every envelope written on the connection gets the
+ * next {@code n} (1, 2, 3, ...) and is kept, with its {@code n}, until it is answered; a refusal
+ * that took nothing decides what is written again, and when.
+ *
+ * <pre>
+ *   FLOWING --out_of_order(expected k)--------------> REWINDING (R = k): every frame from k
+ *      ^                                                 written again at once, same n, in order
+ *      |  the answer about R                             |
+ *      +------------------------------------------------+
+ *   FLOWING or REWINDING --rate_limited/unavailable(k)--> HOLDING (R = k): nothing written for
+ *      retry_after, then REWINDING
+ *   while R is set, a refusal of a frame with n > R is stale (it answers a write from before the
+ *   rewind) and ignored
+ * </pre>
+ *
+ * <p>Pacing: after the first {@code rate_limited} or {@code unavailable}, at most {@link #window}
+ * frames are in flight (written and not answered): 1 at first, one more per answer (so it doubles
+ * each round trip), halved at each further refusal, at most {@value #MAX_WINDOW}. Writing again
+ * everything after the rewind point at once would mostly earn more refusals: the server takes one
+ * frame per token, and a rewrite of N frames per token is N² frames. Frames past the window, and
+ * everything during a hold, wait: numbered frames here (held, in {@code n} order), the rest in the
+ * outbox, unnumbered.
+ *
+ * <p>Not thread-safe: guarded by the socket's lock. No I/O and no clock: the caller passes the
+ * time and writes what it is given.
+ */
+final class SenderOrder {
+  static final int UNLIMITED = Integer.MAX_VALUE;
+  static final int MAX_WINDOW = 1 << 16;
+
+  /** One envelope written on this connection and not answered yet. */
+  static final class Frame {
+    final long n;
+    final String id;
+    /** The envelope as encoded, without its counter. */
+    final String encoded;
+    /** Its outbox entry; null for a resume (not in the outbox). */
+    final Outbox.Entry entry;
+    /** True while its latest write is out and not refused; false while it waits to be written again. */
+    boolean inFlight;
+    /** When it was last written, in the caller's nanos. */
+    long writtenAt;
+
+    Frame(long n, String id, String encoded, Outbox.Entry entry) {
+      this.n = n;
+      this.id = id;
+      this.encoded = encoded;
+      this.entry = entry;
+    }
+
+    @Override
+    public String toString() {
+      return "#" + n + " " + id + (inFlight ? "" : " (held)");
+    }
+  }
+
+  /** What a refusal asks for. */
+  enum Verdict {
+    /** Not a refusal this order knows of: not a frame written on this connection. */
+    NOT_OURS,
+    /** An answer to a write from before the rewind: ignore it. */
+    STALE,
+    /** Write again from the rewind point now ({@link #pump}). */
+    REWRITE,
+    /** Write nothing for {@code holdNanos}, then {@link #holdOver} and {@link #pump}. */
+    HOLD
+  }
+
+  /**
+   * @param stopped the frames that were in flight and now wait to be written again
+   */
+  record Refusal(Verdict verdict, long holdNanos, List<Frame> stopped) {
+    static final Refusal NOT_OURS = new Refusal(Verdict.NOT_OURS, 0, List.of());
+    static final Refusal STALE = new Refusal(Verdict.STALE, 0, List.of());
+  }
+
+  private long nextN = 1;
+  /** Written and not answered, by n. */
+  private final TreeMap<Long, Frame> unanswered = new TreeMap<>();
+  private final Map<String, Frame> byId = new HashMap<>();
+  /** The rewind point R; 0 if none. */
+  private long rewind;
+  /** Frames up to this n are written in the current pass; those above wait. */
+  private long writtenUpTo;
+  private boolean holding;
+  /** Numbers holds, so that the timer of an earlier one is told from the current one. */
+  private long holds;
+  private int window = UNLIMITED;
+  private int inFlight;
+
+  /**
+   * Numbers an envelope written for the first time on this connection. It is in flight (the caller
+   * writes it now) if {@link #mayWriteNew()}; otherwise it waits its turn and {@link #pump} gives it.
+   */
+  Frame number(String id, String encoded, Outbox.Entry entry, long now) {
+    boolean writeNow = mayWriteNew();
+    Frame f = new Frame(nextN++, id, encoded, entry);
+    unanswered.put(f.n, f);
+    byId.put(id, f);
+    if (writeNow) {
+      write(f, now);
+    }
+    return f;
+  }
+
+  /** True if a new envelope may be written at once: no hold, nothing waiting, the window open. */
+  boolean mayWriteNew() {
+    return !holding && writtenUpTo == nextN - 1 && inFlight < window;
+  }
+
+  /** How many new envelopes may be written at once. */
+  int room() {
+    if (!mayWriteNew()) {
+      return 0;
+    }
+    return window == UNLIMITED ? UNLIMITED : window - inFlight;
+  }
+
+  /** Frames to write again now, in n order: those waiting, as far as a hold and the window allow. */
+  List<Frame> pump(long now) {
+    if (holding || writtenUpTo == nextN - 1) {
+      return List.of();
+    }
+    List<Frame> out = new ArrayList<>();
+    for (Frame f : unanswered.tailMap(writtenUpTo, false).values()) {
+      if (inFlight >= window) {
+        break;
+      }
+      write(f, now);
+      out.add(f);
+    }
+    return out;
+  }
+
+  private void write(Frame f, long now) {
+    f.inFlight = true;
+    f.writtenAt = now;
+    inFlight++;
+    writtenUpTo = f.n;
+  }
+
+  /**
+   * An answer that takes the frame {@code id}: an ack, or a final refusal such as
+   * {@code not_member}. False if no frame of this connection has that id.
+   */
+  boolean answered(String id) {
+    Frame f = byId.remove(id);
+    if (f == null) {
+      return false;
+    }
+    unanswered.remove(f.n);
+    if (f.inFlight) {
+      inFlight--;
+    }
+    if (window != UNLIMITED && window < MAX_WINDOW) {
+      window++;
+    }
+    if (f.n == rewind) {
+      rewind = 0;
+    }
+    return true;
+  }
+
+  /**
+   * A refusal that took nothing: {@code out_of_order}, {@code rate_limited} or
+   * {@code unavailable}, for the frame with counter {@code n} (0: none given; found by {@code id}).
+   */
+  Refusal refused(ErrorReply error) {
+    Frame f = error.n() > 0 ? unanswered.get(error.n()) : error.id() == null ? null : byId.get(error.id());
+    if (f == null && error.n() == 0) {
+      return Refusal.NOT_OURS;
+    }
+    long refusedN = error.n() > 0 ? error.n() : f.n;
+    if (rewind != 0 && refusedN > rewind) {
+      return Refusal.STALE;
+    }
+    boolean outOfOrder = ErrorReply.OUT_OF_ORDER.equals(error.code());
+    long k = outOfOrder ? error.expected() : refusedN;
+    if (k < 1) {
+      return Refusal.NOT_OURS; // an out_of_order without the counter it waits for
+    }
+    rewind = k;
+    List<Frame> stopped = new ArrayList<>();
+    for (Frame g : unanswered.tailMap(k, true).values()) {
+      if (g.inFlight) {
+        g.inFlight = false;
+        inFlight--;
+        stopped.add(g);
+      }
+    }
+    writtenUpTo = k - 1;
+    if (outOfOrder) {
+      return new Refusal(Verdict.REWRITE, 0, stopped);
+    }
+    holding = true;
+    holds++;
+    window = window == UNLIMITED ? 1 : Math.max(1, window / 2);
+    return new Refusal(Verdict.HOLD, Math.max(1, error.retryAfterMillis()) * 1_000_000L, stopped);
+  }
+
+  /** The current hold's number, for its timer. */
+  long holds() {
+    return holds;
+  }
+
+  /** The wait of hold number {@code hold} is over; a timer of an earlier hold does nothing. */
+  void holdOver(long hold) {
+    if (holding && hold == holds) {
+      holding = false;
+    }
+  }
+
+  /** The frame in flight longest, or null; for the ack timeout. */
+  Frame oldestInFlight() {
+    if (inFlight == 0) {
+      return null;
+    }
+    for (Frame f : unanswered.values()) {
+      if (f.inFlight) {
+        return f;
+      }
+    }
+    return null;
+  }
+
+  boolean hasInFlight() {
+    return inFlight > 0;
+  }
+
+  /** The rewind point, or 0; for tests and logs. */
+  long rewindPoint() {
+    return rewind;
+  }
+
+  int window() {
+    return window;
+  }
+
+  boolean isHolding() {
+    return holding;
+  }
+
+  @Override
+  public String toString() {
+    return "SenderOrder{next " + nextN + ", R " + rewind + ", written to " + writtenUpTo
+        + (holding ? ", holding" : "") + ", in flight " + inFlight
+        + (window == UNLIMITED ? "" : "/" + window) + ", unanswered " + unanswered.size() + "}";
+  }
+}
