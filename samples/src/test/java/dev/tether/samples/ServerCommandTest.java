@@ -16,6 +16,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,13 +49,14 @@ class ServerCommandTest {
     command[3] = Main.class.getName();
     command[4] = "server";
     System.arraycopy(args, 0, command, 5, args.length);
-    process = new ProcessBuilder(command).redirectError(dir.resolve("server-" + processes.size() + ".log").toFile())
-        .start();
+    Path log = dir.resolve("server-" + processes.size() + ".log");
+    process = new ProcessBuilder(command).redirectError(log.toFile()).start();
     processes.add(process);
     BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     String line = out.readLine();
     if (line == null) {
-      throw new IOException("server ended before listening, exit " + process.waitFor());
+      throw new IOException("server ended before listening, exit " + process.waitFor() + "; its log:\n"
+          + Files.readString(log));
     }
     assertThat(line).matches("listening ws://127\\.0\\.0\\.1:\\d+/im");
     return URI.create(line.substring("listening ".length()));

@@ -111,10 +111,25 @@ final class HandshakeFailures {
     return -1;
   }
 
-  /** The URI as messages and logs may show it: without user info, query or fragment. */
+  /**
+   * The URI as messages and logs may show it: without user info or fragment, and with the value of
+   * every query parameter replaced by {@code …} ({@code ws://h/im?user=…&token=…}), since the
+   * query may carry credentials.
+   */
   static String redacted(URI uri) {
-    return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort())
-        + (uri.getRawPath() == null ? "" : uri.getRawPath());
+    StringBuilder s = new StringBuilder().append(uri.getScheme()).append("://").append(uri.getHost())
+        .append(uri.getPort() == -1 ? "" : ":" + uri.getPort())
+        .append(uri.getRawPath() == null ? "" : uri.getRawPath());
+    String query = uri.getRawQuery();
+    if (query != null) {
+      s.append('?');
+      String[] params = query.split("&", -1);
+      for (int i = 0; i < params.length; i++) {
+        int eq = params[i].indexOf('=');
+        s.append(i == 0 ? "" : "&").append(eq < 0 ? params[i] : params[i].substring(0, eq + 1) + "…");
+      }
+    }
+    return s.toString();
   }
 
   static int httpStatus(Throwable t) {

@@ -40,18 +40,29 @@ class HandshakeFailuresTest {
 
   /** Guards issue 9, defect 4. */
   @Test
-  void aFinalAnswerEndsAFirstAttemptAndNamesTheStatusAndTheUriWithoutItsQuery() {
+  void aFinalAnswerEndsAFirstAttemptAndNamesTheStatusAndTheUriWithItsQueryValuesRedacted() {
     URI uri = URI.create("ws://chat.example.com:8025/wrong?token=s3cr3t");
     HandshakeFailures.Verdict v = HandshakeFailures.judge(uri,
         new DeploymentException("Handshake error.", new HandshakeException(404, "Not Found")), false);
     assertThat(v.terminal()).isTrue();
-    assertThat(v.reported()).hasMessage("cannot connect to ws://chat.example.com:8025/wrong: the server"
+    assertThat(v.reported()).hasMessage("cannot connect to ws://chat.example.com:8025/wrong?token=…: the server"
         + " answered the handshake with HTTP 404 Not Found; not reconnecting: the same request will get"
         + " the same answer");
     for (int status : new int[] {400, 405, 410, 426, 451}) {
       assertThat(HandshakeFailures.judge(uri, new HandshakeException(status, "no"), false).terminal())
           .as("HTTP %d", status).isTrue();
     }
+  }
+
+  @Test
+  void messagesNameTheUriWithItsQueryValuesRedactedAndNoUserInfo() {
+    assertThat(HandshakeFailures.redacted(URI.create("ws://h:8025/im?user=alice&token=s3cret")))
+        .isEqualTo("ws://h:8025/im?user=…&token=…");
+    assertThat(HandshakeFailures.redacted(URI.create("wss://bob:pw@h/im?flag&k=&t=x%20y#frag")))
+        .isEqualTo("wss://h/im?flag&k=…&t=…");
+    assertThat(HandshakeFailures.redacted(URI.create("ws://h/im"))).isEqualTo("ws://h/im");
+    assertThat(HandshakeFailures.judge(URI.create("ws://h/im?token=s3cret"), new HandshakeException(404, "no"), false)
+        .reported()).hasMessageStartingWith("cannot connect to ws://h/im?token=…: ").hasMessageNotContaining("s3cret");
   }
 
   @Test
@@ -78,7 +89,7 @@ class HandshakeFailuresTest {
         new DeploymentException("Connection failed.", new UnresolvedAddressException()), false);
     assertThat(v.terminal()).isFalse();
     assertThat(v.reported())
-        .hasMessage("cannot connect to ws://nowhere.invalid/im: cannot resolve host nowhere.invalid")
+        .hasMessage("cannot connect to ws://nowhere.invalid/im?user=…: cannot resolve host nowhere.invalid")
         .hasCauseInstanceOf(UnknownHostException.class);
   }
 }
