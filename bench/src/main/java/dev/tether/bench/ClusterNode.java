@@ -26,5 +26,6 @@ final class ClusterNode {
       // runs until the benchmark closes our stdin
     }
     server.close();
+    System.exit(0);
   }
 }
