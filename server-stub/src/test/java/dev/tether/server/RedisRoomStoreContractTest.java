@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,6 +74,63 @@ class RedisRoomStoreContractTest extends RoomStoreContractTest {
       }
     } finally {
       other.close();
+    }
+  }
+
+  /**
+   * Guards a deadlock the cluster benchmark found (two nodes wedged for good, Lettuce's I/O threads
+   * included): a room's feed reported a chat under its own monitor and took the store's feed
+   * monitor for the listener, while an unfollow of the room held the feed monitor and waited for
+   * the room's. Here the listener holds the delivery of chat 1 until an unfollow of the room is
+   * blocked on it, with chats 2 and 3 queued behind; the unfollow must then finish, and the store
+   * must go on serving.
+   */
+  @Test
+  void anUnfollowWhileTheRoomsChatsAreBeingReportedFinishesAndTheFeedGoesOn() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<Thread> unfollower = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.CountDownLatch inFirst = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.BlockingQueue<String> reported = new java.util.concurrent.LinkedBlockingQueue<>();
+    // A store of its own: after a deadlock its close() would never return, so it is then left open.
+    RoomStore store = RedisRoomStore.open(RedisRoomStore.Options.of(URI.create(redis.uri() + "?prefix=lock-order"))
+        .withDedup(1_000, Duration.ofHours(1), clock::get));
+    RoomStore.Feed feed = store.feed((room, seq, epoch, frame) -> {
+      reported.add(room + " " + seq);
+      if (room.equals("busy") && seq == 1) {
+        inFirst.countDown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline && (unfollower.get() == null
+            || unfollower.get().getState() != Thread.State.BLOCKED)) {
+          java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+      }
+    });
+    feed.follow("busy").toCompletableFuture().get(10, TimeUnit.SECONDS);
+    List<Recorder> appends = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      Recorder r = new Recorder();
+      appends.add(r);
+      store.append(draft("busy", "alice", "m" + i, 100), r);
+    }
+    assertThat(inFirst.await(10, TimeUnit.SECONDS)).isTrue();
+    Thread t = background("unfollow", () -> feed.unfollow("busy"));
+    unfollower.set(t);
+    t.join(TimeUnit.SECONDS.toMillis(20));
+    assertThat(t.isAlive()).as("unfollow finished (no deadlock)").isFalse();
+    try {
+      for (Recorder r : appends) {
+        assertThat(r.next().seq()).isBetween(1L, 3L);
+      }
+      feed.follow("after").toCompletableFuture().get(10, TimeUnit.SECONDS);
+      Recorder after = new Recorder();
+      store.append(draft("after", "alice", "a1", 100), after);
+      after.next();
+      String next;
+      do {
+        next = reported.poll(10, TimeUnit.SECONDS);
+      } while (next != null && !next.equals("after 1"));
+      assertThat(next).as("the feed still reports chats").isEqualTo("after 1");
+    } finally {
+      store.close();
     }
   }
 }

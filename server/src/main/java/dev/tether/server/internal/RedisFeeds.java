@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safety: this object's monitor guards which rooms are followed and the connection;
  * SUBSCRIBE and UNSUBSCRIBE are sent under it (so Redis sees them in the order the follow counts
  * changed), and their completions run on {@code callbacks}, never inline. Pub/sub events come on
- * the connection's I/O thread and go to the room's feed without this monitor.
+ * the connection's I/O thread and go to the room's feed without this monitor. Lock order: this,
+ * then a room's feed ({@link #unfollow} closes it); nothing a feed does under its own monitor may
+ * take this one.
  */
 final class RedisFeeds implements RoomStore.Feed {
   private static final Logger log = LoggerFactory.getLogger(RedisFeeds.class);
@@ -57,8 +59,12 @@ final class RedisFeeds implements RoomStore.Feed {
   private boolean replacing;
   /** Guarded by this. */
   private boolean closed;
-  /** Guarded by this; null until {@link #start} (then the store's server fans out). */
-  private RoomStore.FeedListener listener;
+  /**
+   * Written once under this, by {@link #start}; null until then (then the store's server fans
+   * out). Volatile, not guarded: rooms' feeds read it under their own monitors, and taking this
+   * one there would invert the order {@link #unfollow} takes them in (this, then the room's).
+   */
+  private volatile RoomStore.FeedListener listener;
 
   RedisFeeds(RedisClient client, RedisURI uri, RedisKeys keys, String node, Executor callbacks,
       RedisRoomStore store) {
@@ -121,7 +127,7 @@ final class RedisFeeds implements RoomStore.Feed {
     this.listener = listener;
   }
 
-  private synchronized RoomStore.FeedListener listener() {
+  private RoomStore.FeedListener listener() {
     return listener;
   }
 
