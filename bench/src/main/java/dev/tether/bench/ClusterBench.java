@@ -28,7 +28,9 @@ import org.glassfish.tyrus.client.ClientProperties;
  * per chat of every process (the benchmark's own JVM, each node, Redis) and Redis's own time per
  * script, to show where the time goes. Writes its section of BENCHMARKS.md (keeping the others)
  * and prints its rows. Usage: {@code java -jar bench/target/tether-bench.jar cluster}, from the
- * repository root; {@code -Dbench.clusterNodeFlags="..."} adds JVM flags to the nodes (a profiler).
+ * repository root; {@code -Dbench.clusterNodeFlags="..."} adds JVM flags to the nodes, {@code {node}}
+ * in them replaced by the node's number (a profiler: {@code
+ * -XX:StartFlightRecording=filename=node-{node}.jfr,settings=profile}).
  */
 final class ClusterBench {
   static final String HEADING = "## Cluster on Redis: chats across nodes";
@@ -85,7 +87,10 @@ final class ClusterBench {
     try (LocalRedis redis = LocalRedis.start()) {
       redisVersion = redis.version();
       System.err.println("cluster: " + redisVersion);
-      results = measure(settings, redis);
+      // -Dbench.clusterSetups=2-node-redis runs only that one (to profile it); the section needs all.
+      String only = System.getProperty("bench.clusterSetups");
+      results = measure(settings, redis, only == null ? SETUPS
+          : SETUPS.stream().filter(s -> List.of(only.split(",")).contains(s.key())).toList());
     }
     double minutes = (System.nanoTime() - started) / 60e9;
     for (Result r : results) {
@@ -93,6 +98,10 @@ final class ClusterBench {
         System.out.printf(Locale.ROOT, "cluster,%s,%dx%d,%d,chats_per_s,%.3f%n", r.setup().key(), settings.rooms(),
             settings.window(), run + 1, r.rates().get(run));
       }
+    }
+    if (results.size() != SETUPS.size()) {
+      System.err.println("cluster: not every setup ran; BENCHMARKS.md left as it was");
+      return;
     }
     Path md = root.resolve("BENCHMARKS.md");
     String old = Files.exists(md) ? Files.readString(md) : "# Tether benchmarks\n";
@@ -103,15 +112,22 @@ final class ClusterBench {
 
   /** Every setup in turn, each on its own key prefix in {@code redis}. */
   static List<Result> measure(Settings settings, LocalRedis redis) throws Exception {
+    return measure(settings, redis, SETUPS);
+  }
+
+  /** {@code setups} in turn, each on its own key prefix in {@code redis}. */
+  static List<Result> measure(Settings settings, LocalRedis redis, List<Setup> setups) throws Exception {
     List<Result> results = new ArrayList<>();
-    for (int i = 0; i < SETUPS.size(); i++) {
-      results.add(run(SETUPS.get(i), settings, redis, "b" + i + "x" + System.nanoTime() % 100_000));
+    for (int i = 0; i < setups.size(); i++) {
+      results.add(run(setups.get(i), settings, redis, "b" + i + "x" + System.nanoTime() % 100_000));
     }
     return results;
   }
 
   private static Result run(Setup setup, Settings s, LocalRedis redis, String prefix) throws Exception {
-    String store = setup.redis() ? redis.uri() + "?prefix=" + prefix : "memory";
+    // A command timeout of 10 s, not the default 2 s: on a loaded shared machine Redis or a node can
+    // stall that long, and a chat that times out closes its sender (the figures would be void).
+    String store = setup.redis() ? redis.uri() + "?prefix=" + prefix + "&timeout=10s" : "memory";
     List<Node> nodes = new ArrayList<>();
     ClientManager manager = ClientManager.createClient();
     manager.getProperties().put(ClientProperties.SHARED_CONTAINER, true);
@@ -149,8 +165,10 @@ final class ClusterBench {
           System.err.printf(Locale.ROOT, "  cluster %s run %d: %,.0f chats/s%n", setup.name(), run, rate);
         }
         script = scriptStats(stats.sync().info("commandstats"));
+        ClusterLoad.checkNoneClosedByNodes();
       }
       Histogram latency = ClusterLoad.latency(manager, uris, prefix, s.rate(), s.latencyWarmupMs(), s.latencyRunMs());
+      ClusterLoad.checkNoneClosedByNodes();
       System.err.printf(Locale.ROOT, "  cluster %s latency at %d/s: p50 %.2f ms, p99 %.2f ms%n", setup.name(), s.rate(),
           latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6);
       double per = Math.max(1, chats) * 1e3;
@@ -188,10 +206,13 @@ final class ClusterBench {
 
   /** A {@link ClusterNode} in its own JVM. */
   private record Node(Process process, URI uri) {
+    private static final java.util.concurrent.atomic.AtomicInteger STARTED = new java.util.concurrent.atomic.AtomicInteger();
+
     static Node start(String store) throws IOException {
       List<String> command = new ArrayList<>(List.of(ServerProcess.javaBinary(), "-Xmx1g", "-XX:+UseParallelGC",
           "-Dorg.slf4j.simpleLogger.defaultLogLevel=error"));
-      String flags = System.getProperty("bench.clusterNodeFlags", "").strip();
+      String flags = System.getProperty("bench.clusterNodeFlags", "").strip()
+          .replace("{node}", Integer.toString(STARTED.incrementAndGet()));
       if (!flags.isEmpty()) {
         command.addAll(List.of(flags.split("\\s+")));
       }
@@ -232,7 +253,9 @@ final class ClusterBench {
     md.append(String.format(Locale.ROOT, "Generated by `java -jar bench/target/tether-bench.jar cluster` (%.1f min;"
         + " %s) on a shared, loaded 2-core machine (other builds ran meanwhile: compare rows of one run, not runs)."
         + " One Redis (%s, no persistence: `save \"\"`, `appendonly no`) started by the benchmark, nodes in JVMs"
-        + " of their own (-Xmx1g -XX:+UseParallelGC; defaults except no rate limit), and one benchmark JVM with"
+        + " of their own (-Xmx1g -XX:+UseParallelGC; defaults except no rate limit and a Redis command timeout"
+        + " of 10 s, not 2 s, since on this machine a stall of 2 s happens and would close a sender), and one"
+        + " benchmark JVM with"
         + " raw Tyrus connections speaking the protocol as a `TetherClient` does on the wire (join, then chats"
         + " with the counter `n`), all on the same 2 cores. Throughput: %d rooms, each with a sender keeping %d"
         + " chats (64-byte text) unacked and a receiver; with 2 nodes each room's sender is on one node and its"

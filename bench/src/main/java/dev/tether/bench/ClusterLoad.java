@@ -28,8 +28,24 @@ import org.glassfish.tyrus.client.ClientManager;
  */
 final class ClusterLoad {
   private static final EnvelopeCodec CODEC = EnvelopeCodec.shared();
+  /** Connections a node closed before the benchmark did, as "user: code reason": figures with any are void. */
+  private static final List<String> CLOSED_BY_NODES = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Sessions the benchmark closes itself. */
+  private static final java.util.Set<Session> CLOSING = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private ClusterLoad() {}
+
+  /**
+   * Throws if a node closed a connection of the load (a store timeout, a member queue full): the
+   * figures would then count fewer rooms than they say.
+   */
+  static void checkNoneClosedByNodes() {
+    if (!CLOSED_BY_NODES.isEmpty()) {
+      List<String> closed = List.copyOf(CLOSED_BY_NODES);
+      CLOSED_BY_NODES.clear();
+      throw new IllegalStateException("nodes closed " + closed.size() + " connection(s) of the load: " + closed);
+    }
+  }
 
   /**
    * {@code rooms} rooms, each with a sender keeping {@code window} chats unacked and a receiver;
@@ -143,6 +159,13 @@ final class ClusterLoad {
     CountDownLatch joined = new CountDownLatch(1);
     Session session = manager.connectToServer(new Endpoint() {
       @Override
+      public void onClose(Session session, jakarta.websocket.CloseReason reason) {
+        if (!CLOSING.remove(session)) {
+          CLOSED_BY_NODES.add(user + ": " + reason.getCloseCode().getCode() + " " + reason.getReasonPhrase());
+        }
+      }
+
+      @Override
       public void onOpen(Session session, EndpointConfig config) {
         session.setMaxIdleTimeout(-1);
         session.addMessageHandler(String.class, (MessageHandler.Whole<String>) text -> {
@@ -163,6 +186,7 @@ final class ClusterLoad {
 
   private static void closeAll(List<Session> sessions) {
     for (Session s : sessions) {
+      CLOSING.add(s);
       try {
         s.close();
       } catch (IOException ignored) {
