@@ -83,6 +83,12 @@ import java.util.random.RandomGenerator;
  * </ul>
  * README.md ("Reliable delivery") and PROTOCOL.md have the details.
  *
+ * <h2>Measuring</h2>
+ * {@link #stats()} counts reconnects, resends, duplicates dropped and acks and tells the outbox
+ * depth; a {@link ClientEventListener} ({@link Builder#eventListener}) is told durations (heartbeat
+ * round trips, ack latencies) and events (connections, gaps, resets) as they happen.
+ * {@code tether-micrometer}'s {@code TetherClientMetrics} binds both to a Micrometer registry.
+ *
  * <h2>Threads and cost</h2>
  * No thread is created per client: connection attempts, timers and delegate callbacks use
  * {@linkplain TetherThreads shared daemon pools} named {@code tether-...}, and the default Tyrus
@@ -294,6 +300,7 @@ public final class TetherClient implements TetherSocket {
   public static final class Builder {
     private final List<URI> uris;
     private SocketDelegate delegate = new SocketDelegate() {};
+    private ClientEventListener eventListener;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private List<String> subprotocols = List.of();
     private java.util.function.Supplier<Map<String, String>> headerSupplier;
@@ -597,6 +604,17 @@ public final class TetherClient implements TetherSocket {
       return this;
     }
 
+    /**
+     * Who hears what the client measures and notices: connections opened and ended, heartbeat
+     * round trips, ack latencies, gaps and resets (see {@link ClientEventListener} for its threads
+     * and cost); for metrics, {@code tether-micrometer}'s {@code TetherClientMetrics}. Default:
+     * none, and then nothing is measured or queued for one.
+     */
+    public Builder eventListener(ClientEventListener listener) {
+      this.eventListener = Objects.requireNonNull(listener, "listener == null");
+      return this;
+    }
+
     /** Test seam: time for heartbeat, reconnect waits and timeouts. */
     Builder scheduler(Scheduler scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler == null");
@@ -609,9 +627,17 @@ public final class TetherClient implements TetherSocket {
       return this;
     }
 
-    /** A new client in state {@link ReadyState#CLOSED}; call {@link TetherClient#open()}. */
+    /**
+     * A new client in state {@link ReadyState#CLOSED}; call {@link TetherClient#open()}. The
+     * {@link #eventListener} is told of it before this returns.
+     */
     public TetherClient build() {
-      return new TetherClient(config());
+      ClientConfig config = config();
+      TetherClient client = new TetherClient(config);
+      if (config.listener() != null) {
+        config.listener().clientCreated(client);
+      }
+      return client;
     }
 
     /** The configuration {@link #build()} uses; for tests of the builder. */
@@ -635,7 +661,8 @@ public final class TetherClient implements TetherSocket {
               random != null ? random : RandomGenerator.of("L64X128MixRandom")),
           outbox,
           new ClientConfig.Threads(callbackExecutor != null ? callbackExecutor : TetherThreads.callbacks(), scheduler),
-          delegate);
+          delegate,
+          eventListener);
     }
 
     private static boolean isLoopback(URI uri) {

@@ -58,6 +58,29 @@ class StubServerTest {
     assertThat(server.uri()).hasToString("ws://127.0.0.1:" + server.port() + "/im");
   }
 
+  /** Guards review 11 finding 18: the stub listened on every interface while saying loopback. */
+  @Test
+  void itListensOnLoopbackOnly() throws Exception {
+    java.net.InetAddress other = null;
+    for (java.net.NetworkInterface nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+      if (nif.isUp() && !nif.isLoopback()) {
+        for (java.net.InetAddress a : java.util.Collections.list(nif.getInetAddresses())) {
+          if (a instanceof java.net.Inet4Address) {
+            other = a;
+          }
+        }
+      }
+    }
+    org.junit.jupiter.api.Assumptions.assumeTrue(other != null, "this machine has no non-loopback IPv4 address");
+    java.net.InetSocketAddress elsewhere = new java.net.InetSocketAddress(other, server.port());
+    try (java.net.Socket socket = new java.net.Socket()) {
+      assertThatThrownBy(() -> socket.connect(elsewhere, 2000)).isInstanceOf(java.io.IOException.class);
+    }
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+      assertThat(socket.isConnected()).isTrue();
+    }
+  }
+
   @Test
   void startRefusesPortsOutOfRange() {
     assertThatThrownBy(() -> StubServer.start(70000))

@@ -1,5 +1,6 @@
 package dev.tether.server;
 
+import dev.tether.api.WireRules;
 import dev.tether.server.internal.MemoryRoomStore;
 import dev.tether.server.internal.RedisRoomStore;
 import dev.tether.server.internal.SqliteRoomStore;
@@ -199,6 +200,35 @@ public interface RoomStore extends AutoCloseable {
    * with the room's state at the time of the read. An unknown room reads as empty, epoch null.
    */
   CompletionStage<History> history(String room, long after, int limit);
+
+  /**
+   * As {@link #history(String, long, int)}, and the page also ends before the chats' frames
+   * together pass {@code maxBytes} (their UTF-8 length), though it holds at least one chat if any
+   * is held above {@code after}. A resume reads its replay this way, so that what it holds at once
+   * is bounded by bytes as well as by count. The default reads {@code limit} chats and drops those
+   * past the bound; a store should override it so as not to read them at all.
+   *
+   * @throws IllegalArgumentException if {@code maxBytes} is less than 1
+   */
+  default CompletionStage<History> history(String room, long after, int limit, long maxBytes) {
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException("maxBytes < 1: " + maxBytes);
+    }
+    return history(room, after, limit).thenApply(page -> {
+      List<StoredChat> chats = page.chats();
+      long bytes = 0;
+      int keep = 0;
+      while (keep < chats.size()) {
+        bytes += WireRules.utf8Length(chats.get(keep).frame());
+        if (keep > 0 && bytes > maxBytes) {
+          break;
+        }
+        keep++;
+      }
+      return keep == chats.size() ? page
+          : new History(page.epoch(), page.firstSeq(), page.lastSeq(), chats.subList(0, keep));
+    });
+  }
 
   /** Releases the store's threads and files. Idempotent. */
   @Override

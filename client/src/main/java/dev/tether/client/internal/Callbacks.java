@@ -5,6 +5,7 @@ import dev.tether.api.DeliveryState;
 import dev.tether.api.Envelope;
 import dev.tether.api.SocketDelegate;
 import dev.tether.api.TetherSocket;
+import dev.tether.client.ClientEventListener;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -15,18 +16,29 @@ import java.util.concurrent.Executor;
  * time on the callback executor. The socket queues them while holding its lock (which fixes the
  * order) and calls {@link #start()} after releasing it (so that no callback runs under the lock,
  * even with a direct executor).
+ *
+ * <p>The {@link ClientEventListener}'s events go in the same queue, each just before the delegate
+ * callback it goes with; without a listener nothing is queued for one.
  */
 final class Callbacks {
   private final SerialExecutor queue;
   private final SocketDelegate delegate;
   private final TetherSocket socket;
+  /** Null for none. */
+  private final ClientEventListener listener;
   /** True if the delegate overrides onDeliveryState; otherwise states are not queued at all. */
   private final boolean watchesDelivery;
 
   Callbacks(Executor executor, SocketDelegate delegate, TetherSocket socket) {
+    this(executor, delegate, socket, null);
+  }
+
+  /** @param listener null for none */
+  Callbacks(Executor executor, SocketDelegate delegate, TetherSocket socket, ClientEventListener listener) {
     this.queue = new SerialExecutor(executor, "delegate callback");
     this.delegate = delegate;
     this.socket = socket;
+    this.listener = listener;
     this.watchesDelivery = overrides(delegate, "onDeliveryState",
         TetherSocket.class, Envelope.class, DeliveryState.class);
   }
@@ -45,6 +57,9 @@ final class Callbacks {
   }
 
   void open() {
+    if (listener != null) {
+      queue.enqueue(listener::connected);
+    }
     queue.enqueue(() -> delegate.onOpen(socket));
   }
 
@@ -79,11 +94,38 @@ final class Callbacks {
   }
 
   void gap(String room, long fromSeq, long toSeq) {
+    if (listener != null) {
+      queue.enqueue(() -> listener.gap(room, fromSeq, toSeq));
+    }
     queue.enqueue(() -> delegate.onGap(socket, room, fromSeq, toSeq));
   }
 
   void reset(String room, long lastSeqBefore) {
+    if (listener != null) {
+      queue.enqueue(() -> listener.reset(room, lastSeqBefore));
+    }
     queue.enqueue(() -> delegate.onReset(socket, room, lastSeqBefore));
+  }
+
+  /** The open connection ended; queue it just before its onClose. */
+  void disconnected() {
+    if (listener != null) {
+      queue.enqueue(listener::disconnected);
+    }
+  }
+
+  /** A heartbeat round trip. */
+  void rttMeasured(long nanos) {
+    if (listener != null) {
+      queue.enqueue(() -> listener.rttMeasured(Duration.ofNanos(nanos)));
+    }
+  }
+
+  /** An envelope acked {@code nanos} after its first write; queue it just before its future completes. */
+  void acked(Envelope envelope, long nanos) {
+    if (listener != null) {
+      queue.enqueue(() -> listener.acked(envelope, Duration.ofNanos(nanos)));
+    }
   }
 
   void deliveryState(Envelope envelope, DeliveryState state) {

@@ -111,11 +111,11 @@ final class Inbound {
       }
       if (rtt > 0) {
         counters.lastRttNanos = rtt;
+        events.rttMeasured(rtt);
       }
-      if (own == null) {
-        return; // the heartbeat's own pong
+      if (own != null) { // null: the heartbeat's own pong
+        events.pong(own);
       }
-      events.pong(own);
     }
     afterUnlock.run();
   }

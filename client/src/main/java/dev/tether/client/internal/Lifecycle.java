@@ -197,6 +197,7 @@ final class Lifecycle {
     if (failure != null) {
       events.failure(failure);
     }
+    events.disconnected();
     events.close(code, reason == null ? "" : reason, clean);
     if (closing) {
       enter(new Phase.Closed());
@@ -275,6 +276,7 @@ final class Lifecycle {
   After closeTimedOut(Phase.Closing closing) {
     assert Thread.holdsLock(lock);
     if (phase == closing) {
+      events.disconnected();
       events.close(closing.code(),
           "no close frame from the peer within " + timeouts.close().toMillis() + " ms", false);
       enter(new Phase.Closed());

@@ -70,7 +70,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
     this.uris = new UriRotation(config.target().uris());
     this.target = uris.all().stream().map(HandshakeFailures::redacted)
         .collect(java.util.stream.Collectors.joining(", "));
-    this.events = new Callbacks(config.threads().callbacks(), config.delegate(), facade);
+    this.events = new Callbacks(config.threads().callbacks(), config.delegate(), facade, config.listener());
     this.scheduler = config.threads().scheduler();
     this.dialer = new Dialer(config);
     this.network = new NetworkWatch(config.retry().networkMonitor(), lock);

@@ -96,7 +96,9 @@ public final class GrizzlyHost extends TyrusServerContainer {
   public static GrizzlyHost start(String host, SSLContext sslContext, int maxMessageSize, Duration handshakeTimeout,
       ScheduledExecutorService timer, ServerEndpointConfig endpoint, StaticContent content, int port, String what) {
     GrizzlyHost container = new GrizzlyHost(host, sslContext, maxMessageSize, handshakeTimeout, timer);
-    container.content = content;
+    synchronized (container) {
+      container.content = content;
+    }
     try {
       container.addEndpoint(endpoint);
       container.start("/", port);

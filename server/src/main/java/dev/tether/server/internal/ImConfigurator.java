@@ -68,7 +68,10 @@ final class ImConfigurator extends ServerEndpointConfig.Configurator {
       Refusals.refuse(config, request, 403, "origin not allowed");
       return;
     }
-    if (hub.connectionCount() >= c.maxConnections()) {
+    // Early and not atomic (a handshake admitted here may still not open): handshakes completing
+    // together can all pass it. The cap itself is kept when the connection opens (Hub.open), which
+    // closes those beyond it at once with 1013.
+    if (hub.placesTaken() >= c.maxConnections()) {
       Refusals.refuse(config, request, 503, "too many connections");
       return;
     }

@@ -23,11 +23,17 @@ final class PendingAnswer {
   private boolean done;
   /** Guarded by this; the failure reported before the call returned. */
   private Throwable failure;
-  /** Guarded by this; the answer's place, taken when the call returned unanswered. */
+  /** Guarded by this; the answer's place: given at construction, or taken when the call returned unanswered. */
   private Outbound.Slot slot;
 
   PendingAnswer(Peer peer) {
     this.peer = peer;
+  }
+
+  /** The answer to a frame that took its {@code slot} when it arrived (it waited for its turn). */
+  PendingAnswer(Peer peer, Outbound.Slot slot) {
+    this.peer = peer;
+    this.slot = slot;
   }
 
   /** The store's answer, from its callback. */
@@ -35,7 +41,7 @@ final class PendingAnswer {
     String text = Hub.encode(wire);
     Outbound.Slot place;
     synchronized (this) {
-      if (!returned) {
+      if (!returned && slot == null) {
         done = true;
         peer.send(text);
         return;
@@ -62,7 +68,7 @@ final class PendingAnswer {
   /** Right after the store call returned, on the frame's thread: the failure reported before, or null. */
   synchronized Throwable returned() {
     returned = true;
-    if (!done) {
+    if (!done && slot == null) {
       slot = peer.outbound().slot();
     }
     return failure;
