@@ -21,6 +21,9 @@ module dev.tether.server {
   requires org.glassfish.tyrus.server;
   requires org.glassfish.tyrus.spi;
   requires org.glassfish.tyrus.container.grizzly.server;
+  // Optional, only for RoomStore.redis(..): on the module path add --add-modules lettuce.core.
+  requires static lettuce.core;
+  requires static io.netty.common;
 
   exports dev.tether.server;
   // Tyrus calls the endpoint's methods reflectively; other containers on the module path need

@@ -115,7 +115,8 @@ public interface SocketDelegate {
   /**
    * The socket will try to connect again after {@code delay}.
    *
-   * @param attempt 1 for the first retry after a connection was lost, counting up until one opens
+   * @param attempt 1 for the first retry after a connection was lost, counting up until one opens;
+   *     a socket with several URIs waits (and counts) once per round of them that failed
    */
   default void onReconnecting(TetherSocket socket, int attempt, Duration delay) {}
 }

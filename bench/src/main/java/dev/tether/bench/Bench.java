@@ -58,6 +58,10 @@ public final class Bench {
   private final Path root = Path.of(System.getProperty("bench.out", "."));
 
   public static void main(String[] args) throws Exception {
+    if (args.length == 1 && args[0].equals("cluster")) {
+      ClusterBench.main(args); // not in ALL: it runs its own Redis and nodes, and splices its section
+      return;
+    }
     if (args.length > 0 && args[0].equals("soak")) {
       System.exit(SoakOptions.main(Arrays.copyOfRange(args, 1, args.length)));
     }
@@ -136,6 +140,7 @@ public final class Bench {
       return;
     }
     String keptDeflate = deflate != null || !Files.exists(md) ? deflate : DeflateBench.section(Files.readString(md));
+    String keptCluster = Files.exists(md) ? ClusterBench.section(Files.readString(md)) : null;
     if (workloads.equals(List.of("server")) && Files.exists(md)) {
       // Only the server workload: splice its section into BENCHMARKS.md and its rows into the CSV,
       // leaving every other section and row as the last full run wrote them.
@@ -147,7 +152,8 @@ public final class Bench {
     }
     writeCsv();
     String markdown = new Report(rows, workloads, minutes, root, Instant.now()).markdown();
-    Files.writeString(md, keptDeflate == null ? markdown : DeflateBench.splice(markdown, keptDeflate));
+    markdown = keptDeflate == null ? markdown : DeflateBench.splice(markdown, keptDeflate);
+    Files.writeString(md, keptCluster == null ? markdown : ClusterBench.splice(markdown, keptCluster));
     System.err.printf("done in %.1f min: BENCHMARKS.md, bench/results/results.csv%n", minutes);
   }
 
@@ -174,11 +180,13 @@ public final class Bench {
         workloads.add(r[0]);
       }
     }
-    // The compression section is not in results.csv (DeflateBench keeps its own CSV): kept as it is.
     Path md = root.resolve("BENCHMARKS.md");
-    String deflate = Files.exists(md) ? DeflateBench.section(Files.readString(md)) : null;
+    String old = Files.exists(md) ? Files.readString(md) : "";
     String markdown = new Report(rows, workloads, minutes, root, finished).markdown();
-    Files.writeString(md, deflate == null ? markdown : DeflateBench.splice(markdown, deflate));
+    String deflate = DeflateBench.section(old);
+    markdown = deflate == null ? markdown : DeflateBench.splice(markdown, deflate);
+    String cluster = ClusterBench.section(old);
+    Files.writeString(md, cluster == null ? markdown : ClusterBench.splice(markdown, cluster));
     System.err.println("BENCHMARKS.md written from bench/results/results.csv");
   }
 

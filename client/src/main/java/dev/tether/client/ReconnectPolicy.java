@@ -16,7 +16,10 @@ import java.util.random.RandomGenerator;
  * </pre>
  * so a delay is never above {@code max} and, with jitter 0.5, lies between half the base and the
  * base. Jitter spreads the retries of many clients after a server restart. The attempt count starts
- * again at 1 after a connection opens.
+ * again at 1 after a connection opens. A client with several URIs
+ * ({@code TetherClient.builder(first, others...)}) tries them in turn without waiting and takes one
+ * step of this policy per whole round of them that failed: there an attempt is a round, for the
+ * delay and for {@link #withMaxAttempts}.
  *
  * <p>The default, {@link #defaults()}, is 1 s doubling to 30 s, jitter 0.5, unlimited attempts.
  */

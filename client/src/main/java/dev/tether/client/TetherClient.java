@@ -58,6 +58,9 @@ import java.util.random.RandomGenerator;
  *       unless a connection to the URI opened before: then a 4xx other than 401 and 403 is taken
  *       for a server that is restarting, and retried. See {@link Builder#reconnect} and
  *       {@link Builder#reconnectOn}.
+ *   <li><b>Failover</b>: a client built with several URIs ({@link #builder(URI, URI...)}, the nodes
+ *       of a cluster) moves to the next URI in turn when an attempt fails or a connection is lost,
+ *       and backs off only when a whole round of them failed.
  *   <li><b>Outbox</b>: what you send while not open waits, bounded, and is written in order as
  *       soon as a connection opens. Envelopes stay until the server acks them and are written again
  *       on a new connection if the old one ended first. Rooms you joined are joined again first.
@@ -96,11 +99,11 @@ import java.util.random.RandomGenerator;
  * waiting on the network. {@link #close()} releases everything the client holds.
  */
 public final class TetherClient implements TetherSocket {
-  private final URI uri;
+  private final List<URI> uris;
   private final RealTetherSocket socket;
 
   private TetherClient(ClientConfig config) {
-    this.uri = config.target().uri();
+    this.uris = config.target().uris();
     this.socket = new RealTetherSocket(config, this);
   }
 
@@ -111,7 +114,64 @@ public final class TetherClient implements TetherSocket {
    * @throws IllegalArgumentException if {@code uri} is not a ws/wss URI with a host
    */
   public static Builder builder(URI uri) {
-    return new Builder(uri);
+    Objects.requireNonNull(uri, "uri == null");
+    return new Builder(List.of(checked(uri)));
+  }
+
+  /**
+   * A builder for a client that fails over between several URIs, typically the nodes of a cluster
+   * (README, "Running a cluster"). The first attempt goes to {@code first}; a failed attempt or a
+   * lost connection moves to the next URI in turn, at once, and after the last comes the first
+   * again. When every URI has failed since the round began, the client backs off as its
+   * {@link Builder#reconnect ReconnectPolicy} says, with {@link SocketDelegate#onReconnecting}
+   * before the wait: the backoff, and {@code maxAttempts}, count whole rounds. A round begins
+   * after each wait and once a connection carries a frame from the server; a node that accepts
+   * connections and drops them without a word does not make the client cycle without waiting.
+   * The log names each URI with its query values redacted ({@code ?user=…&token=…}).
+   *
+   * <p>What the client keeps does not depend on the node: on every connection it joins or resumes
+   * its rooms from the last seq it delivered and writes again what was not acked, so with nodes
+   * that share their rooms (a cluster on {@code RoomStore.redis}) nothing is lost or delivered
+   * twice whichever node it lands on. Nodes that do not share rooms have rooms of their own
+   * epochs: moving between them is reported with {@link SocketDelegate#onReset}.
+   *
+   * <p>A final answer to the handshake (HTTP 401, 403, 404, an untrusted certificate) takes that
+   * URI out of the rotation; the client stops only when none is left. With
+   * {@link ReconnectPolicy#none()} each URI is tried once while opening, and a lost connection is
+   * not followed by another.
+   *
+   * @param first the URI tried first; {@code ws://} or {@code wss://} with a host
+   * @param others more such URIs, tried in this order after {@code first}; may be empty
+   * @throws NullPointerException if {@code first}, {@code others} or one of them is null
+   * @throws IllegalArgumentException if a URI is not a ws/wss URI with a host, or a URI comes twice
+   */
+  public static Builder builder(URI first, URI... others) {
+    Objects.requireNonNull(first, "first == null");
+    Objects.requireNonNull(others, "others == null");
+    List<URI> all = new ArrayList<>(1 + others.length);
+    all.add(checked(first));
+    for (int i = 0; i < others.length; i++) {
+      URI uri = Objects.requireNonNull(others[i], "others[" + i + "] == null");
+      checked(uri);
+      for (URI before : all) {
+        if (before.normalize().equals(uri.normalize())) {
+          throw new IllegalArgumentException("duplicate URI: " + Redaction.uri(uri) + " (others[" + i + "]) is given twice");
+        }
+      }
+      all.add(uri);
+    }
+    return new Builder(List.copyOf(all));
+  }
+
+  private static URI checked(URI uri) {
+    String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!"ws".equals(scheme) && !"wss".equals(scheme)) {
+      throw new IllegalArgumentException("expected a ws:// or wss:// URI, was " + Redaction.uri(uri));
+    }
+    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+      throw new IllegalArgumentException("URI has no host: " + Redaction.uri(uri));
+    }
+    return uri;
   }
 
   /**
@@ -129,9 +189,18 @@ public final class TetherClient implements TetherSocket {
     }
   }
 
+  /**
+   * The URI of the open connection, or of the attempt under way or next; with one URI, always that
+   * one. With several it changes as the client fails over; {@link #uris()} lists them all.
+   */
   @Override
   public URI uri() {
-    return uri;
+    return socket.uri();
+  }
+
+  /** Every URI this client connects to, in the order they are tried; one unless built with several. */
+  public List<URI> uris() {
+    return uris;
   }
 
   @Override
@@ -308,7 +377,7 @@ public final class TetherClient implements TetherSocket {
    * copies the configuration, so a builder can be reused. Not thread-safe.
    */
   public static final class Builder {
-    private final URI uri;
+    private final List<URI> uris;
     private SocketDelegate delegate = new SocketDelegate() {};
     private ClientEventListener eventListener;
     private final Map<String, String> headers = new LinkedHashMap<>();
@@ -331,16 +400,9 @@ public final class TetherClient implements TetherSocket {
     private Executor callbackExecutor;
     private Scheduler scheduler = TetherThreads.scheduler();
 
-    private Builder(URI uri) {
-      Objects.requireNonNull(uri, "uri == null");
-      String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
-      if (!"ws".equals(scheme) && !"wss".equals(scheme)) {
-        throw new IllegalArgumentException("expected a ws:// or wss:// URI, was " + Redaction.uri(uri));
-      }
-      if (uri.getHost() == null || uri.getHost().isEmpty()) {
-        throw new IllegalArgumentException("URI has no host: " + Redaction.uri(uri));
-      }
-      this.uri = uri;
+    /** @param uris checked, distinct, at least one */
+    private Builder(List<URI> uris) {
+      this.uris = uris;
     }
 
     /** Who hears events. Default: a delegate that ignores everything. */
@@ -672,9 +734,9 @@ public final class TetherClient implements TetherSocket {
             + " configure the proxy on the container you pass instead");
       }
       NetworkMonitor monitor = networkMonitorSet ? networkMonitor
-          : isLoopback(uri) ? null : NetworkMonitor.interfaces();
+          : uris.stream().allMatch(Builder::isLoopback) ? null : NetworkMonitor.interfaces();
       return new ClientConfig(
-          new ClientConfig.Target(uri, Map.copyOf(headers), headerSupplier, subprotocols, container, sslContext,
+          new ClientConfig.Target(uris, Map.copyOf(headers), headerSupplier, subprotocols, container, sslContext,
               maxMessageSize, new ClientConfig.Proxying(proxySelector, proxyAuthenticator), compression),
           timeouts,
           liveness,

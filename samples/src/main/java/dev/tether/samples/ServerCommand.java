@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.UnknownHostException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Spec;
  * once it accepts connections, then {@code web chat http://HOST:PORT/}: the same port serves a
  * single-page web chat ({@code web/} beside this class: plain HTML and JavaScript speaking
  * PROTOCOL.md) through {@link TetherServer.Builder#staticResources}. On Ctrl-C (or SIGTERM) it
- * closes every connection with 1001 and closes its store.
+ * closes every connection with 1001 and closes its store. With {@code --store redis://HOST:PORT},
+ * any number of these processes form a cluster on that Redis (README, "Running a cluster").
  */
 @Command(name = "server", mixinStandardHelpOptions = true,
     description = {"Run the Tether IM server until Ctrl-C (connections are then closed with 1001).",
@@ -37,7 +39,8 @@ final class ServerCommand implements Callable<Integer> {
   int port;
 
   @Option(names = "--store", defaultValue = "memory",
-      description = "memory (gone when the server stops) or sqlite:PATH (kept in a file; default: ${DEFAULT-VALUE}).")
+      description = "memory (gone when the server stops), sqlite:PATH (kept in a file) or redis://HOST:PORT"
+          + " (kept in Redis and shared by every server on it: a cluster; default: ${DEFAULT-VALUE}).")
   String store;
 
   @Spec CommandSpec spec;
@@ -50,7 +53,14 @@ final class ServerCommand implements Callable<Integer> {
     if (host.isBlank()) {
       throw new ParameterException(spec.commandLine(), "--host must be an address, such as 127.0.0.1, not '" + host + "'");
     }
-    TetherServer server = TetherServer.builder().store(roomStore())
+    RoomStore rooms;
+    try {
+      rooms = roomStore();
+    } catch (IllegalStateException e) {
+      spec.commandLine().getErr().println("cannot start: " + e.getMessage());
+      return 1;
+    }
+    TetherServer server = TetherServer.builder().store(rooms)
         .staticResources(ServerCommand.class.getClassLoader(), WEB)
         .build();
     TetherServer.Running running;
@@ -93,7 +103,14 @@ final class ServerCommand implements Callable<Integer> {
     if (store.startsWith("sqlite:") && store.length() > "sqlite:".length()) {
       return RoomStore.sqlite(Path.of(store.substring("sqlite:".length())));
     }
+    if (store.startsWith("redis://") || store.startsWith("rediss://") || store.startsWith("redis-sentinel://")) {
+      try {
+        return RoomStore.redis(URI.create(store));
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--store " + e.getMessage());
+      }
+    }
     throw new ParameterException(spec.commandLine(),
-        "--store must be 'memory' or 'sqlite:PATH', not '" + store + "'");
+        "--store must be 'memory', 'sqlite:PATH' or 'redis://HOST:PORT', not '" + store + "'");
   }
 }

@@ -8,6 +8,7 @@ import dev.tether.api.SocketDelegate;
 import dev.tether.api.TetherSocket;
 import dev.tether.client.ReconnectPolicy;
 import dev.tether.client.TetherClient;
+import dev.tether.stub.LocalRedis;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,7 +16,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -27,11 +31,12 @@ import picocli.CommandLine;
 class ServerCommandTest {
   @TempDir Path dir;
   private Process process;
+  private final List<Process> processes = new ArrayList<>();
 
   @AfterEach
   void tearDown() throws Exception {
-    if (process != null) {
-      process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    for (Process p : processes) {
+      p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }
   }
 
@@ -44,11 +49,14 @@ class ServerCommandTest {
     command[3] = Main.class.getName();
     command[4] = "server";
     System.arraycopy(args, 0, command, 5, args.length);
-    process = new ProcessBuilder(command).redirectError(dir.resolve("server.log").toFile()).start();
+    Path log = dir.resolve("server-" + processes.size() + ".log");
+    process = new ProcessBuilder(command).redirectError(log.toFile()).start();
+    processes.add(process);
     BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     String line = out.readLine();
     if (line == null) {
-      throw new IOException("server ended before listening, exit " + process.waitFor());
+      throw new IOException("server ended before listening, exit " + process.waitFor() + "; its log:\n"
+          + Files.readString(log));
     }
     assertThat(line).matches("listening ws://127\\.0\\.0\\.1:\\d+/im");
     return URI.create(line.substring("listening ".length()));
@@ -89,11 +97,55 @@ class ServerCommandTest {
   }
 
   @Test
+  void twoServersOnOneRedisAreOneCluster() throws Exception {
+    try (LocalRedis redis = LocalRedis.start()) {
+      URI one = start("--port", "0", "--store", redis.uri().toString());
+      URI two = start("--port", "0", "--store", redis.uri().toString());
+      CompletableFuture<Envelope> bobGot = new CompletableFuture<>();
+      TetherClient bob = TetherClient.builder(URI.create(two + "?user=bob")).delegate(new SocketDelegate() {
+        @Override
+        public void onEnvelope(TetherSocket socket, Envelope e) {
+          bobGot.complete(e);
+        }
+      }).build();
+      TetherClient alice = TetherClient.builder(URI.create(one + "?user=alice")).build();
+      try {
+        bob.open();
+        alice.open();
+        bob.send(Envelope.join("lobby")).get(10, TimeUnit.SECONDS);
+        alice.send(Envelope.join("lobby")).get(10, TimeUnit.SECONDS);
+        Ack ack = alice.send(Envelope.chat("lobby", "across nodes")).get(10, TimeUnit.SECONDS);
+        Envelope got = bobGot.get(10, TimeUnit.SECONDS);
+        assertThat(got.text()).isEqualTo("across nodes");
+        assertThat(got.from()).isEqualTo("alice");
+        assertThat(got.seq()).isEqualTo(ack.seq()).isEqualTo(1);
+      } finally {
+        alice.close();
+        bob.close();
+      }
+    }
+  }
+
+  @Test
+  void saysWhyItCannotStartWhenRedisIsUnreachable() throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    StringWriter err = new StringWriter();
+    CommandLine cmd = new CommandLine(new ServerCommand());
+    cmd.setErr(new PrintWriter(err));
+    assertThat(cmd.execute("--store", "redis://127.0.0.1:" + port)).isEqualTo(1);
+    assertThat(err.toString()).startsWith("cannot start: cannot open a room store on Redis at redis://127.0.0.1:" + port);
+  }
+
+  @Test
   void refusesAStoreItDoesNotKnow() {
     StringWriter err = new StringWriter();
     CommandLine cmd = new CommandLine(new ServerCommand());
     cmd.setErr(new PrintWriter(err));
-    assertThat(cmd.execute("--store", "redis://x")).isEqualTo(2);
-    assertThat(err.toString()).contains("--store must be 'memory' or 'sqlite:PATH', not 'redis://x'");
+    assertThat(cmd.execute("--store", "mongodb://x")).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--store must be 'memory', 'sqlite:PATH' or 'redis://HOST:PORT', not 'mongodb://x'");
   }
 }

@@ -2,7 +2,9 @@ package dev.tether.server;
 
 import dev.tether.api.WireRules;
 import dev.tether.server.internal.MemoryRoomStore;
+import dev.tether.server.internal.RedisRoomStore;
 import dev.tether.server.internal.SqliteRoomStore;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -15,9 +17,10 @@ import java.util.concurrent.CompletionStage;
  * half of the protocol that must survive a server: with a durable store, a server process that dies
  * and starts again on the same store loses nothing a client was acked for.
  *
- * <p>Two stores come with Tether: {@link #inMemory()} (the state lives and dies with the process)
- * and {@link #sqlite(Path)} (the state is committed to a file before anything is acked). The
- * interface is also the SPI for other stores, for example one shared by several servers.
+ * <p>Three stores come with Tether: {@link #inMemory()} (the state lives and dies with the
+ * process), {@link #sqlite(Path)} (the state is committed to a file before anything is acked) and
+ * {@link #redis(URI)} (the state is in Redis, shared by several servers: a cluster). The interface
+ * is also the SPI for other stores.
  *
  * <h2>The state of a room</h2>
  * A room's stream of chats has an {@linkplain RoomState#epoch() epoch}: an opaque, non-empty,
@@ -36,10 +39,13 @@ import java.util.concurrent.CompletionStage;
  *       the dedup record happen together or not at all. Its callback is called only once all of it
  *       is durable (for a durable store: committed). For any one room, the callbacks of new chats
  *       come one at a time, in seq order; a duplicate's callback comes after its original was
- *       made durable. The server fans chats out from these callbacks, which is how members see a
- *       room in seq order.
+ *       made durable. A store without a {@linkplain #feed feed} (the default) is one only this
+ *       server appends to: the server fans chats out from these callbacks, which is how members
+ *       see a room in seq order. A store with a feed fans out through the feed, and its append
+ *       callbacks only answer the sender.
  *   <li>Reads ({@link #open}, {@link #state}, {@link #accepted}, {@link #history}) see at least
- *       everything whose append callback has already been called. {@link #accepted} also sees
+ *       everything whose append callback has already been called, or that the feed has already
+ *       reported. {@link #accepted} also sees
  *       every append that <em>returned</em> before it was called, even one whose callback has not
  *       come yet: it answers once that append is decided (this is how a chat resent from a
  *       connection that is not a member is acked, not refused, while its original is still being
@@ -63,8 +69,12 @@ import java.util.concurrent.CompletionStage;
  *       it from the epoch.
  * </ul>
  *
- * <p>A store shared by several servers (Redis, say) must also let each server learn of chats the
- * others appended, in seq order per room; that hook is not part of this interface yet.
+ * <h2>Stores shared by several servers</h2>
+ * A store that other servers append to as well must tell each server of every new chat of the
+ * rooms it has members in, whichever server appended it: it returns a {@link Feed} from
+ * {@link #feed}. The server then fans out only what the feed reports, this server's own chats
+ * included, so that all members of a room on all servers see one order. See {@link Feed} for what
+ * a feed promises, and {@link #redis(URI)} for the one that comes with Tether.
  */
 public interface RoomStore extends AutoCloseable {
 
@@ -104,6 +114,60 @@ public interface RoomStore extends AutoCloseable {
   static RoomStore sqlite(Path file) {
     Objects.requireNonNull(file, "file == null");
     return SqliteRoomStore.open(file);
+  }
+
+  /**
+   * A store in Redis (standalone, or a primary found through Sentinel), shared by every server
+   * given the same Redis: run several servers on it behind a load balancer, and the members of a
+   * room may be on any of them. Add {@code io.lettuce:lettuce-core} to your dependencies to use it.
+   *
+   * <p>{@code uri} is a Lettuce Redis URI: {@code redis://HOST:PORT}, {@code redis://HOST:PORT/DB},
+   * {@code rediss://..} for TLS, {@code redis://:PASSWORD@HOST:PORT} or
+   * {@code redis://USER:PASSWORD@HOST:PORT}, {@code redis-sentinel://HOST:PORT/?sentinelMasterId=NAME};
+   * {@code ?timeout=2s} sets how long a command may take (default 2 s), and Tether's own
+   * {@code ?prefix=NAME} the prefix of every key and channel (default {@code tether}), so that
+   * deployments can share a Redis.
+   *
+   * <p>Per room, a hash holds the epoch and the newest seq and a stream the newest chats (the
+   * history, {@link Draft#historyLimit()} of them); per user, a hash and a sorted set hold the
+   * dedup memory: the newest 1,000 accepted chats of each user, at most 24 hours old. A chat is
+   * stored by one Lua script, atomically: dedup check, seq, history entry, dedup record and the
+   * publication that tells the other servers. If a room's state is gone from Redis (a restart
+   * without persistence, an eviction, a failover that lost writes this server had seen), the next
+   * operation on it starts a new epoch, so clients learn of the loss (PROTOCOL.md, "Epochs").
+   * Servers learn of each other's chats through Redis pub/sub, one channel per room they have
+   * members in, and fill anything pub/sub lost from the history; a liveness probe replaces a
+   * subscription connection that stopped delivering.
+   *
+   * <p>While Redis cannot be reached, chats are not acked: one refused at once is answered
+   * {@code unavailable}, one in flight when Redis went away ends its connection with 1011 (the
+   * client resends it, and dedup acks it once); the store reconnects by itself. Threads: a few
+   * daemon threads named {@code tether-redis-N-*} (Lettuce's I/O and computation threads), whatever
+   * the number of rooms and clients; {@link #close()} releases them.
+   *
+   * @throws IllegalArgumentException if {@code uri} is not a Redis URI
+   * @throws IllegalStateException if Lettuce is not on the class path, or Redis cannot be reached
+   *     or does not take the store's scripts
+   */
+  static RoomStore redis(URI uri) {
+    Objects.requireNonNull(uri, "uri == null");
+    try {
+      Class.forName("io.lettuce.core.RedisClient", false, RoomStore.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException("RoomStore.redis(..) needs io.lettuce:lettuce-core on the class path", e);
+    }
+    return RedisRoomStore.open(uri);
+  }
+
+  /**
+   * The feed of a store that several servers share, or null for a store only this server appends
+   * to (the default). The server calls this once, when it is built, with the listener that fans
+   * chats out to its members; it {@linkplain Feed#close() closes} the feed when it closes.
+   *
+   * @throws IllegalStateException if the store already gave its feed to another server
+   */
+  default Feed feed(FeedListener listener) {
+    return null;
   }
 
   /**
@@ -358,10 +422,61 @@ public interface RoomStore extends AutoCloseable {
       return renderer.render(seq, epoch);
     }
 
+    /** What renders the frame (a store may know the server's own renderer and do better). */
+    public FrameRenderer renderer() {
+      return renderer;
+    }
+
     @Override
     public String toString() {
       return "Draft{" + room + ", " + user + ", " + id + "}";
     }
+  }
+
+  /**
+   * How a shared store tells a server of new chats in the rooms it {@linkplain #follow follows},
+   * whichever server appended them. The server follows a room while it has members in it.
+   *
+   * <p>Promises: once the stage {@link #follow} returned has completed, every chat of that room
+   * that is appended afterwards, by any server, reaches the {@link FeedListener}, once, and a
+   * room's chats reach it one at a time in seq order, without gaps within an epoch. (Chats
+   * appended before may be reported too; the server drops those its members already have.) A
+   * feed that learns it missed chats (its link to the store lost messages) fetches them from the
+   * history before it goes on; if the history no longer holds them, it goes on with the next
+   * chat it has, and members see the jump (their clients resume and are told of the gap). When a
+   * room's stream is replaced (a new epoch), the feed goes on with the new stream from its first
+   * held chat. Nothing is dropped silently.
+   *
+   * <p>Thread-safe; no method blocks on I/O.
+   */
+  interface Feed extends AutoCloseable {
+    /**
+     * Starts following {@code room}, or counts one more follow of a room already followed: the
+     * room is followed for as long as calls of this method outnumber {@link #unfollow} calls. The
+     * stage completes once the promise above holds for the room (at once if it was followed
+     * already), and fails if the store cannot follow it now.
+     */
+    CompletionStage<Void> follow(String room);
+
+    /** Ends one {@link #follow} of {@code room}; the last one stops following it. */
+    void unfollow(String room);
+
+    /** Stops following every room; nothing more reaches the listener. Idempotent. */
+    @Override
+    void close();
+  }
+
+  /**
+   * Receives a feed's chats. Called on the store's threads, one chat at a time per room, in the
+   * order of {@link Feed}'s promise; must not block.
+   */
+  @FunctionalInterface
+  interface FeedListener {
+    /**
+     * A chat of {@code room}: {@code seq} in the stream {@code epoch}, as {@code frame} (the text
+     * frame it is fanned out as).
+     */
+    void chat(String room, long seq, String epoch, String frame);
   }
 
   /**

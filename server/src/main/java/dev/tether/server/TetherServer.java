@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * so ({@code epoch_changed}) and gets the current stream from its start. A client that numbers
  * what it writes ({@code n}) has its envelopes taken in that order even if frames are lost on the
  * way ({@code out_of_order}); each connection's frames are answered in the order they came. See
- * PROTOCOL.md.
+ * PROTOCOL.md. Servers on one Redis ({@link RoomStore#redis}) are a cluster, and all of this holds
+ * across them: a room's members may be on any server, and a client may resume on any.
  *
  * <h2>Limits, on by default</h2>
  * Messages up to 1 MiB ({@link Builder#maxMessageSize}), 1,000 frames a second per connection
@@ -316,7 +317,8 @@ public final class TetherServer implements AutoCloseable {
 
     /**
      * Where rooms live; default a new {@link RoomStore#inMemory()}. The server closes the store
-     * when it is closed. Give each server its own store.
+     * when it is closed. Give each server its own store (servers of a cluster each their own
+     * {@link RoomStore#redis} store, on the same Redis).
      */
     public Builder store(RoomStore store) {
       this.store = Objects.requireNonNull(store, "store == null");

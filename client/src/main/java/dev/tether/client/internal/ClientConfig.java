@@ -43,6 +43,7 @@ public record ClientConfig(
     ClientEventListener listener) {
 
   /**
+   * @param uris where to connect, in the order tried; distinct, at least one
    * @param headers fixed handshake headers
    * @param headerSupplier called on every handshake; null for none
    * @param container null for the default container
@@ -52,7 +53,7 @@ public record ClientConfig(
    * @param compression whether to offer permessage-deflate
    */
   public record Target(
-      URI uri,
+      List<URI> uris,
       Map<String, String> headers,
       Supplier<Map<String, String>> headerSupplier,
       List<String> subprotocols,
@@ -60,7 +61,12 @@ public record ClientConfig(
       SSLContext sslContext,
       int maxMessageSize,
       Proxying proxy,
-      boolean compression) {}
+      boolean compression) {
+    /** The first URI: the only one, unless the client fails over. */
+    public URI uri() {
+      return uris.get(0);
+    }
+  }
 
   /**
    * @param selector asked before each attempt; null for the JVM's {@code ProxySelector.getDefault()}

@@ -6,6 +6,7 @@ import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.PongMessage;
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.Session;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -41,6 +42,8 @@ final class Connection extends Endpoint {
   }
 
   final long number;
+  /** Where this attempt goes: one of the socket's URIs. */
+  final URI uri;
   private final Events events;
 
   /** Set when the handshake completes; null before. */
@@ -65,6 +68,12 @@ final class Connection extends Endpoint {
   final Set<String> lostRooms = new LinkedHashSet<>();
   /** This connection's frames, queued in order under the lock and written without it. Thread-safe. */
   final FrameWriter writer = new FrameWriter(this);
+  /**
+   * True once a frame from the server arrived: the node works, and a failure after this begins a new
+   * round of URIs ({@link UriRotation#answered}). Written by the container's thread, read under the
+   * socket's lock.
+   */
+  volatile boolean answered;
   /** Set when the connection opens; volatile because pongs are matched without the lock. */
   volatile Heartbeat heartbeat;
   /** Pings of this connection, written one at a time on an I/O thread. Thread-safe. */
@@ -72,9 +81,10 @@ final class Connection extends Endpoint {
   /** True while a heartbeat ping waits to be written or is being written. */
   final AtomicBoolean heartbeatPingPending = new AtomicBoolean();
 
-  Connection(Events events, long number) {
+  Connection(Events events, long number, URI uri) {
     this.events = events;
     this.number = number;
+    this.uri = uri;
   }
 
   void stopHeartbeat() {
@@ -89,10 +99,25 @@ final class Connection extends Endpoint {
     ContainerSupport.configure(session);
     session.setMaxTextMessageBufferSize(events.maxMessageSize());
     session.setMaxBinaryMessageBufferSize(events.maxMessageSize());
-    session.addMessageHandler(String.class, text -> events.text(this, text));
-    session.addMessageHandler(ByteBuffer.class, bytes -> events.binary(this, bytes));
-    session.addMessageHandler(PongMessage.class, pong -> events.pong(this, pong.getApplicationData()));
+    session.addMessageHandler(String.class, text -> {
+      heard();
+      events.text(this, text);
+    });
+    session.addMessageHandler(ByteBuffer.class, bytes -> {
+      heard();
+      events.binary(this, bytes);
+    });
+    session.addMessageHandler(PongMessage.class, pong -> {
+      heard();
+      events.pong(this, pong.getApplicationData());
+    });
     events.opened(this, session);
+  }
+
+  private void heard() {
+    if (!answered) {
+      answered = true;
+    }
   }
 
   @Override

@@ -19,7 +19,6 @@ import javax.net.ssl.SSLContext;
  * threads, at most one attempt at a time except that a timed-out one may still be running.
  */
 final class Dialer {
-  private final URI uri;
   /** Builds an attempt's endpoint configuration: one per attempt, to hear its response. */
   private final java.util.function.Function<Connection, ClientEndpointConfig> endpointConfig;
   /** The user's container, or the default one for direct connections. */
@@ -38,7 +37,6 @@ final class Dialer {
    */
   Dialer(ClientConfig config) {
     ClientConfig.Target target = config.target();
-    this.uri = target.uri();
     this.connectTimeout = config.timeouts().connect();
     this.sslContext = target.sslContext();
     this.container = target.container() != null ? target.container()
@@ -60,13 +58,14 @@ final class Dialer {
   }
 
   /**
-   * Runs one opening handshake for {@code c}; blocks until it completes.
+   * Runs one opening handshake for {@code c}, to its URI; blocks until it completes.
    *
    * @throws Exception what the container threw, or a {@link ProxyException} if the proxy was in
    *     the way
    */
   void connect(Connection c) throws Exception {
-    ProxyRoute route = routed ? route() : null;
+    URI uri = c.uri;
+    ProxyRoute route = routed ? route(uri) : null;
     if (route == null || route.isDirect()) {
       container.connectToServer(c, endpointConfig.apply(c), uri);
       return;
@@ -80,7 +79,7 @@ final class Dialer {
     }
   }
 
-  private ProxyRoute route() throws ProxyException {
+  private ProxyRoute route(URI uri) throws ProxyException {
     ProxySelector s = selector != null ? selector : ProxySelector.getDefault();
     return s == null ? null : ProxyRoute.choose(s, uri);
   }

@@ -4,6 +4,7 @@ import dev.tether.api.ReadyState;
 import dev.tether.api.TetherException;
 import dev.tether.client.ReconnectPolicy;
 import jakarta.websocket.CloseReason;
+import java.net.URI;
 import java.time.Duration;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -20,6 +21,11 @@ import org.slf4j.LoggerFactory;
  * identity. Decisions that need user code (the {@code reconnectOn} predicate, the network monitor)
  * are made by the caller before it takes the lock and passed in.
  *
+ * <p>With several URIs the {@link UriRotation} says where each attempt goes: a failed attempt or a
+ * lost connection moves to the next URI at once, and the backoff wait (with its
+ * {@code onReconnecting}) comes when a whole round of them has failed, so the backoff and
+ * {@code maxAttempts} count rounds. With one URI every failure is a round.
+ *
  * <p>Threads: every method but {@link #readyState()} must be called holding the socket's lock, and
  * asserts it. Timer tasks only call the {@link Hooks}, on the scheduler thread.
  */
@@ -28,8 +34,8 @@ final class Lifecycle {
 
   /** What the lifecycle needs from its socket. */
   interface Hooks {
-    /** A new endpoint for connection attempt number {@code number} (counting from 1). */
-    Connection newConnection(long number);
+    /** A new endpoint for connection attempt number {@code number} (counting from 1), to {@code uri}. */
+    Connection newConnection(long number, URI uri);
 
     /** A heartbeat for connection {@code c}, which just opened; not started. */
     Heartbeat heartbeat(Connection c);
@@ -51,8 +57,8 @@ final class Lifecycle {
   private final RandomGenerator random;
   private final Callbacks events;
   private final Hooks hooks;
-  /** The URI with its query values masked ({@link Redaction}), for messages. */
-  private final String target;
+  /** Guarded by lock, but for its current(): where attempts go. */
+  private final UriRotation uris;
 
   /** Guarded by lock for writes; volatile so that readyState() needs no lock. */
   private volatile Phase phase = new Phase.Idle();
@@ -62,7 +68,7 @@ final class Lifecycle {
   private long attempts;
 
   Lifecycle(Object lock, Scheduler scheduler, ClientConfig.Timeouts timeouts, ReconnectPolicy policy,
-      RandomGenerator random, Callbacks events, Hooks hooks, String target) {
+      RandomGenerator random, Callbacks events, Hooks hooks, UriRotation uris) {
     this.lock = lock;
     this.scheduler = scheduler;
     this.timeouts = timeouts;
@@ -70,7 +76,7 @@ final class Lifecycle {
     this.random = random;
     this.events = events;
     this.hooks = hooks;
-    this.target = target;
+    this.uris = uris;
   }
 
   /** The current state; any thread, no lock. */
@@ -119,6 +125,12 @@ final class Lifecycle {
     return phase instanceof Phase.Open o ? o.connection() : null;
   }
 
+  /** True if a connection to {@code uri} opened before. */
+  boolean openedBefore(URI uri) {
+    assert Thread.holdsLock(lock);
+    return uris.openedBefore(uri);
+  }
+
   /** The user's open(): Idle starts an attempt; a no-op while connecting or open. */
   After open(boolean networkUp) {
     assert Thread.holdsLock(lock);
@@ -135,6 +147,7 @@ final class Lifecycle {
       return After.close(c, new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "attempt abandoned"));
     }
     enter(new Phase.Open(c));
+    uris.opened(c.uri);
     Heartbeat heartbeat = hooks.heartbeat(c);
     c.heartbeat = heartbeat;
     heartbeat.start();
@@ -155,11 +168,18 @@ final class Lifecycle {
       return After.NOTHING;
     }
     events.failure(reported);
-    if (terminal) {
+    UriRotation.Next next = uris.failed(terminal);
+    if (next == UriRotation.Next.NONE_LEFT) {
       enter(new Phase.Idle());
       return After.drop(new TetherException("not delivered: " + reported.getMessage(), reported));
     }
-    return retryOrStop(a.retry(), 1006, reported.getMessage(), reported, reconnectable, networkUp);
+    if (next == UriRotation.Next.NOW && reconnectable && !policy.isEnabled()) {
+      // Reconnect off: still one attempt per URI to open, none after a lost connection.
+      log.info("{}; trying {} next", reported.getMessage(), redacted(uris.current()));
+      return startAttempt(a.retry(), networkUp);
+    }
+    return retryOrStop(reported.getMessage(), next, a.retry(), 1006, reported.getMessage(), reported, reconnectable,
+        networkUp);
   }
 
   /**
@@ -183,7 +203,12 @@ final class Lifecycle {
       enter(new Phase.Closed());
       return After.NOTHING;
     }
-    return retryOrStop(0, code, reason, failure, reconnectable, networkUp);
+    if (c.answered) {
+      uris.answered();
+    }
+    String what = "connection to " + redacted(c.uri) + " ended: "
+        + (reason == null || reason.isEmpty() ? "closed with " + code : reason);
+    return retryOrStop(what, uris.failed(false), 0, code, reason, failure, reconnectable, networkUp);
   }
 
   /** The open connection {@code c} is dead (no pong, no ack): report it, then abort it. */
@@ -199,7 +224,11 @@ final class Lifecycle {
   /** The wait of {@code backoff} is over: the next attempt starts, unless the phase moved on. */
   After backoffOver(Phase.Backoff backoff, boolean networkUp) {
     assert Thread.holdsLock(lock);
-    return phase == backoff ? startAttempt(backoff.retry(), networkUp) : After.NOTHING;
+    if (phase != backoff) {
+      return After.NOTHING;
+    }
+    uris.newRound();
+    return startAttempt(backoff.retry(), networkUp);
   }
 
   /** The network monitor reports a change: waits end at once when it is back, pause when it is gone. */
@@ -209,7 +238,8 @@ final class Lifecycle {
       return After.NOTHING; // an attempt under way goes on; an open connection has its heartbeat
     }
     if (available) {
-      log.debug("{}: network available; connecting now", target);
+      log.debug("{}: network available; connecting now", redacted(uris.current()));
+      uris.newRound();
       return startAttempt(0, true);
     }
     if (phase instanceof Phase.Backoff) {
@@ -256,29 +286,40 @@ final class Lifecycle {
 
   private After startAttempt(int retry, boolean networkUp) {
     if (!networkUp) {
-      log.debug("{}: network unavailable; waiting before connecting", target);
+      log.debug("{}: network unavailable; waiting before connecting", redacted(uris.current()));
       enter(new Phase.WaitingForNetwork());
       return After.NOTHING;
     }
-    Phase.Attempt attempt = new Phase.Attempt(retry, hooks.newConnection(++attempts));
+    Phase.Attempt attempt = new Phase.Attempt(retry, hooks.newConnection(++attempts, uris.current()));
     enter(attempt);
     timer = scheduler.schedule(() -> hooks.connectTimedOut(attempt), timeouts.connect());
     return After.connect(attempt.connection());
   }
 
-  /** After a failed attempt or a lost connection: wait and retry, wait for the network, or stop. */
-  private After retryOrStop(int lastRetry, int code, String reason, Throwable cause, boolean reconnectable,
-      boolean networkUp) {
+  /**
+   * After a failed attempt or a lost connection: the next URI now, or wait and retry, wait for the
+   * network, or stop.
+   *
+   * @param what the failure, for the log (names the URI, redacted)
+   * @param next what the rotation said, the failure counted
+   * @param lastRetry the backoff step of the round that failed (0 before any wait)
+   */
+  private After retryOrStop(String what, UriRotation.Next next, int lastRetry, int code, String reason,
+      Throwable cause, boolean reconnectable, boolean networkUp) {
     if (!policy.isEnabled() || !reconnectable) {
       enter(new Phase.Idle());
       String why = reason == null || reason.isEmpty() ? "" : " " + reason;
       return After.drop(new TetherException("not delivered: connection closed with " + code + why
           + (policy.isEnabled() ? "; the close code does not allow reconnecting" : "; reconnect is off"), cause));
     }
-    int next = lastRetry + 1;
-    if (!policy.allowsAttempt(next)) {
-      TetherException gaveUp = new TetherException(
-          "gave up reconnecting to " + target + " after " + lastRetry + " attempts", cause);
+    if (next == UriRotation.Next.NOW) {
+      log.info("{}; trying {} next", what, redacted(uris.current()));
+      return startAttempt(lastRetry, networkUp);
+    }
+    int retry = lastRetry + 1;
+    if (!policy.allowsAttempt(retry)) {
+      TetherException gaveUp = new TetherException("gave up reconnecting to " + label() + " after " + lastRetry
+          + (uris.size() == 1 ? " attempts" : " rounds of " + uris.size() + " URIs"), cause);
       events.failure(gaveUp);
       enter(new Phase.Idle());
       return After.drop(gaveUp);
@@ -287,12 +328,27 @@ final class Lifecycle {
       enter(new Phase.WaitingForNetwork());
       return After.NOTHING;
     }
-    Duration delay = policy.delay(next, random);
-    events.reconnecting(next, delay);
-    Phase.Backoff backoff = new Phase.Backoff(next, delay);
+    Duration delay = policy.delay(retry, random);
+    if (uris.size() == 1) {
+      log.info("{}; reconnecting in {} ms (attempt {})", what, delay.toMillis(), retry);
+    } else {
+      log.info("{}; each of the {} URIs failed: trying {} in {} ms (round {})", what, uris.size(),
+          redacted(uris.current()), delay.toMillis(), retry);
+    }
+    events.reconnecting(retry, delay);
+    Phase.Backoff backoff = new Phase.Backoff(retry, delay);
     enter(backoff);
     timer = scheduler.schedule(() -> hooks.backoffOver(backoff), delay);
     return After.NOTHING;
+  }
+
+  private static String redacted(URI uri) {
+    return HandshakeFailures.redacted(uri);
+  }
+
+  /** The URIs as messages name them. */
+  private String label() {
+    return uris.all().stream().map(HandshakeFailures::redacted).collect(java.util.stream.Collectors.joining(", "));
   }
 
   private void enter(Phase next) {

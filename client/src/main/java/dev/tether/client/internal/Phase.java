@@ -35,8 +35,9 @@ sealed interface Phase {
   /**
    * One connection attempt under way: TCP connect and opening handshake.
    *
-   * @param retry 0 for the first attempt after {@code open()} or a network change, n for the n-th
-   *     retry since a connection last opened
+   * @param retry the backoff step: 0 until the first wait after {@code open()}, a network change or
+   *     a lost connection, n after the n-th wait since a connection last opened (with several URIs
+   *     the attempts of one round share it)
    */
   record Attempt(int retry, Connection connection) implements Phase {
     @Override

@@ -47,8 +47,9 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
   private static final Logger log = LoggerFactory.getLogger(RealTetherSocket.class);
 
   private final ClientConfig config;
-  /** The URI with its query values masked, for messages, logs and toString. */
+  /** The URIs, query values redacted, for messages and logs that are not about one connection. */
   private final String target;
+  private final UriRotation uris;
   private final Object lock = new Object();
   private final Callbacks events;
   private final Scheduler scheduler;
@@ -70,7 +71,9 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
 
   public RealTetherSocket(ClientConfig config, TetherSocket facade) {
     this.config = config;
-    this.target = HandshakeFailures.redacted(config.target().uri());
+    this.uris = new UriRotation(config.target().uris());
+    this.target = uris.all().stream().map(HandshakeFailures::redacted)
+        .collect(java.util.stream.Collectors.joining(", "));
     this.events = new Callbacks(config.threads().callbacks(), config.delegate(), facade, config.listener());
     this.scheduler = config.threads().scheduler();
     this.dialer = new Dialer(config);
@@ -79,7 +82,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
     this.delivery = new DeliveryTracker(lock, new Outbox(config.outbox().maxMessages(), config.outbox().maxBytes()),
         events, store, counters, scheduler, config.timeouts().ack(), this::maintenanceTick);
     this.lifecycle = new Lifecycle(lock, scheduler, config.timeouts(), config.retry().policy(),
-        config.retry().random(), events, this, target);
+        config.retry().random(), events, this, uris);
     this.flow = new WriteFlow(lock, lifecycle, delivery, rooms, scheduler, TetherThreads.io(), this::afterUnlock);
     this.outbound = new Outbound(lock, lifecycle, flow, TetherThreads.io(), this::afterUnlock);
     this.inbound = new Inbound(lock, lifecycle, delivery, rooms, store, events, counters, outbound, flow,
@@ -105,6 +108,11 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
 
   public ReadyState readyState() {
     return lifecycle.readyState();
+  }
+
+  /** The URI in use, or to be tried next. */
+  public java.net.URI uri() {
+    return uris.current();
   }
 
   public int outboxSize() {
@@ -202,7 +210,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
 
   @Override
   public String toString() {
-    return "TetherClient{" + target + ", " + readyState() + "}";
+    return "TetherClient{" + HandshakeFailures.redacted(uris.current()) + ", " + readyState() + "}";
   }
 
   // ------------------------------------------------------------- container callbacks (any thread)
@@ -277,8 +285,8 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
   // -------------------------------------------------------------------------- lifecycle hooks
 
   @Override
-  public Connection newConnection(long number) {
-    return new Connection(this, number);
+  public Connection newConnection(long number, java.net.URI uri) {
+    return new Connection(this, number, uri);
   }
 
   @Override
@@ -290,7 +298,8 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
   @Override
   public void connectTimedOut(Phase.Attempt attempt) {
     TimeoutException timeout = new TimeoutException(
-        "no handshake response within " + config.timeouts().connect().toMillis() + " ms from " + target);
+        "no handshake response within " + config.timeouts().connect().toMillis() + " ms from "
+            + HandshakeFailures.redacted(attempt.connection().uri));
     attemptFailed(attempt.connection(), new HandshakeFailures.Verdict(timeout, false));
   }
 
@@ -332,9 +341,9 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
   private void attemptFailed(Connection c, Throwable failure) {
     boolean openedBefore;
     synchronized (lock) {
-      openedBefore = counters.connectionsOpened > 0;
+      openedBefore = lifecycle.openedBefore(c.uri);
     }
-    attemptFailed(c, HandshakeFailures.judge(config.target().uri(), failure, openedBefore));
+    attemptFailed(c, HandshakeFailures.judge(c.uri, failure, openedBefore));
   }
 
   private void attemptFailed(Connection c, HandshakeFailures.Verdict verdict) {
@@ -356,7 +365,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
       if (!lifecycle.isOpen(c)) {
         return;
       }
-      log.info("{}: {}; aborting the connection", target, cause.getMessage());
+      log.info("{}: {}; aborting the connection", HandshakeFailures.redacted(c.uri), cause.getMessage());
       connectionGone();
       after = drop(lifecycle.lost(c, why, cause, reconnect, networkUp));
     }
@@ -405,8 +414,8 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
   }
 
   private IOException lostWithoutCloseFrame(Connection c) {
-    Throwable cause = Redaction.scrub(c.failure, config.target().uri());
-    return new IOException("connection to " + target + " lost without a close frame"
+    Throwable cause = Redaction.scrub(c.failure, c.uri);
+    return new IOException("connection to " + HandshakeFailures.redacted(c.uri) + " lost without a close frame"
         + (cause == null ? "" : ": " + cause), cause);
   }
 

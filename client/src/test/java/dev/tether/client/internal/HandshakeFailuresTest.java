@@ -55,6 +55,17 @@ class HandshakeFailuresTest {
   }
 
   @Test
+  void messagesNameTheUriWithItsQueryValuesRedactedAndNoUserInfo() {
+    assertThat(HandshakeFailures.redacted(URI.create("ws://h:8025/im?user=alice&token=s3cret")))
+        .isEqualTo("ws://h:8025/im?user=***&token=***");
+    assertThat(HandshakeFailures.redacted(URI.create("wss://bob:pw@h/im?flag&k=&t=x%20y#frag")))
+        .isEqualTo("wss://h/im?***&k=***&t=***");
+    assertThat(HandshakeFailures.redacted(URI.create("ws://h/im"))).isEqualTo("ws://h/im");
+    assertThat(HandshakeFailures.judge(URI.create("ws://h/im?token=s3cret"), new HandshakeException(404, "no"), false)
+        .reported()).hasMessageStartingWith("cannot connect to ws://h/im?token=…: ").hasMessageNotContaining("s3cret");
+  }
+
+  @Test
   void timeoutsAndRateLimitsMaySucceedLater() {
     URI uri = URI.create("ws://h/im");
     assertThat(HandshakeFailures.judge(uri, new HandshakeException(408, "timeout"), false).terminal()).isFalse();

@@ -7,6 +7,7 @@ import dev.tether.api.ReadyState;
 import dev.tether.api.SocketDelegate;
 import dev.tether.api.TetherSocket;
 import dev.tether.client.ReconnectPolicy;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +36,8 @@ class LifecycleTest {
   private final List<Object> fired = new ArrayList<>();
   private final List<Connection> pinged = new ArrayList<>();
   private Duration heartbeatInterval = Duration.ZERO;
+  /** The socket's URIs; one unless a test fails over. */
+  private List<URI> uris = List.of(URI.create("ws://h/im"));
   private Callbacks callbacks;
   private Lifecycle lifecycle = lifecycle(ONE_TO_FOUR);
 
@@ -62,8 +65,8 @@ class LifecycleTest {
     };
     Lifecycle.Hooks hooks = new Lifecycle.Hooks() {
       @Override
-      public Connection newConnection(long number) {
-        return new Connection(null, number);
+      public Connection newConnection(long number, URI uri) {
+        return new Connection(null, number, uri);
       }
 
       @Override
@@ -89,7 +92,7 @@ class LifecycleTest {
     };
     callbacks = new Callbacks(Runnable::run, recorder, null);
     return new Lifecycle(lock, clock, new ClientConfig.Timeouts(CONNECT_TIMEOUT, CLOSE_TIMEOUT, Duration.ofSeconds(10)),
-        policy, new SplittableRandom(1), callbacks, hooks, "ws://h/im");
+        policy, new SplittableRandom(1), callbacks, hooks, new UriRotation(uris));
   }
 
   /** Runs a transition under the lock, then lets the queued callbacks run, as the socket does. */
@@ -478,5 +481,169 @@ class LifecycleTest {
   @Test
   void transitionsAssertTheLock() {
     assertThatThrownBy(() -> lifecycle.open(true)).isInstanceOf(AssertionError.class);
+  }
+
+  // ------------------------------------------------------------------ failover between several URIs
+
+  private static final URI A = URI.create("ws://a/im?user=alice&token=s3cret");
+  private static final URI B = URI.create("ws://b/im?user=alice&token=s3cret");
+
+  private Lifecycle failover(ReconnectPolicy policy) {
+    uris = List.of(A, B);
+    return lifecycle(policy);
+  }
+
+  private long waits() {
+    return heard.stream().filter(h -> h.startsWith("reconnecting")).count();
+  }
+
+  @Test
+  void aFailedAttemptMovesToTheNextUriAtOnceAndEachWholeRoundThatFailedIsOneBackoffStep() {
+    lifecycle = failover(ONE_TO_FOUR);
+    Connection a = attempt();
+    assertThat(a.uri).isEqualTo(A);
+    After next = fail(a, true);
+    assertThat(next.action()).isEqualTo(After.Action.CONNECT);
+    assertThat(next.connection().uri).isEqualTo(B);
+    assertThat(phase()).isEqualTo(new Phase.Attempt(0, next.connection()));
+    assertThat(heard).containsExactly("failure: refused");
+    assertThat(clock.pending()).containsExactly(CONNECT_TIMEOUT);
+    fail(next.connection(), true);
+    assertThat(heard).containsExactly("failure: refused", "failure: refused", "reconnecting 1 PT1S");
+    for (int round = 2; round <= 4; round++) {
+      Phase.Backoff wait = backoff();
+      clock.advance(wait.delay());
+      assertThat(fired).endsWith(wait);
+      Connection first = step(() -> lifecycle.backoffOver(wait, true)).connection();
+      assertThat(first.uri).isEqualTo(A);
+      Connection second = fail(first, true).connection();
+      assertThat(second.uri).isEqualTo(B);
+      assertThat(phase()).isEqualTo(new Phase.Attempt(round - 1, second));
+      fail(second, true);
+      assertThat(backoff().retry()).isEqualTo(round);
+      assertThat(backoff().delay()).isEqualTo(Duration.ofSeconds(Math.min(4, 1L << (round - 1))));
+    }
+    assertThat(heard.stream().filter(h -> h.startsWith("reconnecting")))
+        .containsExactly("reconnecting 1 PT1S", "reconnecting 2 PT2S", "reconnecting 3 PT4S", "reconnecting 4 PT4S");
+    assertThat(heard.stream().filter(h -> h.startsWith("failure"))).hasSize(8);
+  }
+
+  @Test
+  void aLostConnectionMovesToTheNextUriAtOnceAndTheRoundStartsAtTheLostOne() {
+    lifecycle = failover(ONE_TO_FOUR);
+    Connection a = opened();
+    a.answered = true; // the node worked
+    After next = lose(a, true);
+    assertThat(next.action()).isEqualTo(After.Action.CONNECT);
+    assertThat(next.connection().uri).isEqualTo(B);
+    assertThat(heard).containsExactly("open", "close 1006 'lost' unclean");
+    assertThat(waits()).isZero();
+    fail(next.connection(), true);
+    assertThat(heard).endsWith("failure: refused", "reconnecting 1 PT1S");
+    Phase.Backoff wait = backoff();
+    assertThat(step(() -> lifecycle.backoffOver(wait, true)).connection().uri).isEqualTo(A);
+  }
+
+  @Test
+  void aFailoverThatOpensAndWorksStartsANewRoundSoTheNextLossMovesOnAtOnce() {
+    lifecycle = failover(ONE_TO_FOUR);
+    Connection a = attempt();
+    Connection b = fail(a, true).connection(); // A is down
+    step(() -> lifecycle.opened(b));
+    b.answered = true;
+    After back = lose(b, true); // B dies later: A is tried at once, not after a wait
+    assertThat(back.connection().uri).isEqualTo(A);
+    assertThat(waits()).isZero();
+  }
+
+  @Test
+  void nodesThatDropEveryConnectionWithoutAWordStillCostOneWaitPerRound() {
+    lifecycle = failover(ONE_TO_FOUR);
+    Connection c = attempt();
+    for (int round = 1; round <= 3; round++) {
+      Connection first = c;
+      step(() -> lifecycle.opened(first));
+      Connection second = lose(first, true).connection();
+      assertThat(second.uri).isEqualTo(B);
+      step(() -> lifecycle.opened(second));
+      lose(second, true);
+      assertThat(waits()).isEqualTo(round);
+      Phase.Backoff wait = backoff();
+      c = step(() -> lifecycle.backoffOver(wait, true)).connection();
+      assertThat(c.uri).isEqualTo(A);
+    }
+  }
+
+  @Test
+  void maxAttemptsCountsRoundsAndGivingUpNamesEveryUriRedacted() {
+    lifecycle = failover(ONE_TO_FOUR.withMaxAttempts(2));
+    Connection c = attempt();
+    for (int round = 0; round < 2; round++) {
+      fail(fail(c, true).connection(), true);
+      Phase.Backoff wait = backoff();
+      c = step(() -> lifecycle.backoffOver(wait, true)).connection();
+    }
+    Connection second = fail(c, true).connection();
+    After after = fail(second, true);
+    assertThat(heard).last().isEqualTo("failure: gave up reconnecting to ws://a/im?user=***&token=***,"
+        + " ws://b/im?user=***&token=*** after 2 rounds of 2 URIs");
+    assertThat(after.dropQueued()).hasMessageStartingWith("gave up reconnecting").hasMessageNotContaining("s3cret");
+    assertThat(phase()).isInstanceOf(Phase.Idle.class);
+    assertThat(heard.stream().filter(h -> h.startsWith("failure: refused"))).hasSize(6);
+  }
+
+  @Test
+  void aFinalAnswerFromOneUriTakesItOutOfTheRotationAndFromTheLastOneStops() {
+    lifecycle = failover(ONE_TO_FOUR);
+    Connection a = attempt();
+    After next = step(() -> lifecycle.attemptFailed(a, new IllegalStateException("HTTP 404"), true, true, true));
+    Connection b = next.connection();
+    assertThat(b.uri).isEqualTo(B);
+    fail(b, true);
+    Phase.Backoff wait = backoff();
+    Connection again = step(() -> lifecycle.backoffOver(wait, true)).connection();
+    assertThat(again.uri).as("A is out").isEqualTo(B);
+    After stop = step(() -> lifecycle.attemptFailed(again, new IllegalStateException("HTTP 403"), true, true, true));
+    assertThat(stop.dropQueued()).hasMessage("not delivered: HTTP 403");
+    assertThat(phase()).isInstanceOf(Phase.Idle.class);
+    assertThat(clock.pending()).isEmpty();
+  }
+
+  @Test
+  void withoutReconnectEachUriIsTriedOnceWhileOpeningAndALostConnectionStops() {
+    lifecycle = failover(ReconnectPolicy.none());
+    Connection a = attempt();
+    Connection b = fail(a, true).connection();
+    assertThat(b.uri).isEqualTo(B);
+    assertThat(fail(b, true).dropQueued()).hasMessageEndingWith("; reconnect is off");
+    assertThat(phase()).isInstanceOf(Phase.Idle.class);
+
+    Connection c = attempt();
+    step(() -> lifecycle.opened(c));
+    c.answered = true;
+    assertThat(lose(c, true).dropQueued()).hasMessageEndingWith("; reconnect is off");
+    assertThat(phase()).isInstanceOf(Phase.Idle.class);
+  }
+
+  @Test
+  void theNetworkComingBackStartsAWholeNewRound() {
+    lifecycle = failover(ONE_TO_FOUR);
+    Connection a = attempt();
+    Connection b = fail(a, true).connection();
+    assertThat(fail(b, false)).isEqualTo(After.NOTHING);
+    assertThat(phase()).isInstanceOf(Phase.WaitingForNetwork.class);
+    Connection back = step(() -> lifecycle.networkChanged(true)).connection();
+    assertThat(back.uri).isEqualTo(A);
+    assertThat(fail(back, true).connection().uri).as("a new round: B at once").isEqualTo(B);
+    assertThat(waits()).isZero();
+  }
+
+  @Test
+  void oneUriBehavesAsBeforeAConnectionLostIsFollowedByAWait() {
+    Connection c = opened();
+    c.answered = true;
+    assertThat(lose(c, true)).isEqualTo(After.NOTHING);
+    assertThat(heard).endsWith("reconnecting 1 PT1S");
+    assertThat(backoff().retry()).isEqualTo(1);
   }
 }

@@ -17,6 +17,7 @@ import jakarta.websocket.server.ServerEndpointConfig;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -66,6 +67,8 @@ public final class Hub {
 
   private final HubConfig config;
   private final RoomStore store;
+  /** The store's feed, if several servers share it: then chats are fanned out from it; else null. */
+  private final RoomStore.Feed feed;
   private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
   private final Set<Peer> peers = ConcurrentHashMap.newKeySet();
   /** Places taken of {@link HubConfig#maxConnections()}: the peers, and those being opened. */
@@ -88,6 +91,7 @@ public final class Hub {
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads("tether-server-" + n + "-timer-"));
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
+    this.feed = store.feed(this::dispatch);
   }
 
   private static ThreadFactory threads(String prefix) {
@@ -308,6 +312,9 @@ public final class Hub {
 
   /** Releases the hub's threads, waiting briefly for them to end. Connections should be closed first. */
   public void shutdown() {
+    if (feed != null) {
+      feed.close();
+    }
     sender.shutdown();
     timer.shutdownNow();
     try {
@@ -434,8 +441,8 @@ public final class Hub {
       // Sized by the text's chars (a cheap bound of its frame's share of the store's write queue).
       RoomStore.Draft draft = new RoomStore.Draft(chat.room(), user, chat.id(), ts, config.historyPerRoom(),
           config.historyBytesPerRoom(), chat.text().length(),
-          (seq, epoch) -> CODEC.encode(chat.accepted(user, seq, ts, epoch)));
-      store.append(draft, new RoomStore.AppendCallback() {
+          new ChatFrame(chat, user, ts));
+      RoomStore.AppendCallback callback = new RoomStore.AppendCallback() {
         @Override
         public void appended(RoomStore.Appended result) {
           answer.answer(new Ack(chat.id(), result.seq()));
@@ -443,7 +450,9 @@ public final class Hub {
             dedupHits.increment();
           } else {
             chatsAccepted.increment();
-            dispatch(chat.room(), result.seq(), result.epoch(), result.frame());
+            if (feed == null) {
+              dispatch(chat.room(), result.seq(), result.epoch(), result.frame());
+            }
           }
         }
 
@@ -453,7 +462,14 @@ public final class Hub {
             storeFailed(peer, "append to " + chat.room(), error);
           }
         }
-      });
+      };
+      Runnable append = () -> store.append(draft, callback);
+      Subscription sub = peer.subscription(chat.room());
+      if (sub == null) {
+        append.run(); // a member by a join waiting behind its leave: the join's read comes after the chat
+      } else {
+        sub.afterOpen(append);
+      }
     }
     Throwable refused = answer.returned();
     if (refused != null) {
@@ -464,7 +480,28 @@ public final class Hub {
     }
   }
 
-  /** Offers a new chat to the room's members here; called in seq order per room. */
+  /**
+   * Reads the room's state for a member's join or resume, once its room is followed (at once for a
+   * store without a feed); {@code issued} runs right after the read was handed to the store.
+   */
+  CompletionStage<RoomStore.RoomState> open(Subscription sub, Runnable issued) {
+    Room home = sub.home();
+    if (feed == null || home == null) {
+      CompletionStage<RoomStore.RoomState> read = store.open(sub.room());
+      issued.run();
+      return read;
+    }
+    return home.ready().thenCompose(followed -> {
+      CompletionStage<RoomStore.RoomState> read = store.open(sub.room());
+      issued.run();
+      return read;
+    });
+  }
+
+  /**
+   * Offers a new chat to the room's members here; called in seq order per room, from the store's
+   * append callbacks or, for a store shared by several servers, from its feed.
+   */
   void dispatch(String room, long seq, String epoch, String frame) {
     Room r = rooms.get(room);
     if (r != null) {
@@ -601,22 +638,64 @@ public final class Hub {
   private void register(Subscription sub) {
     while (true) {
       Room room = rooms.computeIfAbsent(sub.room(), Room::new);
-      if (room.add(sub)) {
-        return;
+      sub.home(room);
+      Room.Added added = room.add(sub);
+      if (added == Room.Added.RETIRED) {
+        rooms.remove(sub.room(), room);
+        continue;
       }
-      rooms.remove(sub.room(), room);
+      if (added == Room.Added.FIRST) {
+        follow(room);
+      }
+      return;
     }
   }
 
+  /** A room's first member came: with a feed, follow the room; members read the store once it is ready. */
+  private void follow(Room room) {
+    if (feed == null) {
+      room.followed();
+      room.readyNow();
+      return;
+    }
+    CompletionStage<Void> following = feed.follow(room.name());
+    if (room.followed()) {
+      feed.unfollow(room.name()); // its only member left while it was being followed
+    }
+    following.whenComplete((ok, error) -> {
+      if (error == null) {
+        room.readyNow();
+        return;
+      }
+      log.warn("room store cannot follow room '{}' now ({}); its members here are closed with 1011", room.name(),
+          error.toString());
+      room.failed(error);
+      retired(room, room.retire());
+    });
+  }
+
   private void unregister(Subscription sub) {
-    Room room = rooms.get(sub.room());
-    if (room != null && room.remove(sub)) {
-      rooms.remove(sub.room(), room);
+    Room room = sub.home();
+    if (room != null) {
+      retired(room, room.remove(sub));
+    }
+  }
+
+  private void retired(Room room, Room.Removed removed) {
+    if (removed != Room.Removed.KEPT) {
+      rooms.remove(room.name(), room);
+    }
+    if (removed == Room.Removed.RETIRED_UNFOLLOW && feed != null) {
+      feed.unfollow(room.name());
     }
   }
 
   /** The store failed an operation for {@code peer}: close it with 1011, so that it comes back and resends. */
   void storeFailed(Peer peer, String what, Throwable error) {
+    if (peer.isClosing()) {
+      log.debug("room store failed to {} for {}, which is closing already", what, peer, error);
+      return;
+    }
     peer.closing();
     peer.outbound().close();
     closeLater(peer, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "room store unavailable",

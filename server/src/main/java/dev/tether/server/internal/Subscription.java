@@ -92,6 +92,12 @@ final class Subscription {
   private final ArrayDeque<Request> waiting = new ArrayDeque<>(0);
   /** Guarded by this; a request is being worked on (OPENING or REPLAYING, or between steps). */
   private boolean busy;
+  /** Guarded by this; the first store read has been issued: chats no longer wait for it. */
+  private boolean openIssued;
+  /** Guarded by this; chats of this connection waiting for the first store read to be issued. */
+  private final ArrayDeque<Runnable> afterOpen = new ArrayDeque<>(0);
+  /** The hub's room this membership was added to; set once, before the first request. */
+  private volatile Room home;
 
   Subscription(Peer peer, String room, Hub hub) {
     this.peer = peer;
@@ -107,6 +113,45 @@ final class Subscription {
     return peer;
   }
 
+  Room home() {
+    return home;
+  }
+
+  void home(Room room) {
+    this.home = room;
+  }
+
+  /**
+   * Runs {@code append} (a chat of this connection to this room) once the membership's first store
+   * read has been issued, so that the store sees the read first and the member gets its own chat;
+   * at once if it has been. With a store that answers reads inline that is always the case by the
+   * time a chat arrives; with a shared store the first read waits until the room is followed.
+   */
+  void afterOpen(Runnable append) {
+    synchronized (this) {
+      if (!openIssued) {
+        afterOpen.addLast(append);
+        return;
+      }
+    }
+    append.run();
+  }
+
+  /** The first store read was issued: the chats that waited for it go, in order. */
+  private void openIssued() {
+    while (true) {
+      Runnable next;
+      synchronized (this) {
+        next = afterOpen.pollFirst();
+        if (next == null) {
+          openIssued = true;
+          return;
+        }
+      }
+      next.run();
+    }
+  }
+
   /**
    * The first request of a new subscription: join. Call after registering with the room.
    * {@code slot}: where the answer goes, taken when the join arrived; null to take one now.
@@ -118,7 +163,7 @@ final class Subscription {
       place = slot != null ? slot : peer.outbound().slot();
       opening = place;
     }
-    hub.store().open(room).whenComplete((roomState, error) -> {
+    hub.open(this, this::openIssued).whenComplete((roomState, error) -> {
       if (error != null) {
         hub.storeFailed(peer, "open " + room, error);
         return;
@@ -393,7 +438,7 @@ final class Subscription {
 
     /** Creates the room if needed, then reads the first page. Call without the lock. */
     void begin() {
-      hub.store().open(room).whenComplete((roomState, error) -> {
+      hub.open(Subscription.this, Subscription.this::openIssued).whenComplete((roomState, error) -> {
         if (error != null) {
           hub.storeFailed(peer, "open " + room, error);
           return;
