@@ -80,11 +80,21 @@ import java.util.random.RandomGenerator;
  * </ul>
  * README.md ("Reliable delivery") and PROTOCOL.md have the details.
  *
+ * <h2>Protocol versions</h2>
+ * The client offers protocol v2 (the WebSocket subprotocol {@code tether.v2}, before any
+ * {@link Builder#subprotocols} of yours). A server that takes it answers each of your chats with
+ * one frame, an ack that carries the chat as stamped, and sends you no copy of it: the client
+ * delivers your chat to {@code onEnvelope} from that ack, in seq order with everyone else's. A
+ * server that does not (v1) sends the copy, which is delivered instead; a copy that comes anyway is
+ * a duplicate by seq and is dropped. Nothing changes for your code either way.
+ *
  * <h2>Threads and cost</h2>
  * No thread is created per client: connection attempts, timers and delegate callbacks use
  * {@linkplain TetherThreads shared daemon pools} named {@code tether-...}, and the default Tyrus
  * container shares one transport among all clients. All methods are thread-safe and return without
- * waiting on the network. {@link #close()} releases everything the client holds.
+ * waiting on the network. {@link #close()} releases everything the client holds. Envelope futures
+ * complete on the thread that read the server's answer, without waiting for the callback executor
+ * (see {@link TetherSocket#send(Envelope)}).
  */
 public final class TetherClient implements TetherSocket {
   private final URI uri;
@@ -310,7 +320,10 @@ public final class TetherClient implements TetherSocket {
       return this;
     }
 
-    /** Subprotocols to offer in the handshake, most preferred first. Default: none. */
+    /**
+     * Subprotocols to offer in the handshake, most preferred first, after {@code tether.v2}
+     * (protocol v2, which the client always offers first). Default: none besides it.
+     */
     public Builder subprotocols(String... subprotocols) {
       Objects.requireNonNull(subprotocols, "subprotocols == null");
       List<String> list = new ArrayList<>(Arrays.asList(subprotocols));
@@ -346,7 +359,10 @@ public final class TetherClient implements TetherSocket {
 
     /**
      * Where delegate callbacks run. They still run one at a time and in order: the client wraps
-     * the executor in its own serial queue. Default: a shared pool of daemon threads.
+     * the executor in its own serial queue. Default: a shared pool of daemon threads. Envelope
+     * futures do not wait for it: one completed by an ack completes on the thread that read the ack
+     * (see {@link TetherSocket#send(Envelope)}); only those failed by a timer (expiry, giving up)
+     * complete here.
      *
      * <p>{@code Runnable::run} runs each callback on the thread that caused it, often the
      * container's I/O thread, sometimes the thread calling {@code send} or {@code close}: no

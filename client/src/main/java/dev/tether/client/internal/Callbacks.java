@@ -11,13 +11,22 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * One socket's delegate callbacks and future completions, queued in event order and run one at a
- * time on the callback executor. The socket queues them while holding its lock (which fixes the
- * order) and calls {@link #start()} after releasing it (so that no callback runs under the lock,
- * even with a direct executor).
+ * One socket's delegate callbacks and future completions. The socket queues them while holding its
+ * lock (which fixes their order) and starts them after releasing it (so that nothing runs under
+ * the lock, even with a direct executor).
+ *
+ * <p>Delegate callbacks run one at a time, in event order, on the callback executor. Future
+ * completions are a queue of their own, also run one at a time in the order they were decided, but
+ * without that hop where the thread allows it: {@link #completeHere()}, on the thread that read the
+ * server's answer, completes them there at once, so that an ack does not wait for a pool thread to
+ * wake (nor behind a slow delegate); {@link #start()} (timer threads, and every other caller) hands
+ * them to the callback executor. So a future may complete before or after the delegate callbacks
+ * about the same envelope ({@code onDeliveryState}, {@code onEnvelope} of our own chat) run.
  */
 final class Callbacks {
   private final SerialExecutor queue;
+  /** Future completions, in the order decided; never run two at a time. */
+  private final SerialExecutor completions;
   private final SocketDelegate delegate;
   private final TetherSocket socket;
   /** True if the delegate overrides onDeliveryState; otherwise states are not queued at all. */
@@ -25,6 +34,7 @@ final class Callbacks {
 
   Callbacks(Executor executor, SocketDelegate delegate, TetherSocket socket) {
     this.queue = new SerialExecutor(executor, "delegate callback");
+    this.completions = new SerialExecutor(executor, "future completion");
     this.delegate = delegate;
     this.socket = socket;
     this.watchesDelivery = overrides(delegate, "onDeliveryState",
@@ -39,9 +49,33 @@ final class Callbacks {
     }
   }
 
-  /** Runs what was queued. Call without holding locks. */
+  /** Runs what was queued: callbacks and completions on the callback executor. Call without holding locks. */
   void start() {
     queue.start();
+    completions.start();
+  }
+
+  /** Runs the queued delegate callbacks only, on the callback executor; see {@link #claimCompletions()}. */
+  void startCallbacks() {
+    queue.start();
+  }
+
+  /**
+   * Claims the completion of the futures queued from now on for the calling thread, which reads a
+   * frame: true if it got the claim, and must then call {@link #completeClaimed()} after releasing
+   * the lock (in a finally block); false if another thread is completing futures and will complete
+   * these too. While claimed, {@link #start()} hands no completion to the executor.
+   */
+  boolean claimCompletions() {
+    return completions.claim();
+  }
+
+  /**
+   * Completes the queued futures on this thread, in order, and ends the claim. Call without holding
+   * locks; the application's dependent stages run here.
+   */
+  void completeClaimed() {
+    completions.runClaimed();
   }
 
   void open() {
@@ -93,10 +127,10 @@ final class Callbacks {
   }
 
   void complete(CompletableFuture<Ack> future, Ack ack) {
-    queue.enqueue(() -> future.complete(ack));
+    completions.enqueue(() -> future.complete(ack));
   }
 
   void fail(CompletableFuture<Ack> future, Throwable cause) {
-    queue.enqueue(() -> future.completeExceptionally(cause));
+    completions.enqueue(() -> future.completeExceptionally(cause));
   }
 }

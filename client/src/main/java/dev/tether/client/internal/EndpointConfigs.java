@@ -1,12 +1,17 @@
 package dev.tether.client.internal;
 
+import dev.tether.api.WireRules;
 import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.Extension;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
-/** Builds the JSR-356 endpoint configuration: subprotocols, extensions and extra handshake headers. */
+/**
+ * Builds the JSR-356 endpoint configuration: subprotocols (protocol v2, {@code tether.v2}, then the
+ * user's), extensions and extra handshake headers.
+ */
 final class EndpointConfigs {
   private EndpointConfigs() {}
 
@@ -31,8 +36,16 @@ final class EndpointConfigs {
         }
       }
     };
+    // Protocol v2 first: only a Tether server knows it, and one that does not answers without it.
+    List<String> offered = new ArrayList<>(subprotocols.size() + 1);
+    offered.add(WireRules.PROTOCOL_V2);
+    for (String p : subprotocols) {
+      if (!p.equals(WireRules.PROTOCOL_V2)) {
+        offered.add(p);
+      }
+    }
     return ClientEndpointConfig.Builder.create()
-        .preferredSubprotocols(subprotocols)
+        .preferredSubprotocols(offered)
         .extensions(extensions)
         .configurator(configurator)
         .build();
