@@ -60,9 +60,11 @@ public record Envelope(
       return wireName;
     }
 
+    private static final Type[] ALL = values();
+
     /** The type whose wire name is {@code name}, or null if there is none. */
     public static Type fromWireName(String name) {
-      for (Type t : values()) {
+      for (Type t : ALL) {
         if (t.wireName.equals(name)) {
           return t;
         }
@@ -105,7 +107,7 @@ public record Envelope(
   public static Envelope chat(String room, String text) {
     Objects.requireNonNull(room, "room == null");
     Objects.requireNonNull(text, "text == null");
-    return new Envelope(Type.CHAT, EnvelopeIds.next(), room, null, 0, 0, Map.of("text", text));
+    return new Envelope(Type.CHAT, EnvelopeIds.next(), room, null, 0, 0, FrozenMap.single("text", text));
   }
 
   /** A request to join {@code room}, with a fresh id. */

@@ -37,8 +37,8 @@ import java.util.concurrent.atomic.LongAdder;
  * JSON work. A server reads it with {@link #decodeCounted}; {@link #decode} checks it and drops it.
  *
  * <h2>Cost</h2>
- * A well-formed frame is decoded in one streaming pass ({@code FastDecoder}) and encoded straight
- * into one buffer ({@code FastEncoder}); only frames that are malformed or unusual (a body holding
+ * A well-formed frame is decoded in one pass over its chars ({@code FastDecoder}: no parser, no
+ * tree, no copy of the text) and encoded straight into one buffer ({@code FastEncoder}); only frames that are malformed or unusual (a body holding
  * a double or an application object) take the slower, careful paths, which build a tree or use
  * Jackson's generator. A decoded body is read into the map the envelope keeps: it is not copied
  * again, neither by the envelope nor by {@link Envelope#accepted}.
@@ -58,13 +58,6 @@ public final class EnvelopeCodec {
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .build();
   private final JsonFactory factory = mapper.getFactory();
-  /**
-   * The fast decoder's parsers: without STRICT_DUPLICATE_DETECTION, whose HashSet per object of
-   * three names or more (every envelope) the fast decoder replaces with cheaper checks of its own.
-   * Otherwise Jackson's defaults, as the mapper's.
-   */
-  private final JsonFactory fastFactory = JsonFactory.builder()
-      .disable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
   /** How many frames the careful decoder has read; tests check that well-formed ones don't go there. */
   private final LongAdder carefulDecodes = new LongAdder();
   /** How many frames Jackson's generator wrote; tests check that the protocol's own don't go there. */
@@ -195,8 +188,7 @@ public final class EnvelopeCodec {
     if (end < 2 || frame.charAt(0) != '{' || frame.charAt(end) != '}') {
       throw new IllegalArgumentException("not an encoded envelope: " + truncate(frame));
     }
-    return new StringBuilder(frame.length() + 24).append(frame, 0, end)
-        .append(",\"n\":").append(n).append('}').toString();
+    return FastEncoder.done(FastEncoder.buffer().append(frame, 0, end).append(",\"n\":").append(n).append('}'));
   }
 
   /**
@@ -216,7 +208,7 @@ public final class EnvelopeCodec {
    */
   public Counted decodeCounted(String json) {
     Objects.requireNonNull(json, "json == null");
-    Counted fast = FastDecoder.decode(fastFactory, json);
+    Counted fast = FastDecoder.decode(json);
     if (fast != null) {
       return fast;
     }
@@ -249,10 +241,6 @@ public final class EnvelopeCodec {
     return generatorEncodes.sum();
   }
 
-  /** Whether the fast decoder's parsers check duplicate keys themselves (they must not). */
-  boolean fastParsersDetectDuplicates() {
-    return fastFactory.isEnabled(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
-  }
 
   /**
    * The careful decoder: reads a tree, then checks every field, so that each problem gets its own

@@ -1,31 +1,40 @@
 package dev.tether.api;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The common case of {@link EnvelopeCodec#decode} in one streaming pass, without building a tree:
- * a well-formed frame whose fields all have the expected types. It never reports errors: whenever
- * anything is missing, of the wrong type, out of range, duplicated or malformed, it returns null
- * and the careful decoder runs, which either decodes the frame or says exactly what is wrong with
- * it.
+ * The common case of {@link EnvelopeCodec#decode} in one pass over the frame's chars, without a
+ * parser object, a tree or a copy of the text: a well-formed frame whose fields all have the
+ * expected types. It never reports errors: whenever anything is missing, of the wrong type, out of
+ * range, duplicated, malformed or merely unusual (nesting deeper than {@value #MAX_DEPTH}, a number
+ * of more than {@value #MAX_NUMBER} chars), it returns null and the careful decoder runs, which
+ * either decodes the frame or says exactly what is wrong with it.
  *
- * <p>Duplicate keys are refused here without Jackson's {@code STRICT_DUPLICATE_DETECTION}, which
- * keeps a {@code HashSet} of names for every object of three fields or more (every envelope): the
- * parser must come from a factory without it. The envelope's own fields are checked with a bit
- * each; a body is read into the {@code LinkedHashMap} it becomes, and a key that does not grow the
- * map is a duplicate; only fields the protocol does not know (rare) cost a list of their names.
- * Values are read as Jackson's untyped deserializer with {@code USE_BIG_DECIMAL_FOR_FLOATS} reads
- * them (maps, lists, strings, {@code Integer}/{@code Long}/{@code BigInteger}, {@code BigDecimal},
- * booleans, nulls), so that both decoders give equal envelopes.
+ * <p>What it accepts is strict JSON (RFC 8259), as Jackson's parser with the codec's settings
+ * accepts it, and it reads values as Jackson's untyped deserializer does with
+ * {@code USE_BIG_DECIMAL_FOR_FLOATS}: objects as {@code LinkedHashMap}, arrays as
+ * {@code ArrayList}, strings, integers as {@code Integer}, {@code Long} or {@code BigInteger} by
+ * size, other numbers as {@code BigDecimal}, booleans, nulls.
+ *
+ * <p>Duplicate keys send the frame to the careful decoder (which refuses them, as Jackson's
+ * {@code STRICT_DUPLICATE_DETECTION} does) at no cost for the rest: a bit per envelope field, the
+ * size of a body's map as it grows, and a list only for fields the protocol does not know.
+ *
+ * <p>Stateless; one instance per call holds the position.
  */
 final class FastDecoder {
+  /** Objects and arrays nested deeper than this go to the careful decoder. */
+  static final int MAX_DEPTH = 256;
+  /** Longer numbers go to the careful decoder (Jackson's own limit is 1,000). */
+  static final int MAX_NUMBER = 100;
+  /** Longer strings go to the careful decoder, which applies Jackson's limit (20,000,000). */
+  private static final int MAX_STRING = 20_000_000;
+
   private static final int TYPE = 1;
   private static final int ID = 1 << 1;
   private static final int ROOM = 1 << 2;
@@ -45,29 +54,32 @@ final class FastDecoder {
   private static final int RETRY_AFTER = 1 << 16;
   private static final int BODY = 1 << 17;
 
-  /** Thrown to fall back to the careful decoder; no stack trace, since it is not an error here. */
-  private static final class Doubt extends IOException {
+  /** Thrown to give the frame to the careful decoder; no stack trace, since it is not an error here. */
+  private static final class Doubt extends RuntimeException {
     Doubt() {
-      super("not for the fast decoder");
-    }
-
-    @Override
-    public synchronized Throwable fillInStackTrace() {
-      return this;
+      super("not for the fast decoder", null, false, false);
     }
   }
 
   private static final Doubt DOUBT = new Doubt();
 
-  private FastDecoder() {}
+  private final String s;
+  private int i;
 
-  /**
-   * The decoded frame, or null to let the careful decoder decide.
-   *
-   * @param factory makes the parser; must not have {@code STRICT_DUPLICATE_DETECTION} (this
-   *     decoder checks duplicates itself, for less)
-   */
-  static EnvelopeCodec.Counted decode(JsonFactory factory, String json) {
+  private FastDecoder(String json) {
+    this.s = json;
+  }
+
+  /** The decoded frame, or null to let the careful decoder decide. */
+  static EnvelopeCodec.Counted decode(String json) {
+    try {
+      return new FastDecoder(json).frame();
+    } catch (Doubt | IndexOutOfBoundsException | NumberFormatException e) {
+      return null; // malformed or unusual: the careful decoder names it, or reads it
+    }
+  }
+
+  private EnvelopeCodec.Counted frame() {
     String type = null;
     String id = null;
     String room = null;
@@ -88,89 +100,96 @@ final class FastDecoder {
     Map<String, Object> body = null;
     int seen = 0;
     List<String> unknown = null;
-    try (JsonParser p = factory.createParser(json)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return null;
-      }
-      JsonToken t;
-      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-        String name = p.currentName();
-        JsonToken value = p.nextToken();
+    skipWhitespace();
+    expect('{');
+    skipWhitespace();
+    if (peek() == '}') {
+      i++;
+    } else {
+      while (true) {
+        String name = key(ENVELOPE_NAMES);
         switch (name) {
           case "type" -> {
             seen = once(seen, TYPE);
-            type = string(p, value);
+            type = type();
           }
           case "id" -> {
             seen = once(seen, ID);
-            id = string(p, value);
+            id = string();
           }
           case "room" -> {
             seen = once(seen, ROOM);
-            room = string(p, value);
+            room = string();
           }
           case "from" -> {
             seen = once(seen, FROM);
-            from = string(p, value);
+            from = string();
           }
           case "code" -> {
             seen = once(seen, CODE);
-            code = string(p, value);
+            code = string();
           }
           case "message" -> {
             seen = once(seen, MESSAGE);
-            message = string(p, value);
+            message = string();
           }
           case "epoch" -> {
             seen = once(seen, EPOCH);
-            epoch = nonEmpty(p, value);
+            epoch = nonEmpty();
           }
           case "old_epoch" -> {
             seen = once(seen, OLD_EPOCH);
-            oldEpoch = nonEmpty(p, value);
+            oldEpoch = nonEmpty();
           }
           case "new_epoch" -> {
             seen = once(seen, NEW_EPOCH);
-            newEpoch = nonEmpty(p, value);
+            newEpoch = nonEmpty();
           }
           case "seq" -> {
             seen = once(seen, SEQ);
-            seq = count(p, value);
+            seq = count();
           }
           case "ts" -> {
             seen = once(seen, TS);
-            ts = count(p, value);
+            ts = count();
           }
           case "after" -> {
             seen = once(seen, AFTER);
-            after = count(p, value);
+            after = count();
           }
           case "first" -> {
             seen = once(seen, FIRST);
-            first = count(p, value);
+            first = count();
           }
           case "last" -> {
             seen = once(seen, LAST);
-            last = count(p, value);
+            last = count();
           }
           case "n" -> {
             seen = once(seen, N);
-            n = positive(p, value);
+            n = count();
+            if (n < 1) {
+              throw DOUBT;
+            }
           }
           case "expected" -> {
             seen = once(seen, EXPECTED);
-            expected = positive(p, value);
+            expected = count();
+            if (expected < 1) {
+              throw DOUBT;
+            }
           }
           case "retry_after" -> {
             seen = once(seen, RETRY_AFTER);
-            retryAfter = count(p, value);
+            retryAfter = count();
           }
           case "body" -> {
             seen = once(seen, BODY);
-            if (value != JsonToken.START_OBJECT) {
-              return null;
+            if (peek() != '{') {
+              throw DOUBT;
             }
-            body = FrozenMap.adopt(object(p));
+            i++;
+            body = FrozenMap.adopt(object(1));
           }
           default -> {
             // A field of a newer peer: skipped, but its name and what it holds are checked for
@@ -178,18 +197,25 @@ final class FastDecoder {
             if (unknown == null) {
               unknown = new ArrayList<>(2);
             } else if (unknown.contains(name)) {
-              return null;
+              throw DOUBT;
             }
             unknown.add(name);
-            value(p, value);
+            value(1);
           }
         }
+        skipWhitespace();
+        char c = s.charAt(i++);
+        if (c == '}') {
+          break;
+        }
+        if (c != ',') {
+          throw DOUBT;
+        }
       }
-      if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
-        return null;
-      }
-    } catch (Exception e) {
-      return null; // malformed in some way: the careful decoder names it
+    }
+    skipWhitespace();
+    if (i != s.length()) {
+      throw DOUBT; // trailing content
     }
     Wire wire = wire(type, id, room, from, epoch, seq, (seen & SEQ) != 0, ts, after, body);
     if (wire == null && "error".equals(type) && (id == null || !id.isEmpty())) {
@@ -199,7 +225,7 @@ final class FastDecoder {
   }
 
   /** {@code seen} with {@code field}; throws if it was there already (a duplicate key). */
-  private static int once(int seen, int field) throws Doubt {
+  private static int once(int seen, int field) {
     if ((seen & field) != 0) {
       throw DOUBT;
     }
@@ -244,98 +270,354 @@ final class FastDecoder {
         newEpoch, Math.max(0, n), Math.max(0, expected), retryAfter);
   }
 
+  // ---- JSON ---------------------------------------------------------------------------------------
+
+  private char peek() {
+    return s.charAt(i);
+  }
+
+  private void expect(char c) {
+    if (s.charAt(i++) != c) {
+      throw DOUBT;
+    }
+  }
+
+  private void skipWhitespace() {
+    for (int len = s.length(); i < len; i++) {
+      char c = s.charAt(i);
+      if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+        return;
+      }
+    }
+  }
+
+  /** The envelope's field names, and a body's usual one: read as these constants, not new strings. */
+  private static final String[] ENVELOPE_NAMES = {"type", "id", "room", "from", "code", "message", "epoch",
+      "old_epoch", "new_epoch", "seq", "ts", "after", "first", "last", "n", "expected", "retry_after", "body"};
+  private static final String[] BODY_NAMES = {"text"};
+
   /**
-   * The object whose START_OBJECT was just read, as Jackson's untyped deserializer makes it; a key
-   * that comes twice throws.
+   * A member's name and the colon after it; whitespace before and after skipped. A name among
+   * {@code known} (as written, without escapes) is that constant.
    */
-  private static LinkedHashMap<String, Object> object(JsonParser p) throws IOException {
+  private String key(String[] known) {
+    skipWhitespace();
+    if (peek() != '"') {
+      throw DOUBT;
+    }
+    String name = constant(known);
+    if (name == null) {
+      name = quoted();
+    }
+    skipWhitespace();
+    expect(':');
+    skipWhitespace();
+    return name;
+  }
+
+  /** The string at {@code i} if it is one of {@code known} written plainly, moving past it; else null. */
+  private String constant(String[] known) {
+    int from = i + 1;
+    for (String k : known) {
+      int end = from + k.length();
+      if (end < s.length() && s.charAt(end) == '"' && s.startsWith(k, from)) {
+        i = end + 1;
+        return k;
+      }
+    }
+    return null;
+  }
+
+  private static final String[] TYPE_NAMES = {"chat", "ack", "join", "leave", "resume", "error"};
+
+  /** The {@code type} value: the protocol's names as constants (no string made), others as read. */
+  private String type() {
+    if (peek() == '"') {
+      String known = constant(TYPE_NAMES);
+      if (known != null) {
+        return known;
+      }
+    }
+    return string();
+  }
+
+  private String string() {
+    if (peek() != '"') {
+      throw DOUBT; // null or another type: the careful decoder decides
+    }
+    return quoted();
+  }
+
+  private String nonEmpty() {
+    String v = string();
+    if (v.isEmpty()) {
+      throw DOUBT;
+    }
+    return v;
+  }
+
+  /** The string whose opening quote is at {@code i}; escapes decoded, control chars refused. */
+  private String quoted() {
+    int start = ++i;
+    int len = s.length();
+    while (true) {
+      char c = s.charAt(i);
+      if (c == '"') {
+        String v = s.substring(start, i++);
+        if (v.length() > MAX_STRING) {
+          throw DOUBT;
+        }
+        return v;
+      }
+      if (c == '\\') {
+        return escaped(start);
+      }
+      if (c < 0x20) {
+        throw DOUBT;
+      }
+      if (++i >= len) {
+        throw DOUBT;
+      }
+    }
+  }
+
+  /** The rest of a string from its first escape at {@code i}, with what came before from {@code start}. */
+  private String escaped(int start) {
+    StringBuilder out = new StringBuilder(i - start + 16).append(s, start, i);
+    while (true) {
+      char c = s.charAt(i++);
+      if (c == '"') {
+        if (out.length() > MAX_STRING) {
+          throw DOUBT;
+        }
+        return out.toString();
+      }
+      if (c < 0x20) {
+        throw DOUBT;
+      }
+      if (c != '\\') {
+        out.append(c);
+        continue;
+      }
+      char e = s.charAt(i++);
+      switch (e) {
+        case '"', '\\', '/' -> out.append(e);
+        case 'b' -> out.append('\b');
+        case 'f' -> out.append('\f');
+        case 'n' -> out.append('\n');
+        case 'r' -> out.append('\r');
+        case 't' -> out.append('\t');
+        case 'u' -> {
+          int v = 0;
+          for (int k = 0; k < 4; k++) {
+            char h = s.charAt(i++);
+            int d = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+            if (d < 0) {
+              throw DOUBT;
+            }
+            v = v << 4 | d;
+          }
+          out.append((char) v);
+        }
+        default -> throw DOUBT;
+      }
+    }
+  }
+
+  /** A non-negative integer that fits a long, as the protocol's counts are. */
+  private long count() {
+    int start = i;
+    if (peek() == '-') {
+      throw DOUBT;
+    }
+    int end = integerEnd(start);
+    if (end - start > 18 || isFractionOrExponent(end)) {
+      throw DOUBT;
+    }
+    i = end;
+    delimiter();
+    return Long.parseLong(s, start, end, 10);
+  }
+
+  /** After the digits of an integer starting at {@code from} (no sign): where they end. */
+  private int integerEnd(int from) {
+    int j = from;
+    char c = s.charAt(j);
+    if (c == '0') {
+      j++;
+      if (j < s.length() && s.charAt(j) >= '0' && s.charAt(j) <= '9') {
+        throw DOUBT; // leading zero
+      }
+      return j;
+    }
+    if (c < '1' || c > '9') {
+      throw DOUBT;
+    }
+    while (j < s.length() && s.charAt(j) >= '0' && s.charAt(j) <= '9') {
+      j++;
+    }
+    return j;
+  }
+
+  private boolean isFractionOrExponent(int at) {
+    if (at >= s.length()) {
+      return false;
+    }
+    char c = s.charAt(at);
+    return c == '.' || c == 'e' || c == 'E';
+  }
+
+  /** What may follow a number or a literal: whitespace, a comma, a closing bracket, the end. */
+  private void delimiter() {
+    if (i < s.length()) {
+      char c = s.charAt(i);
+      if (c != ',' && c != '}' && c != ']' && c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+        throw DOUBT;
+      }
+    }
+  }
+
+  /** The value starting at {@code i}, at nesting {@code depth}. */
+  private Object value(int depth) {
+    char c = peek();
+    switch (c) {
+      case '"':
+        return quoted();
+      case '{':
+        i++;
+        return object(depth + 1);
+      case '[':
+        i++;
+        return array(depth + 1);
+      case 't':
+        return literal("true", Boolean.TRUE);
+      case 'f':
+        return literal("false", Boolean.FALSE);
+      case 'n':
+        return literal("null", null);
+      default:
+        return number();
+    }
+  }
+
+  private Object literal(String word, Object value) {
+    if (!s.startsWith(word, i)) {
+      throw DOUBT;
+    }
+    i += word.length();
+    delimiter();
+    return value;
+  }
+
+  /** A number: Integer, Long or BigInteger by size, BigDecimal if it has a fraction or exponent. */
+  private Object number() {
+    int start = i;
+    int j = s.charAt(i) == '-' ? i + 1 : i;
+    j = integerEnd(j);
+    boolean decimal = false;
+    if (j < s.length() && s.charAt(j) == '.') {
+      decimal = true;
+      j = digits(j + 1);
+    }
+    if (j < s.length() && (s.charAt(j) == 'e' || s.charAt(j) == 'E')) {
+      decimal = true;
+      j++;
+      if (j < s.length() && (s.charAt(j) == '+' || s.charAt(j) == '-')) {
+        j++;
+      }
+      int exponent = j;
+      j = digits(j);
+      if (j - exponent > 9) {
+        throw DOUBT; // an exponent beyond int: the careful decoder decides
+      }
+    }
+    if (j - start > MAX_NUMBER) {
+      throw DOUBT;
+    }
+    i = j;
+    delimiter();
+    if (decimal) {
+      return new BigDecimal(s.substring(start, j));
+    }
+    int digits = j - start - (s.charAt(start) == '-' ? 1 : 0);
+    if (digits <= 18) {
+      long v = Long.parseLong(s, start, j, 10);
+      if (v == (int) v) {
+        return Integer.valueOf((int) v); // not in a ?: with a Long, which would make it a Long
+      }
+      return Long.valueOf(v);
+    }
+    BigInteger big = new BigInteger(s.substring(start, j));
+    return big.bitLength() < 64 ? Long.valueOf(big.longValue()) : big;
+  }
+
+  /** After at least one digit from {@code from}: where the digits end. */
+  private int digits(int from) {
+    int j = from;
+    while (j < s.length() && s.charAt(j) >= '0' && s.charAt(j) <= '9') {
+      j++;
+    }
+    if (j == from) {
+      throw DOUBT;
+    }
+    return j;
+  }
+
+  /**
+   * The object whose opening brace was just read, as Jackson's untyped deserializer makes it; a key
+   * that comes twice (the map does not grow) throws.
+   */
+  private LinkedHashMap<String, Object> object(int depth) {
+    if (depth > MAX_DEPTH) {
+      throw DOUBT;
+    }
     LinkedHashMap<String, Object> map = new LinkedHashMap<>(4);
-    JsonToken t;
-    while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-      String key = p.currentName();
-      Object v = value(p, p.nextToken());
+    skipWhitespace();
+    if (peek() == '}') {
+      i++;
+      return map;
+    }
+    while (true) {
+      String key = key(BODY_NAMES);
+      Object v = value(depth);
       int size = map.size();
       map.put(key, v);
       if (map.size() == size) {
         throw DOUBT; // a duplicate key: the careful decoder names it
       }
+      skipWhitespace();
+      char c = s.charAt(i++);
+      if (c == '}') {
+        return map;
+      }
+      if (c != ',') {
+        throw DOUBT;
+      }
     }
-    if (t != JsonToken.END_OBJECT) {
-      throw DOUBT;
-    }
-    return map;
   }
 
-  /** The value whose first token is {@code t}. Nesting is bounded by the parser's constraints. */
-  private static Object value(JsonParser p, JsonToken t) throws IOException {
-    if (t == null) {
+  private List<Object> array(int depth) {
+    if (depth > MAX_DEPTH) {
       throw DOUBT;
     }
-    switch (t) {
-      case START_OBJECT:
-        return object(p);
-      case START_ARRAY: {
-        List<Object> list = new ArrayList<>();
-        for (JsonToken item; (item = p.nextToken()) != JsonToken.END_ARRAY; ) {
-          list.add(value(p, item));
-        }
+    List<Object> list = new ArrayList<>();
+    skipWhitespace();
+    if (peek() == ']') {
+      i++;
+      return list;
+    }
+    while (true) {
+      skipWhitespace();
+      list.add(value(depth));
+      skipWhitespace();
+      char c = s.charAt(i++);
+      if (c == ']') {
         return list;
       }
-      case VALUE_STRING:
-        return p.getText();
-      case VALUE_NUMBER_INT:
-        return p.getNumberValue();
-      case VALUE_NUMBER_FLOAT:
-        return p.getDecimalValue();
-      case VALUE_TRUE:
-        return Boolean.TRUE;
-      case VALUE_FALSE:
-        return Boolean.FALSE;
-      case VALUE_NULL:
-        return null;
-      default:
+      if (c != ',') {
         throw DOUBT;
+      }
     }
-  }
-
-  /** A string value; anything else (null included) throws, which sends the frame to the careful decoder. */
-  private static String string(JsonParser p, JsonToken value) throws IOException {
-    if (value != JsonToken.VALUE_STRING) {
-      throw DOUBT;
-    }
-    return p.getText();
-  }
-
-  /** A non-empty string, as epochs are. */
-  private static String nonEmpty(JsonParser p, JsonToken value) throws IOException {
-    String s = string(p, value);
-    if (s.isEmpty()) {
-      throw DOUBT;
-    }
-    return s;
-  }
-
-  /** A count of at least 1, as counters are. */
-  private static long positive(JsonParser p, JsonToken value) throws IOException {
-    long v = count(p, value);
-    if (v < 1) {
-      throw DOUBT;
-    }
-    return v;
-  }
-
-  private static long count(JsonParser p, JsonToken value) throws IOException {
-    if (value != JsonToken.VALUE_NUMBER_INT) {
-      throw DOUBT;
-    }
-    JsonParser.NumberType n = p.getNumberType();
-    if (n != JsonParser.NumberType.INT && n != JsonParser.NumberType.LONG) {
-      throw DOUBT;
-    }
-    long v = p.getLongValue();
-    if (v < 0) {
-      throw DOUBT;
-    }
-    return v;
   }
 }

@@ -12,7 +12,7 @@ import java.util.Map;
  * {@code \}{@code u00XX}, everything else as it is), and bodies made of strings, integers, big
  * decimals, booleans, nulls, maps with string keys and lists. A body holding anything else (a
  * double, a user's object) is {@linkplain #writes not written here}: the codec hands such frames
- * to Jackson. One frame costs the builder and the final string.
+ * to Jackson. One frame costs its string: the builder is the thread's own, reused.
  */
 final class FastEncoder {
   private static final char[] HEX = "0123456789ABCDEF".toCharArray();
@@ -59,9 +59,32 @@ final class FastEncoder {
     return map instanceof FrozenMap f ? f.entries() : map;
   }
 
+  /**
+   * Each thread's buffer, reused frame after frame so that a frame costs only its string; one that
+   * grew past {@value #KEPT_CAPACITY} chars (a large frame) is not kept.
+   */
+  private static final ThreadLocal<StringBuilder> BUFFER = ThreadLocal.withInitial(() -> new StringBuilder(512));
+  private static final int KEPT_CAPACITY = 16 * 1024;
+
+  /** This thread's buffer, empty. Not re-entrant: nothing that writes a frame calls out. */
+  static StringBuilder buffer() {
+    StringBuilder b = BUFFER.get();
+    b.setLength(0);
+    return b;
+  }
+
+  /** The buffer's content as a string; forgets the buffer if it grew large. */
+  static String done(StringBuilder b) {
+    String out = b.toString();
+    if (b.capacity() > KEPT_CAPACITY) {
+      BUFFER.remove();
+    }
+    return out;
+  }
+
   /** The frame of {@code message}, which {@link #writes} accepted. */
   static String write(Wire message) {
-    StringBuilder out = new StringBuilder(sizeHint(message));
+    StringBuilder out = buffer();
     out.append("{\"type\":");
     string(out, message.wireType());
     if (message instanceof Envelope e) {
@@ -71,15 +94,7 @@ final class FastEncoder {
     } else if (message instanceof ErrorReply r) {
       error(out, r);
     }
-    return out.append('}').toString();
-  }
-
-  private static int sizeHint(Wire message) {
-    if (message instanceof Envelope e) {
-      String text = e.text();
-      return 120 + e.id().length() + e.room().length() + (text == null ? 16 : text.length() + 32);
-    }
-    return message instanceof ErrorReply r ? 96 + r.message().length() : 128;
+    return done(out.append('}'));
   }
 
   private static void envelope(StringBuilder out, Envelope e) {

@@ -30,6 +30,13 @@ final class FrozenMap extends AbstractMap<String, Object> {
     return new FrozenMap(owned);
   }
 
+  /** A frozen map of one entry. */
+  static FrozenMap single(String key, Object value) {
+    LinkedHashMap<String, Object> map = new LinkedHashMap<>(2);
+    map.put(key, value);
+    return new FrozenMap(map);
+  }
+
   /** A frozen copy of {@code body}, or {@code body} itself if it is frozen already. */
   static Map<String, Object> of(Map<String, Object> body) {
     if (body instanceof FrozenMap) {
