@@ -25,7 +25,9 @@ import java.util.function.Supplier;
  * the codec's operations on the calling thread, and whole round trips (a chat envelope to its ack,
  * or a raw text to its echo) through a client and a server in this JVM, attributed to the server
  * by its threads' names ({@code tether-listen-*}, {@code tether-server-*}) and to the client by
- * all the others. Allocation counts do not depend on the machine's load, unlike timings.
+ * all the others; CPU time per round trip is counted the same way ({@code getThreadCpuTime}).
+ * Allocation counts do not depend on the machine's load, and CPU time much less than throughput.
+ * Uses only public API, so it also runs against an older build of Tether.
  *
  * <p>Usage: {@code java -cp bench/target/tether-bench.jar dev.tether.bench.AllocationProbe
  * [codec] [stub] [tether]} (default: all three). Prints one line per measurement.
@@ -100,13 +102,23 @@ final class AllocationProbe {
       uri = tether.listen("127.0.0.1", 0).uri();
       server = tether;
     }
+    // -Dprobe.only=raw or =envelopes runs one kind, for a profiler.
+    String only = System.getProperty("probe.only", "");
     try (server) {
-      roundTrip(serverKind, "raw text echo", uri, false);
-      roundTrip(serverKind, "chat envelope + ack", uri, true);
+      if (!only.equals("envelopes")) {
+        roundTrip(serverKind, "raw text echo", uri, false, TEXT);
+        // A raw echo of as many chars as a chat envelope's frame: what the WebSocket layer costs alone.
+        String asLong = "x".repeat(EnvelopeCodec.shared().withCounter(
+            EnvelopeCodec.shared().encode(Envelope.chat("probe", TEXT)), 12_345).length());
+        roundTrip(serverKind, "raw text echo, " + asLong.length() + " chars", uri, false, asLong);
+      }
+      if (!only.equals("raw")) {
+        roundTrip(serverKind, "chat envelope + ack", uri, true, TEXT);
+      }
     }
   }
 
-  private static void roundTrip(String serverKind, String what, URI uri, boolean envelopes)
+  private static void roundTrip(String serverKind, String what, URI uri, boolean envelopes, String text)
       throws Exception {
     Semaphore window = new Semaphore(Workload.WINDOW);
     AtomicLong done = new AtomicLong();
@@ -138,34 +150,38 @@ final class AllocationProbe {
       client.send(Envelope.join("probe")).get(10, TimeUnit.SECONDS);
     }
     Runnable one = envelopes
-        ? () -> client.send(Envelope.chat("probe", TEXT)).whenComplete((a, e) -> {
+        ? () -> client.send(Envelope.chat("probe", text)).whenComplete((a, e) -> {
             done.incrementAndGet();
             window.release();
           })
-        : () -> client.send(TEXT);
+        : () -> client.send(text);
     run(window, one, done, ROUND_TRIPS / 2); // warm-up
-    Map<Long, Long> before = allocatedByThread();
+    Map<Long, long[]> before = byThread();
     long fanOuts0 = fanOuts.get();
+    long t0 = System.nanoTime();
     long sent = run(window, one, done, ROUND_TRIPS);
-    Map<Long, Long> after = allocatedByThread();
-    long server = 0;
-    long clientSide = 0;
+    long elapsed = System.nanoTime() - t0;
+    Map<Long, long[]> after = byThread();
+    long[] server = new long[2];
+    long[] clientSide = new long[2];
     for (ThreadInfo info : THREADS.getThreadInfo(after.keySet().stream().mapToLong(Long::longValue).toArray())) {
       if (info == null) {
         continue;
       }
-      long bytes = after.get(info.getThreadId()) - before.getOrDefault(info.getThreadId(), 0L);
+      long[] now = after.get(info.getThreadId());
+      long[] then = before.getOrDefault(info.getThreadId(), new long[2]);
       String name = info.getThreadName();
-      if (name.startsWith("tether-listen") || name.startsWith("tether-server")) {
-        server += bytes;
-      } else {
-        clientSide += bytes;
-      }
+      long[] group = name.startsWith("tether-listen") || name.startsWith("tether-server") ? server : clientSide;
+      group[0] += now[0] - then[0];
+      group[1] += now[1] - then[1];
     }
-    line(serverKind, what + ": client", clientSide / (double) sent, "");
-    line(serverKind, what + ": server", server / (double) sent,
-        envelopes ? String.format(Locale.ROOT, "(%.2f own chats delivered per ack)",
-            (fanOuts.get() - fanOuts0) / (double) sent) : "");
+    String rate = String.format(Locale.ROOT, "%,.0f round trips/s", sent * 1e9 / elapsed);
+    line(serverKind, what + ": client", clientSide[0] / (double) sent,
+        String.format(Locale.ROOT, "%6.1f us CPU/op  %s", clientSide[1] / 1e3 / sent, rate));
+    line(serverKind, what + ": server", server[0] / (double) sent,
+        String.format(Locale.ROOT, "%6.1f us CPU/op", server[1] / 1e3 / sent)
+        + (envelopes ? String.format(Locale.ROOT, "  (%.2f own chats delivered per ack)",
+            (fanOuts.get() - fanOuts0) / (double) sent) : ""));
     client.close();
   }
 
@@ -184,19 +200,21 @@ final class AllocationProbe {
     return n;
   }
 
-  private static Map<Long, Long> allocatedByThread() {
+  /** Per live thread: bytes allocated and CPU nanoseconds used so far. */
+  private static Map<Long, long[]> byThread() {
     long[] ids = THREADS.getAllThreadIds();
     long[] bytes = THREADS.getThreadAllocatedBytes(ids);
-    Map<Long, Long> out = new HashMap<>();
+    Map<Long, long[]> out = new HashMap<>();
     for (int i = 0; i < ids.length; i++) {
-      if (bytes[i] >= 0) {
-        out.put(ids[i], bytes[i]);
+      long cpu = THREADS.getThreadCpuTime(ids[i]);
+      if (bytes[i] >= 0 && cpu >= 0) {
+        out.put(ids[i], new long[] {bytes[i], cpu});
       }
     }
     return out;
   }
 
   private static void line(String group, String what, double bytesPerOp, String note) {
-    System.out.printf(Locale.ROOT, "%-6s %-48s %8.0f B/op %s%n", group, what, bytesPerOp, note);
+    System.out.printf(Locale.ROOT, "%-6s %-44s %7.0f B/op %s%n", group, what, bytesPerOp, note);
   }
 }
