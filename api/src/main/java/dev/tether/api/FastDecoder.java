@@ -12,7 +12,8 @@ import java.util.Map;
  * parser object, a tree or a copy of the text: a well-formed frame whose fields all have the
  * expected types. It never reports errors: whenever anything is missing, of the wrong type, out of
  * range, duplicated, malformed or merely unusual (nesting deeper than {@value #MAX_DEPTH}, a number
- * of more than {@value #MAX_NUMBER} chars), it returns null and the careful decoder runs, which
+ * of more than {@value #MAX_NUMBER} chars, a frame of more than {@value #MAX_FRAME} chars), it
+ * returns null and the careful decoder runs, which
  * either decodes the frame or says exactly what is wrong with it.
  *
  * <p>What it accepts is strict JSON (RFC 8259), as Jackson's parser with the codec's settings
@@ -34,6 +35,8 @@ final class FastDecoder {
   static final int MAX_NUMBER = 100;
   /** Longer strings go to the careful decoder, which applies Jackson's limit (20,000,000). */
   private static final int MAX_STRING = 20_000_000;
+  /** Longer frames (in chars) go to the careful decoder: four times a server's default message limit. */
+  static final int MAX_FRAME = 4 * 1024 * 1024;
 
   private static final int TYPE = 1;
   private static final int ID = 1 << 1;
@@ -72,6 +75,9 @@ final class FastDecoder {
 
   /** The decoded frame, or null to let the careful decoder decide. */
   static EnvelopeCodec.Counted decode(String json) {
+    if (json.length() > MAX_FRAME) {
+      return null; // a frame this large is not the common case: Jackson's limits apply to it at once
+    }
     try {
       return new FastDecoder(json).frame();
     } catch (Doubt | IndexOutOfBoundsException | NumberFormatException e) {
