@@ -309,7 +309,11 @@ class ProxyTest {
           .container(jetty).build();
       try {
         client.open();
-        d.take(Open.class);
+        // Jetty's HttpClient now and then fails the CONNECT it resends with credentials after the
+        // 407 (WritePendingException on the tunnel's endpoint, seen once in ~10 full runs); that
+        // attempt is retryable and the client's next one opens. What this test owns is that the
+        // tunnel carries the connection, so wait for the open across such a retry.
+        d.next(Open.class);
         assertEcho(client, d, "jetty through the tunnel");
         assertThat(proxy.connects(target())).as("CONNECTs in %s", proxy.log()).isPositive();
       } finally {
