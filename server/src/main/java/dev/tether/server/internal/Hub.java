@@ -398,7 +398,7 @@ public final class Hub {
             answer.answer(ack);
             dedupHits.increment();
           } else {
-            answer.accepted(ack, new Ack(chat.id(), result.seq(), result.epoch(), user, result.ts()));
+            answer.accepted(ack, peer.v2() ? new Ack(chat.id(), result.seq(), result.epoch(), user, result.ts()) : null);
             chatsAccepted.increment();
             dispatch(chat.room(), result.seq(), result.epoch(), result.frame());
           }

@@ -65,7 +65,7 @@ final class PendingAnswer {
   /**
    * The answer to a chat the store accepted: {@code full} (its ack with what the server stamped on
    * it) where it can stand for the sender's copy, else {@code plain}; see
-   * {@link Subscription#answerOwn}. Without protocol v2, {@code plain}.
+   * {@link Subscription#answerOwn}. Without protocol v2, {@code plain} ({@code full} may be null).
    */
   void accepted(Wire plain, Ack full) {
     if (own == null) {
