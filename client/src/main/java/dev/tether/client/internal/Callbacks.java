@@ -17,11 +17,14 @@ import java.util.concurrent.Executor;
  *
  * <p>Delegate callbacks run one at a time, in event order, on the callback executor. Future
  * completions are a queue of their own, also run one at a time in the order they were decided, but
- * without that hop where the thread allows it: {@link #completeHere()}, on the thread that read the
- * server's answer, completes them there at once, so that an ack does not wait for a pool thread to
- * wake (nor behind a slow delegate); {@link #start()} (timer threads, and every other caller) hands
- * them to the callback executor. So a future may complete before or after the delegate callbacks
- * about the same envelope ({@code onDeliveryState}, {@code onEnvelope} of our own chat) run.
+ * without that hop where the thread allows it: the thread that reads a frame
+ * {@linkplain #claimCompletions() claims} them before it takes the lock and
+ * {@linkplain #completeClaimed() completes} what the frame decided right after releasing it, so
+ * that an ack does not wait for a pool thread to wake (nor behind a slow delegate);
+ * {@link #start()} (timer threads, and every other caller) hands the completions they decided to
+ * the callback executor, unless a reading thread holds the claim and completes them itself. So a
+ * future may complete before or after the delegate callbacks about the same envelope
+ * ({@code onDeliveryState}, {@code onEnvelope} of our own chat) run.
  */
 final class Callbacks {
   private final SerialExecutor queue;

@@ -185,6 +185,9 @@ final class Inbound {
    */
   private static Envelope asFannedOut(Outbox.Entry entry) {
     Envelope sent = entry.envelope;
+    if (sent.body().size() == 1 && sent.text() != null) {
+      return sent; // just the text, the common case
+    }
     for (Object value : sent.body().values()) {
       if (!(value instanceof String)) {
         Envelope decoded = (Envelope) CODEC.decode(entry.encoded);
