@@ -24,6 +24,10 @@ import java.util.Objects;
  *     milliseconds; else 0
  */
 public record Ack(String id, long seq, String epoch, String from, long ts) implements Wire {
+  /**
+   * Checks the fields: {@code id} non-null, {@code seq} not negative, {@code epoch} null or
+   * non-empty, {@code ts} not negative.
+   */
   public Ack {
     Objects.requireNonNull(id, "id == null");
     if (seq < 0) {

@@ -73,6 +73,7 @@ public record Envelope(
     }
   }
 
+  /** Checks the fields as PROTOCOL.md describes them; a wrong one throws, naming the field. */
   public Envelope {
     Objects.requireNonNull(type, "type == null");
     Objects.requireNonNull(id, "id == null");

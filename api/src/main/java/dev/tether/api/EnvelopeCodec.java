@@ -223,6 +223,7 @@ public final class EnvelopeCodec {
    * @param n its {@code n} field, at least 1; 0 if it had none
    */
   public record Counted(Wire wire, long n) {
+    /** Checks the fields: {@code wire} non-null, {@code n} not negative. */
     public Counted {
       Objects.requireNonNull(wire, "wire == null");
       if (n < 0) {

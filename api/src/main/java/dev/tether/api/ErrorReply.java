@@ -52,6 +52,7 @@ public record ErrorReply(
   /** Not a refusal: the room's stream is not the one a resume named; the whole stream follows. */
   public static final String EPOCH_CHANGED = "epoch_changed";
 
+  /** Checks the fields as PROTOCOL.md describes them; a wrong one throws, naming the field. */
   public ErrorReply {
     Objects.requireNonNull(code, "code == null");
     Objects.requireNonNull(message, "message == null");

@@ -8,10 +8,12 @@ package dev.tether.api;
 public final class MalformedEnvelopeException extends TetherException {
   private static final long serialVersionUID = 1L;
 
+  /** A frame that is not a valid envelope; {@code message} names the field and what was wrong. */
   public MalformedEnvelopeException(String message) {
     super(message);
   }
 
+  /** As {@link #MalformedEnvelopeException(String)}, caused by the parser's {@code cause}. */
   public MalformedEnvelopeException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -8,6 +8,7 @@ package dev.tether.api;
 public final class OutboxFullException extends TetherException {
   private static final long serialVersionUID = 1L;
 
+  /** A full outbox; {@code message} says its bounds. */
   public OutboxFullException(String message) {
     super(message);
   }

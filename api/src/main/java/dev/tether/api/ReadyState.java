@@ -4,9 +4,9 @@ package dev.tether.api;
  * The lifecycle state of a {@link TetherSocket}, named after SocketRocket's {@code SRReadyState}.
  *
  * <pre>
- *   CLOSED --open()--> CONNECTING --handshake ok--> OPEN --close()--> CLOSING --> CLOSED
+ *   CLOSED --open()--&gt; CONNECTING --handshake ok--&gt; OPEN --close()--&gt; CLOSING --&gt; CLOSED
  *                          ^                          |
- *                          +---- reconnect wait <-----+  (abnormal end, when reconnect is on)
+ *                          +---- reconnect wait &lt;-----+  (abnormal end, when reconnect is on)
  * </pre>
  *
  * <p>A socket is {@link #CONNECTING} from {@code open()} until the handshake succeeds, and again

@@ -11,6 +11,7 @@ public final class RejectedException extends TetherException {
 
   private final ErrorReply error;
 
+  /** The server's refusal {@code error}; the message names its code and the server's message. */
   public RejectedException(ErrorReply error) {
     super(describe(error));
     this.error = error;

@@ -9,10 +9,12 @@ package dev.tether.api;
 public class TetherException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** An exception that says what went wrong in {@code message}. */
   public TetherException(String message) {
     super(message);
   }
 
+  /** An exception that says what went wrong in {@code message}, caused by {@code cause}. */
   public TetherException(String message, Throwable cause) {
     super(message, cause);
   }

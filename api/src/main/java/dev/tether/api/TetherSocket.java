@@ -35,6 +35,19 @@ public interface TetherSocket extends AutoCloseable {
   ReadyState readyState();
 
   /**
+   * Who the server says this socket is: the name it puts in the {@code from} of the chats this
+   * socket sends. Your own chats come back to {@link SocketDelegate#onEnvelope} like everyone
+   * else's; {@code envelope.from().equals(socket.user())} tells them apart. Learnt from the
+   * handshake of each connection (PROTOCOL.md, "Who you are"), so it is set before
+   * {@link SocketDelegate#onOpen} and kept after the connection ends; an anonymous user may get a
+   * new name on each connection.
+   *
+   * @return the user of the last connection that opened; null before one opened, or if the server
+   *     did not say (not a Tether server)
+   */
+  String user();
+
+  /**
    * Starts connecting and returns at once; the delegate's {@code onOpen} or {@code onFailure} tells
    * the outcome. A no-op while {@code CONNECTING} or {@code OPEN}, so calling it twice never opens
    * two connections.
@@ -65,7 +78,9 @@ public interface TetherSocket extends AutoCloseable {
   /**
    * Sends an envelope and returns a future that completes with the server's {@link Ack}. The future
    * fails with a {@link RejectedException} if the server refuses the envelope for good (for example
-   * {@code not_member}), and with a {@link TetherException} if it cannot be delivered (the socket
+   * {@code not_member} for a room the app never joined or left; a client that knows it is in the
+   * room takes {@code not_member} for a lost membership, resumes the room and writes the chat
+   * again), and with a {@link TetherException} if it cannot be delivered (the socket
    * was closed, the outbox was full, it expired, reconnecting gave up). A refusal that takes nothing
    * and asks for the envelope again ({@code rate_limited}, {@code unavailable}, {@code out_of_order})
    * does not fail it: it stays in the outbox and is written again, in order, after the server's
@@ -84,7 +99,9 @@ public interface TetherSocket extends AutoCloseable {
    * the same envelope may run before or after it). Dependent stages attached with
    * {@code thenAccept} and the like run on that thread too: keep them short, or attach them with
    * {@code thenAcceptAsync(action, executor)} to run blocking work elsewhere, since a container I/O
-   * thread that blocks reads nothing else meanwhile.
+   * thread that blocks reads nothing else meanwhile. A client given a {@code ClientEventListener}
+   * instead completes its futures on the callback executor, in the delegate's queue, each after the
+   * listener was told of its ack.
    *
    * @throws NullPointerException if {@code envelope} is null
    */

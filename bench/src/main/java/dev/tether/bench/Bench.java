@@ -9,38 +9,50 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * Runs every workload, each in a child JVM against a {@code StubServer} in another JVM, and writes
- * {@code BENCHMARKS.md} and {@code bench/results/results.csv} under the current directory (the repo
- * root). Usage: {@code java -jar bench/target/tether-bench.jar [workload...]}, workloads
- * {@code throughput latency connections storm outbox server deflate} (default: all; {@code server}
- * alone replaces only its own section of BENCHMARKS.md and its rows of the CSV, {@code deflate}
- * alone only its section, from {@link DeflateBench}, and {@code bench/results/deflate.csv}). Timings
- * are system properties ({@code -Dbench.runs=5}, ...) so a quick smoke run can shorten them.
- * {@code tether-bench soak [options]} runs the chaos soak instead ({@link Soak}; {@code soak --help}
- * lists its options).
+ * Runs every workload and writes {@code BENCHMARKS.md} and {@code bench/results/results.csv} under
+ * the current directory (the repo root). Usage: {@code java -jar bench/target/tether-bench.jar
+ * [workload...]}, workloads {@code throughput compare latency connections storm outbox server
+ * deflate} (default: all). {@code throughput}, {@code connections} and {@code outbox} run each
+ * client kind in a child JVM against a {@code StubServer} in another JVM, one after the other;
+ * {@code compare} (Tether against Paho on Mosquitto) and {@code latency} keep every kind up at once
+ * and measure them in interleaved rounds ({@link Rounds}); {@code storm} and {@code server} start
+ * their own server processes. {@code server} alone replaces only its own section of BENCHMARKS.md
+ * and its rows of the CSV, {@code deflate} alone only its section, from {@link DeflateBench}, and
+ * {@code bench/results/deflate.csv}. Timings and sizes are system properties ({@code
+ * -Dbench.runs=5}, {@code -Dbench.connections=10000}, ...) so a quick smoke run can shorten them.
+ * {@code tether-bench --report} renders BENCHMARKS.md again from the CSV; {@code tether-bench soak
+ * [options]} runs the chaos soak instead ({@link Soak}; {@code soak --help} lists its options).
  */
 public final class Bench {
   static final int RUNS = Integer.getInteger("bench.runs", 5);
   static final long WARMUP_MS = Long.getLong("bench.warmupMs", 10000);
   static final long RUN_MS = Long.getLong("bench.runMs", 2000);
-  static final int LATENCY_RUNS = Integer.getInteger("bench.latencyRuns", 3);
+  static final int LATENCY_RUNS = Integer.getInteger("bench.latencyRuns", 5);
   static final long LATENCY_WARMUP_MS = Long.getLong("bench.latencyWarmupMs", 8000);
   static final long LATENCY_RUN_MS = Long.getLong("bench.latencyRunMs", 3000);
   static final long IDLE_CPU_MS = Long.getLong("bench.idleCpuMs", 11000);
   static final long STORM_TIMEOUT_S = Long.getLong("bench.stormTimeoutS", 90);
-  static final String CONNECTIONS = System.getProperty("bench.connections", "1000,5000");
+  static final String CONNECTIONS = System.getProperty("bench.connections", "10000");
+  /** Loopback addresses the idle connections and the storm spread over (127.0.0.1 ...). */
+  static final int LOOPBACKS = Integer.getInteger("bench.loopbacks", 4);
   static final int STORM_N = Integer.getInteger("bench.stormN", 2000);
+  static final long STORM_REFUSE_MS = Long.getLong("bench.stormRefuseMs", 5000);
   static final int OUTBOX_N = Integer.getInteger("bench.outboxN", 100_000);
 
   static final int SERVER_IDLE_N = Integer.getInteger("bench.serverIdleN", 5000);
   static final String SERVER_LOAD = System.getProperty("bench.serverLoad", "8x32");
 
-  static final List<String> ALL = List.of("throughput", "latency", "connections", "storm", "outbox", "server",
-      "deflate");
+  /** The open-file limit asked for every child JVM (as root it is granted; see {@link FdLimit}). */
+  static final int FD_LIMIT = 65536;
+
+  static final List<String> ALL = List.of("throughput", "compare", "latency", "connections", "storm", "outbox",
+      "server", "deflate");
 
   private final List<String[]> rows = new ArrayList<>();
   private final Path root = Path.of(System.getProperty("bench.out", "."));
@@ -69,27 +81,34 @@ public final class Bench {
           + root.toAbsolutePath() + ")");
     }
     long started = System.nanoTime();
+    loadAverage();
+    commit();
     if (workloads.contains("throughput")) {
       for (String kind : EchoClient.KINDS) {
         child(true, "-Xmx1g", "throughput", kind, Integer.toString(Workload.WINDOW));
       }
     }
+    if (workloads.contains("compare")) {
+      System.err.println("compare (interleaved rounds)");
+      rows.addAll(Rounds.compare(List.of(Messenger.KINDS), new Rounds.Settings(WARMUP_MS, RUNS, RUN_MS)));
+    }
     if (workloads.contains("latency")) {
-      for (String kind : EchoClient.KINDS) {
-        child(true, "-Xmx1g", "latency", kind, "1000");
-      }
-      for (String kind : List.of("tyrus", "tether-raw")) {
-        child(true, "-Xmx1g", "latency", kind, "10000");
-      }
+      System.err.println("latency (interleaved rounds)");
+      Map<Integer, List<String>> kinds = new LinkedHashMap<>();
+      kinds.put(1000, List.of(EchoClient.KINDS));
+      kinds.put(10000, List.of("tyrus", "tether-raw"));
+      rows.addAll(Rounds.latency(kinds, new Rounds.Settings(LATENCY_WARMUP_MS, LATENCY_RUNS, LATENCY_RUN_MS)));
     }
     if (workloads.contains("connections")) {
+      // Raw Tyrus on the shared container at the same N: the figure Tether's heap is held to.
       for (String n : CONNECTIONS.split(",")) {
         child(true, "-Xmx4g", "connections", "tether", n.trim());
+        child(true, "-Xmx4g", "connections", "tyrus-shared", n.trim());
       }
-      child(true, "-Xmx4g", "connections", "tyrus-shared", "1000");
       child(true, "-Xmx4g", "connections", "tyrus-default", "1000");
     }
     if (workloads.contains("storm")) {
+      // Each starts its own stub server process, which refuses handshakes and then accepts them.
       child(false, "-Xmx2g", "storm", "0.5", Integer.toString(STORM_N));
       child(false, "-Xmx2g", "storm", "0", Integer.toString(STORM_N));
     }
@@ -105,6 +124,7 @@ public final class Bench {
     // permessage-deflate: its own section, spliced into BENCHMARKS.md (DeflateBench).
     String deflate = workloads.contains("deflate") ? DeflateBench.run(root) : null;
     double minutes = (System.nanoTime() - started) / 60e9;
+    loadAverage();
     rows.add(new String[] {"meta", "bench", "-", "0", "wall_minutes",
         String.format(Locale.ROOT, "%.3f", minutes)});
     rows.add(new String[] {"meta", "bench", "-", "0", "finished_epoch_s",
@@ -142,8 +162,10 @@ public final class Bench {
       if (r[0].equals("meta")) {
         if (r[4].equals("wall_minutes")) {
           minutes = Double.parseDouble(r[5]);
-        } else {
+        } else if (r[4].equals("finished_epoch_s")) {
           finished = Instant.ofEpochSecond((long) Double.parseDouble(r[5]));
+        } else {
+          rows.add(r); // the commit and the load average
         }
         continue;
       }
@@ -152,8 +174,11 @@ public final class Bench {
         workloads.add(r[0]);
       }
     }
-    Files.writeString(root.resolve("BENCHMARKS.md"),
-        new Report(rows, workloads, minutes, root, finished).markdown());
+    // The compression section is not in results.csv (DeflateBench keeps its own CSV): kept as it is.
+    Path md = root.resolve("BENCHMARKS.md");
+    String deflate = Files.exists(md) ? DeflateBench.section(Files.readString(md)) : null;
+    String markdown = new Report(rows, workloads, minutes, root, finished).markdown();
+    Files.writeString(md, deflate == null ? markdown : DeflateBench.splice(markdown, deflate));
     System.err.println("BENCHMARKS.md written from bench/results/results.csv");
   }
 
@@ -175,7 +200,8 @@ public final class Bench {
       if (server != null) {
         command.add(server.uri().toString());
       }
-      Process p = new ProcessBuilder(command)
+      // Thousands of sockets in the connections and storm workloads: raise the open-file limit.
+      Process p = new ProcessBuilder(FdLimit.raised(FD_LIMIT, command))
           .redirectError(ProcessBuilder.Redirect.INHERIT).start();
       try (BufferedReader out = new BufferedReader(
           new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -197,6 +223,44 @@ public final class Bench {
         server.kill();
       }
     }
+  }
+
+  /** A {@code meta} row with the machine's load average over the last minute, on Linux. */
+  private void loadAverage() {
+    try {
+      String load = Files.readString(Path.of("/proc/loadavg")).trim().split(" ")[0];
+      rows.add(new String[] {"meta", "bench", "-", "0", "load_average_1min", load});
+    } catch (IOException | RuntimeException notLinux) {
+      // no figure
+    }
+  }
+
+  /**
+   * A {@code meta} row naming the commit the figures come from ({@code git rev-parse HEAD}), and
+   * whether the work tree had changes outside the bench's own output.
+   */
+  private void commit() {
+    try {
+      String head = git("rev-parse", "HEAD").trim();
+      boolean dirty = git("status", "--porcelain").lines()
+          .map(l -> l.substring(Math.min(3, l.length())))
+          .anyMatch(f -> !f.equals("BENCHMARKS.md") && !f.startsWith("bench/results/"));
+      if (!head.isEmpty()) {
+        rows.add(new String[] {"meta", "commit", head, "0", "dirty", dirty ? "1" : "0"});
+      }
+    } catch (IOException | RuntimeException noGit) {
+      // no figure
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private String git(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("git", "-C", root.toString()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    return p.waitFor() == 0 ? out : "";
   }
 
   /** Keeps the CSV's rows of other workloads, replaces those of {@code rerun}. */

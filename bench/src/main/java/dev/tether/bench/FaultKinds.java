@@ -15,29 +15,24 @@ final class FaultKinds {
   private FaultKinds() {}
 
   static final String NEEDS_CLUSTER = "not available in this build: needs the Redis cluster (issue 12)";
-  static final String NEEDS_ON_RESET = "not available in this build: SocketDelegate has no onReset (issue 10),"
-      + " so a reset could not be reported and its losses would be silent (--reset-anyway injects it regardless)";
-  static final String NEEDS_LOSSY = "not available in this build: FaultProxy has no lossy mode (issue 10);"
-      + " until then blackhole() itself discards the bytes it stops";
 
   /** Every kind, available or not, in the order reports list them. */
-  static List<FaultKind> all(boolean resetAnyway) {
+  static List<FaultKind> all() {
     return List.of(
         new ServerFault("server-restart", "graceful restart of the server (SIGTERM: 1001 to every client), same SQLite file",
             SoakServerProcess::stop, 3000, null),
         new ServerFault("server-kill", "server SIGKILLed and started again on its SQLite file",
             SoakServerProcess::kill, 3000, null),
         new ServerFault("state-reset", "server SIGKILLed and started on a new SQLite file: every room's state lost",
-            SoakServerProcess::killAndForget, 2000,
-            resetAnyway || SoakClient.Listener.hearsResets() ? null : NEEDS_ON_RESET),
+            SoakServerProcess::killAndForget, 2000, null),
         new ConnectionDrop(),
-        new LinkFault("blackhole", "nothing forwarded on the link, connections kept; healed later",
+        new LinkFault("blackhole", "nothing forwarded on the link, bytes held and connections kept; healed later",
             2000, 15000, FaultProxy::blackhole, FaultProxy::heal),
         new Latency(),
         new LinkFault("stop-reading", "the link stops reading both ways (zero TCP window); healed later",
             3000, 20000, FaultProxy::stopReading, FaultProxy::heal),
         new ClientKill(),
-        new Unavailable("lossy-link", FaultKind.Scope.LINK, NEEDS_LOSSY),
+        new LossyLink(),
         new Unavailable("node-kill", FaultKind.Scope.SERVER, NEEDS_CLUSTER),
         new Unavailable("redis-restart", FaultKind.Scope.SERVER, NEEDS_CLUSTER));
   }
@@ -180,6 +175,50 @@ final class FaultKinds {
     @Override
     public String describe(int target, long durationMillis, long parameter) {
       return "latency " + parameter + " ms on " + link(target) + " for " + seconds(durationMillis);
+    }
+  }
+
+  /**
+   * One link loses 1-10 % of the messages clients send on it (whole WebSocket messages, drawn per
+   * connection; the connections live on and nothing the server sends is lost), for 3-15 s. The
+   * parameter packs the loss in per mille (low 16 bits) and the seed of the draws.
+   */
+  record LossyLink() implements FaultKind {
+    @Override
+    public String name() {
+      return "lossy-link";
+    }
+
+    @Override
+    public FaultKind.Scope scope() {
+      return FaultKind.Scope.LINK;
+    }
+
+    @Override
+    public long drawDuration(RandomGenerator random) {
+      return between(random, 3000, 15000);
+    }
+
+    @Override
+    public long drawParameter(RandomGenerator random) {
+      return random.nextLong(1L << 40) << 16 | between(random, 10, 100);
+    }
+
+    private static double probability(long parameter) {
+      return (parameter & 0xFFFF) / 1000.0;
+    }
+
+    @Override
+    public Runnable inject(Targets targets, int target, long parameter) {
+      FaultProxy proxy = targets.links().get(target);
+      proxy.lossy(probability(parameter), parameter >>> 16);
+      return () -> proxy.lossy(0, 0);
+    }
+
+    @Override
+    public String describe(int target, long durationMillis, long parameter) {
+      return String.format(Locale.ROOT, "lossy-link on %s for %s (%.1f %% of client messages lost, connections kept)",
+          link(target), seconds(durationMillis), probability(parameter) * 100);
     }
   }
 

@@ -43,7 +43,7 @@ final class ServerProcess implements AutoCloseable {
         "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
         "-cp", classPath(), "dev.tether.stub.StubServer", "--port", Integer.toString(port));
     try {
-      process = new ProcessBuilder(command)
+      process = new ProcessBuilder(FdLimit.raised(Bench.FD_LIMIT, command))
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .redirectError(ProcessBuilder.Redirect.DISCARD)
           .start();

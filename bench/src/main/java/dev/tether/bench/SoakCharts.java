@@ -49,6 +49,7 @@ final class SoakCharts {
     FAULT_COLOURS.put("latency", new Color(0x17becf));
     FAULT_COLOURS.put("stop-reading", new Color(0xbcbd22));
     FAULT_COLOURS.put("client-kill", new Color(0xe377c2));
+    FAULT_COLOURS.put("lossy-link", new Color(0x8c564b));
   }
 
   private SoakCharts() {}

@@ -28,19 +28,25 @@ import java.util.stream.Stream;
  *       ({@code F}) was reported to its sender and is not expected anywhere (failed while the soak
  *       was closing the clients: <b>not drained</b>, a failure of the run).
  *   <li><b>lost</b>: accepted, not failed, and never delivered to a member. A loss is
- *       <b>reported</b> if that member was told: by {@code onGap} naming its seq, or by
- *       {@code onReset} for the room after the chat was acked (or sent, if its ack is unknown).
- *       Otherwise it is <b>silent</b>.
+ *       <b>reported</b> if that member was told: by {@code onGap} naming its seq, or by an
+ *       {@code onReset} it reported after the chat was sent that ended the chat's stream below the
+ *       chat's seq. The stream a reset ended is the epoch of the member's last delivery before it,
+ *       the chat's is the epoch other members got it in; where either is unknown, any such reset
+ *       below the chat's seq counts (and any at all if the chat's ack is unknown). Otherwise the
+ *       loss is <b>silent</b>.
  *   <li><b>duplicated</b>: delivered twice to one member process. A child client killed and
- *       started again may be given chats its killed incarnation already had (the client saves its
- *       room positions apart from the app's own processing, so across a SIGKILL it delivers at
- *       least once): <b>redelivered after a restart</b>, counted apart.
+ *       started again may be given chats its killed incarnation already had (the client saves a
+ *       room's position once the delegate returned, so a process killed in between gets the chat
+ *       again: at least once across a SIGKILL): <b>redelivered after a restart</b>, counted apart.
  *   <li><b>out of seq order</b>: a chat delivered with a seq not above the member's previous one
  *       (within one process, and not across a reported reset).
  *   <li><b>out of sender order</b>: a chat of a sender delivered after a later chat of the same
  *       sender (numbers from the ids, {@code user-n}).
- *   <li><b>seq conflicts</b>: one seq of a room given to two chats, or one chat seen at two seqs,
- *       in a room where nobody reported a reset.
+ *   <li><b>seq conflicts</b>: one seq of a room given to two chats, or one chat seen at two seqs.
+ *       In a room where a member reported a reset, seqs start again in each epoch (the stream a
+ *       delivered chat names) and a chat resent after a reset is taken again in the new one: there
+ *       the deliveries are compared per epoch, and the acks (which name no epoch) and deliveries
+ *       from a server without epochs are left out.
  *   <li><b>unlogged</b>: delivered chats no log accepted; only a child killed between its
  *       {@code send} returning and its log line may cause these (it sent them, the checker cannot
  *       have expected them).
@@ -123,15 +129,16 @@ final class SoakChecker {
       this.id = id;
       this.sender = sender;
     }
-
-    long acceptedMicros() {
-      return ackMicros > 0 ? ackMicros : sentMicros;
-    }
   }
 
-  private record Delivery(String room, long seq, String id, long micros) {}
+  /** A chat given to a member; {@code epoch} is "" if the log line names none. */
+  private record Delivery(String room, long seq, String id, long micros, String epoch) {}
 
-  private record Report(String room, long from, long to, long micros, int incarnation) {}
+  /**
+   * A gap ({@code from..to}) or a reset ({@code from}: the last seq before it; {@code epoch}: the
+   * stream it ended, "" if unknown) the member reported.
+   */
+  private record Report(String room, long from, long to, long micros, int incarnation, String epoch) {}
 
   private static final int MAX_EXAMPLES = 6;
 
@@ -180,46 +187,63 @@ final class SoakChecker {
     long expectedPerMember = c.accepted - c.failed;
     c.expected = expectedPerMember * members.size();
 
-    Map<Long, String> idAtSeq = new HashMap<>();
-    Map<String, Long> seqOfId = new HashMap<>();
-    Set<Long> conflicts = new HashSet<>();
-    for (Msg m : accepted.values()) {
-      if (m.seq > 0) {
-        seqOfId.put(m.id, m.seq);
-        String other = idAtSeq.putIfAbsent(m.seq, m.id);
-        if (other != null && !other.equals(m.id)) {
-          conflicts.add(m.seq);
-        }
-      }
-    }
-    List<String[]> conflictExamples = new ArrayList<>();
+    List<ReceiverLog> logs = new ArrayList<>();
+    Map<String, String> epochOf = new HashMap<>();
     for (Participant p : members) {
       ReceiverLog r = readDeliveries(p);
+      logs.add(r);
+      r.incarnations.forEach(inc -> inc.forEach(d -> {
+        if (!d.epoch().isEmpty()) {
+          epochOf.putIfAbsent(d.id(), d.epoch());
+        }
+      }));
+    }
+    for (int i = 0; i < members.size(); i++) {
+      ReceiverLog r = logs.get(i);
       c.gaps += r.gaps.size();
       c.resets += r.resets.size();
-      judge(room, p, r, accepted, failedIds, c);
-      for (List<Delivery> inc : r.incarnations) {
-        for (Delivery d : inc) {
-          Long s = seqOfId.putIfAbsent(d.id, d.seq);
-          String other = idAtSeq.putIfAbsent(d.seq, d.id);
-          if (((s != null && s != d.seq) || (other != null && !other.equals(d.id))) && conflicts.add(d.seq)) {
-            conflictExamples.add(new String[] {p.user(), d.id, Long.toString(d.seq), other, String.valueOf(s)});
+      judge(room, members.get(i), r, accepted, failedIds, epochOf, c);
+    }
+    boolean perEpoch = c.resets > 0;
+    // Keys: "epoch/seq" -> id, and "id/epoch" -> seq; the epoch is "" when compared across epochs.
+    Map<String, String> idAt = new HashMap<>();
+    Map<String, Long> seqOf = new HashMap<>();
+    Set<String> conflicts = new HashSet<>();
+    if (!perEpoch) {
+      for (Msg m : accepted.values()) {
+        if (m.seq > 0) {
+          seqOf.put(m.id + "/", m.seq);
+          String other = idAt.putIfAbsent("/" + m.seq, m.id);
+          if (other != null && !other.equals(m.id)) {
+            conflicts.add("/" + m.seq);
           }
         }
       }
     }
-    if (c.resets == 0) {
-      c.seqConflicts = conflicts.size();
-      for (String[] x : conflictExamples) {
-        example("seq conflict", room + ": " + x[0] + " got " + x[1] + " at seq " + x[2] + ", where "
-            + x[3] + " was seen (and " + x[1] + " at seq " + x[4] + ")");
+    for (int i = 0; i < members.size(); i++) {
+      for (List<Delivery> inc : logs.get(i).incarnations) {
+        for (Delivery d : inc) {
+          if (perEpoch && d.epoch().isEmpty()) {
+            continue; // a stream without epochs cannot be told apart from the one before its reset
+          }
+          String epoch = perEpoch ? d.epoch() : "";
+          String at = epoch + "/" + d.seq();
+          Long s = seqOf.putIfAbsent(d.id() + "/" + epoch, d.seq());
+          String other = idAt.putIfAbsent(at, d.id());
+          if (((s != null && s != d.seq()) || (other != null && !other.equals(d.id()))) && conflicts.add(at)) {
+            example("seq conflict", room + ": " + members.get(i).user() + " got " + d.id() + " at seq " + d.seq()
+                + (perEpoch ? " of epoch " + d.epoch() : "") + ", where " + other + " was seen (and " + d.id()
+                + " at seq " + s + ")");
+          }
+        }
       }
     }
+    c.seqConflicts = conflicts.size();
     return c;
   }
 
   private void judge(String room, Participant p, ReceiverLog r, Map<String, Msg> accepted, Set<String> failedIds,
-      Counts c) {
+      Map<String, String> epochOf, Counts c) {
     Set<String> seenAll = new HashSet<>();
     for (int inc = 0; inc < r.incarnations.size(); inc++) {
       Set<String> seenHere = new HashSet<>();
@@ -276,7 +300,7 @@ final class SoakChecker {
       }
       if (r.gaps.stream().anyMatch(g -> m.seq > 0 && g.from() <= m.seq && m.seq <= g.to())) {
         c.lostGap++;
-      } else if (r.resets.stream().anyMatch(x -> x.micros() >= m.acceptedMicros())) {
+      } else if (coveredByReset(r, m, epochOf.getOrDefault(m.id, ""))) {
         c.lostReset++;
       } else {
         c.lostSilent++;
@@ -285,6 +309,27 @@ final class SoakChecker {
             + ") never delivered to " + p.user() + acrossRestart(r, m.seq));
       }
     }
+  }
+
+  /**
+   * True if a reset the member reported after {@code m} was sent ended {@code m}'s stream (epoch
+   * {@code epoch}, "" if unknown) below {@code m}'s seq: that reset told it {@code m} was lost. A
+   * reset of another stream says nothing about {@code m}, even if its seqs ended lower.
+   */
+  private static boolean coveredByReset(ReceiverLog r, Msg m, String epoch) {
+    for (Report reset : r.resets) {
+      if (reset.micros() < m.sentMicros) {
+        continue;
+      }
+      if (m.seq <= 0) {
+        return true;
+      }
+      boolean sameStream = epoch.isEmpty() || reset.epoch().isEmpty() || reset.epoch().equals(epoch);
+      if (sameStream && reset.from() < m.seq) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -383,6 +428,7 @@ final class SoakChecker {
     ReceiverLog r = new ReceiverLog();
     r.incarnations.add(new ArrayList<>());
     boolean[] started = {false};
+    String[] lastEpoch = {""};
     try (Stream<String[]> lines = lines(p.log())) {
       lines.forEach(f -> {
         try {
@@ -394,9 +440,18 @@ final class SoakChecker {
               }
               started[0] = true;
             }
-            case "D" -> r.incarnations.get(inc).add(new Delivery(f[1], Long.parseLong(f[2]), f[3], Long.parseLong(f[5])));
-            case "G" -> r.gaps.add(new Report(f[1], Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]), inc));
-            case "R" -> r.resets.add(new Report(f[1], Long.parseLong(f[2]), 0, Long.parseLong(f[3]), inc));
+            case "D" -> {
+              Delivery d = new Delivery(f[1], Long.parseLong(f[2]), f[3], Long.parseLong(f[5]),
+                  f.length > 6 && !f[6].equals("null") ? f[6] : "");
+              r.incarnations.get(inc).add(d);
+              lastEpoch[0] = d.epoch();
+            }
+            case "G" -> r.gaps.add(new Report(f[1], Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]), inc,
+                ""));
+            case "R" -> {
+              r.resets.add(new Report(f[1], Long.parseLong(f[2]), 0, Long.parseLong(f[3]), inc, lastEpoch[0]));
+              lastEpoch[0] = ""; // the next stream's epoch is known once one of its chats arrives
+            }
             default -> { }
           }
         } catch (RuntimeException torn) {

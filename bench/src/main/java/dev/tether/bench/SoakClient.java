@@ -131,10 +131,8 @@ final class SoakClient implements AutoCloseable {
   }
 
   /**
-   * Logs what the client reports. {@link #onReset} has no {@code @Override} on purpose: it
-   * compiles against an API without {@code SocketDelegate.onReset} and becomes its override, with
-   * nothing to change here, once the method exists (issue 10). {@link #hearsResets()} tells which
-   * of the two this build is.
+   * Logs what the client reports: {@code D room seq id from micros epoch} per chat delivered,
+   * {@code G} per gap, {@code R} per reset, and the connection's events.
    */
   static final class Listener implements SocketDelegate {
     private final EventLog log;
@@ -147,23 +145,13 @@ final class SoakClient implements AutoCloseable {
       this.delivered = delivered;
     }
 
-    /** Whether this build's {@link SocketDelegate} has {@code onReset}, so that resets reach {@link #onReset}. */
-    static boolean hearsResets() {
-      try {
-        SocketDelegate.class.getMethod("onReset", TetherSocket.class, String.class, long.class);
-        return true;
-      } catch (NoSuchMethodException e) {
-        return false;
-      }
-    }
-
     @Override
     public void onEnvelope(TetherSocket socket, Envelope e) {
       if (e.type() != Envelope.Type.CHAT) {
         return;
       }
       long now = EventLog.nowMicros();
-      log.line("D " + e.room() + " " + e.seq() + " " + e.id() + " " + e.from() + " " + now);
+      log.line("D " + e.room() + " " + e.seq() + " " + e.id() + " " + e.from() + " " + now + " " + e.epoch());
       delivered.incrementAndGet();
       if (latency != null) {
         String text = e.text();
@@ -180,7 +168,7 @@ final class SoakClient implements AutoCloseable {
       log.line("G " + room + " " + fromSeq + " " + toSeq + " " + EventLog.nowMicros());
     }
 
-    /** {@code SocketDelegate.onReset} once it exists (see the class comment). */
+    @Override
     public void onReset(TetherSocket socket, String room, long lastSeqBefore) {
       log.line("R " + room + " " + lastSeqBefore + " " + EventLog.nowMicros());
     }

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
     description = "Chaos soak: clients in rooms on a TetherServer (SQLite, own process) behind fault proxies, "
         + "sending steadily while seeded faults are injected; then every client's log is checked (lost, duplicated, "
         + "out of order, reported) and the run is written to soak/results/<date>.csv, .png and .md, and SOAK.md. "
-        + "Exit code 0 only without silent loss, duplicates, broken seq order, undrained outboxes and thread or "
+        + "Exit code 0 only without silent loss, duplicates, broken seq or sender order, undrained outboxes and thread or "
         + "heap growth beyond the bounds.%n")
 final class SoakOptions implements Callable<Integer> {
   @Option(names = "--clients", defaultValue = "50", description = "Clients in all (default ${DEFAULT-VALUE}).")
@@ -59,11 +59,9 @@ final class SoakOptions implements Callable<Integer> {
           + "connection-drop, blackhole, latency, stop-reading, client-kill, lossy-link, node-kill, redis-restart.")
   List<String> faultNames;
 
-  @Option(names = "--reset-anyway",
-      description = "Inject state-reset even though this build's client cannot report resets (shows issue 10's silent loss).")
-  boolean resetAnyway;
-
-  @Option(names = "--strict-sender-order", description = "Also fail on chats delivered out of their sender's order.")
+  @Option(names = "--strict-sender-order", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Fail on chats delivered out of their sender's order (default ${DEFAULT-VALUE};"
+          + " --no-strict-sender-order only reports them).")
   boolean strictSenderOrder;
 
   @Option(names = "--max-thread-growth", defaultValue = "8",
@@ -109,6 +107,10 @@ final class SoakOptions implements Callable<Integer> {
       description = "Only draw the chart of an earlier run again, from its CSV, beside it (CSV.png).")
   Path chartOnly;
 
+  @Option(names = "--chart-title", paramLabel = "TITLE",
+      description = "With --chart-only: the chart's title (default: Tether soak and the CSV's name).")
+  String chartTitle;
+
   @Spec CommandSpec spec;
 
   long seed;
@@ -124,7 +126,7 @@ final class SoakOptions implements Callable<Integer> {
     if (chartOnly != null) {
       String name = chartOnly.getFileName().toString().replaceFirst("\\.csv$", "");
       Path png = chartOnly.resolveSibling(name + ".png");
-      SoakCharts.write(png, "Tether soak " + name, SoakCharts.read(chartOnly));
+      SoakCharts.write(png, chartTitle != null ? chartTitle : "Tether soak " + name, SoakCharts.read(chartOnly));
       System.out.println("soak: drew " + png);
       return 0;
     }
@@ -169,7 +171,7 @@ final class SoakOptions implements Callable<Integer> {
 
   /** The fault kinds to draw from, in catalogue order. */
   List<FaultKind> kinds() {
-    List<FaultKind> all = FaultKinds.all(resetAnyway);
+    List<FaultKind> all = FaultKinds.all();
     if (faultNames == null || faultNames.isEmpty()) {
       return all;
     }
@@ -193,8 +195,8 @@ final class SoakOptions implements Callable<Integer> {
     if (faultNames != null && !faultNames.isEmpty()) {
       b.append(" --faults ").append(String.join(",", faultNames));
     }
-    if (resetAnyway) {
-      b.append(" --reset-anyway");
+    if (!strictSenderOrder) {
+      b.append(" --no-strict-sender-order");
     }
     if (quietStartSeconds != 10) {
       b.append(" --quiet-start ").append(quietStartSeconds);

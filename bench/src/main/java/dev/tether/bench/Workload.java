@@ -1,9 +1,7 @@
 package dev.tether.bench;
 
-import dev.tether.api.ReadyState;
 import dev.tether.api.SocketDelegate;
 import dev.tether.api.TetherSocket;
-import dev.tether.client.ReconnectPolicy;
 import dev.tether.client.TetherClient;
 import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.Endpoint;
@@ -11,20 +9,13 @@ import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.Session;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 import org.glassfish.tyrus.client.ClientManager;
 import org.glassfish.tyrus.client.ClientProperties;
 
@@ -35,6 +26,8 @@ import org.glassfish.tyrus.client.ClientProperties;
 final class Workload {
   static final int MESSAGE_BYTES = 64;
   static final int WINDOW = 32;
+  /** The message of the throughput workloads: 64 bytes of text. */
+  static final String TEXT = "x".repeat(MESSAGE_BYTES);
 
   private Workload() {}
 
@@ -45,7 +38,6 @@ final class Workload {
     URI uri = args.length > 3 ? URI.create(args[3]) : null;
     switch (workload) {
       case "throughput" -> throughput(client, uri, Integer.parseInt(param));
-      case "latency" -> latency(client, uri, Integer.parseInt(param));
       case "connections" -> connections(client, uri, Integer.parseInt(param));
       case "storm" -> storm(client, Integer.parseInt(param));
       case "outbox" -> outbox(uri, Integer.parseInt(param));
@@ -64,7 +56,7 @@ final class Workload {
 
   static void result(String workload, String client, Object param, int run, String metric,
       double value) {
-    System.out.printf("RESULT,%s,%s,%s,%d,%s,%.3f%n", workload, client, param, run, metric, value);
+    System.out.printf(java.util.Locale.ROOT, "RESULT,%s,%s,%s,%d,%s,%.3f%n", workload, client, param, run, metric, value);
   }
 
   // ---- throughput: one connection, window of `window` unanswered messages -----------------------
@@ -114,169 +106,21 @@ final class Workload {
     }
   }
 
-  // ---- latency: fixed rate, measured from the intended send time ---------------------------------
-
-  static void latency(String kind, URI uri, int ratePerSecond) throws Exception {
-    Recorder recorder = new Recorder(3);
-    EchoClient client = EchoClient.open(kind, uri, text -> {
-      long intended = Long.parseLong(text, 0, 19, 10);
-      recorder.recordValue(Math.max(0, System.nanoTime() - intended));
-    });
-    String pad = "x".repeat(MESSAGE_BYTES - 19);
-    long period = 1_000_000_000L / ratePerSecond;
-    long totalMs = Bench.LATENCY_WARMUP_MS + (long) Bench.LATENCY_RUNS * Bench.LATENCY_RUN_MS;
-    long count = totalMs * ratePerSecond / 1000;
-    Thread sender = new Thread(() -> {
-      long start = System.nanoTime() + 1_000_000;
-      try {
-        for (long i = 0; i < count; i++) {
-          long intended = start + i * period;
-          long wait;
-          while ((wait = intended - System.nanoTime()) > 0) {
-            LockSupport.parkNanos(wait);
-          }
-          // A send that is late is still timed from `intended`: coordinated omission is counted.
-          client.send(String.format("%019d", intended) + pad);
-        }
-      } catch (Exception e) {
-        System.err.println(kind + " send failed: " + e);
-      }
-    }, "bench-sender");
-    sender.setDaemon(true);
-    sender.start();
-    Thread.sleep(Bench.LATENCY_WARMUP_MS);
-    recorder.getIntervalHistogram(); // drop the warm-up
-    for (int run = 1; run <= Bench.LATENCY_RUNS; run++) {
-      Thread.sleep(Bench.LATENCY_RUN_MS);
-      Histogram h = recorder.getIntervalHistogram();
-      result("latency", kind, ratePerSecond, run, "p50_us", h.getValueAtPercentile(50) / 1e3);
-      result("latency", kind, ratePerSecond, run, "p99_us", h.getValueAtPercentile(99) / 1e3);
-      result("latency", kind, ratePerSecond, run, "p99.9_us", h.getValueAtPercentile(99.9) / 1e3);
-      result("latency", kind, ratePerSecond, run, "max_us", h.getMaxValue() / 1e3);
-      result("latency", kind, ratePerSecond, run, "count", h.getTotalCount());
-      System.err.printf("  latency %-16s %5d/s run %d: p50 %.0f us, p99 %.0f us, p99.9 %.0f us (%d)%n",
-          kind, ratePerSecond, run, h.getValueAtPercentile(50) / 1e3,
-          h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3, h.getTotalCount());
-    }
-  }
-
-  // ---- connections: N idle connections in this JVM ----------------------------------------------
-
-  /** Opens idle connections of one kind; {@link #openBatch} returns once all of them are open. */
-  interface Opener {
-    void openBatch(int from, int count) throws Exception;
-  }
+  // ---- connections: N idle connections in this JVM (Idle) ---------------------------------------
 
   static void connections(String kind, URI uri, int n) throws Exception {
-    List<Object> keep = new ArrayList<>();
-    Opener opener = switch (kind) {
-      case "tether" -> tetherOpener(uri, keep, null);
-      case "tyrus-default" -> tyrusOpener(uri, keep, false);
-      case "tyrus-shared" -> tyrusOpener(uri, keep, true);
-      default -> throw new IllegalArgumentException(kind);
-    };
-    int warm = 10;
-    opener.openBatch(0, warm); // loads classes, starts shared pools and containers
-    Thread.sleep(500);
-    long heap0 = usedHeapAfterGc();
-    int threads0 = ManagementFactory.getThreadMXBean().getThreadCount();
-    long t0 = System.nanoTime();
-    int batch = 250;
-    for (int i = 0; i < n; i += batch) {
-      opener.openBatch(warm + i, Math.min(batch, n - i));
-    }
-    double openSeconds = (System.nanoTime() - t0) / 1e9;
-    Thread.sleep(2000);
-    long heap1 = usedHeapAfterGc();
-    int threads1 = ManagementFactory.getThreadMXBean().getThreadCount();
-    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    long cpu0 = os.getProcessCpuTime();
-    long w0 = System.nanoTime();
-    Thread.sleep(Bench.IDLE_CPU_MS); // spans at least one heartbeat (10 s by default)
-    double idleCpu = (os.getProcessCpuTime() - cpu0) * 100.0 / (System.nanoTime() - w0);
-    int threads2 = ManagementFactory.getThreadMXBean().getThreadCount();
-    long open = keep.stream().filter(Workload::isOpen).count();
-    result("connections", kind, n, 1, "open_seconds", openSeconds);
-    result("connections", kind, n, 1, "still_open", open - warm);
-    result("connections", kind, n, 1, "threads_total", Math.max(threads1, threads2));
-    result("connections", kind, n, 1, "threads_before", threads0);
-    result("connections", kind, n, 1, "heap_bytes_per_conn", (heap1 - heap0) / (double) n);
-    result("connections", kind, n, 1, "idle_cpu_percent_of_one_core", idleCpu);
+    FdLimit.require(n + 1024L, "connections N=" + n);
+    // Not closed after: the JVM exits (closing 10k Tyrus sessions at once only makes it log races).
+    Idle.Result r = Idle.run(kind, uri, n, Bench.IDLE_CPU_MS, Bench.LOOPBACKS, false);
+    result("connections", kind, n, 1, "open_seconds", r.openSeconds());
+    result("connections", kind, n, 1, "still_open", r.stillOpen());
+    result("connections", kind, n, 1, "threads_total", r.threads());
+    result("connections", kind, n, 1, "threads_before", r.threadsBefore());
+    result("connections", kind, n, 1, "heap_bytes_per_conn", r.heapBytesPerConnection());
+    result("connections", kind, n, 1, "idle_cpu_percent_of_one_core", r.idleCpuPercent());
     System.err.printf("  connections %-14s N=%d: %d threads (%d before), %.1f KiB/conn, idle CPU %.1f%%, "
-            + "opened in %.1f s, %d open%n", kind, n, Math.max(threads1, threads2), threads0,
-        (heap1 - heap0) / 1024.0 / n, idleCpu, openSeconds, open - warm);
-  }
-
-  private static boolean isOpen(Object o) {
-    if (o instanceof TetherClient c) {
-      return c.readyState() == ReadyState.OPEN;
-    }
-    return o instanceof Session s && s.isOpen();
-  }
-
-  static Opener tetherOpener(URI uri, List<Object> keep, ReconnectPolicy policy) {
-    return (from, count) -> {
-      CountDownLatch opened = new CountDownLatch(count);
-      for (int i = 0; i < count; i++) {
-        TetherClient.Builder b = TetherClient.builder(EchoClient.withUser(uri, "u" + (from + i)))
-            .delegate(new SocketDelegate() {
-              @Override
-              public void onOpen(TetherSocket socket) {
-                opened.countDown();
-              }
-            });
-        if (policy != null) {
-          b.reconnect(policy);
-        }
-        TetherClient c = b.build();
-        c.open();
-        keep.add(c);
-      }
-      if (!opened.await(120, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("only " + (count - opened.getCount()) + "/" + count
-            + " opened in 120 s");
-      }
-    };
-  }
-
-  static Opener tyrusOpener(URI uri, List<Object> keep, boolean shared) {
-    ExecutorService pool = Executors.newFixedThreadPool(8, r -> {
-      Thread t = new Thread(r, "bench-connect");
-      t.setDaemon(true);
-      return t;
-    });
-    // Shared: one ClientManager on the shared container for all, as its docs suggest.
-    // Default: a new ClientManager per connection, each with its own Grizzly transport.
-    ClientManager sharedManager = ClientManager.createClient();
-    sharedManager.getProperties().put(ClientProperties.SHARED_CONTAINER, true);
-    return (from, count) -> {
-      ConcurrentLinkedQueue<Session> sessions = new ConcurrentLinkedQueue<>();
-      CountDownLatch done = new CountDownLatch(count);
-      AtomicInteger failed = new AtomicInteger();
-      for (int i = 0; i < count; i++) {
-        int id = from + i;
-        pool.execute(() -> {
-          try {
-            ClientManager manager = shared ? sharedManager : ClientManager.createClient();
-            sessions.add(manager.connectToServer(new Endpoint() {
-              @Override
-              public void onOpen(Session session, EndpointConfig config) {}
-            }, ClientEndpointConfig.Builder.create().build(), EchoClient.withUser(uri, "t" + id)));
-          } catch (Exception e) {
-            if (failed.getAndIncrement() == 0) {
-              System.err.println("tyrus connect failed: " + e);
-            }
-          } finally {
-            done.countDown();
-          }
-        });
-      }
-      done.await();
-      keep.addAll(sessions);
-      if (failed.get() > 0) {
-        throw new IllegalStateException(failed.get() + "/" + count + " tyrus connects failed");
-      }
-    };
+            + "opened in %.1f s, %d open%n", kind, n, r.threads(), r.threadsBefore(),
+        r.heapBytesPerConnection() / 1024, r.idleCpuPercent(), r.openSeconds(), r.stillOpen());
   }
 
   static long usedHeapAfterGc() throws InterruptedException {
@@ -287,68 +131,27 @@ final class Workload {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
-  // ---- reconnect storm: N clients, server process killed and started again -----------------------
+  // ---- reconnect storm: the server refuses handshakes, then accepts at once (Storm) ----------------
 
   static void storm(String jitter, int n) throws Exception {
-    ReconnectPolicy policy = jitter.equals("0")
-        ? ReconnectPolicy.defaults().withJitter(0) : ReconnectPolicy.defaults();
-    try (ServerProcess server = ServerProcess.start()) {
-      List<Object> keep = new ArrayList<>();
-      ConcurrentLinkedQueue<Long> reopenedAt = new ConcurrentLinkedQueue<>();
-      AtomicInteger phase = new AtomicInteger();
-      CountDownLatch initial = new CountDownLatch(n);
-      for (int i = 0; i < n; i++) {
-        TetherClient c = TetherClient.builder(EchoClient.withUser(server.uri(), "s" + i))
-            .reconnect(policy)
-            .delegate(new SocketDelegate() {
-              @Override
-              public void onOpen(TetherSocket socket) {
-                if (phase.get() == 0) {
-                  initial.countDown();
-                } else {
-                  reopenedAt.add(System.nanoTime());
-                }
-              }
-            }).build();
-        c.open();
-        keep.add(c);
-        if (i % 250 == 249) {
-          while (initial.getCount() > n - i - 1) {
-            Thread.sleep(10);
-          }
-        }
-      }
-      if (!initial.await(120, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("storm: only " + (n - initial.getCount()) + " opened");
-      }
-      Thread.sleep(1000);
-      phase.set(1);
-      long killedAt = System.nanoTime();
-      server.kill();
-      server.launch();
-      double serverBackSeconds = (System.nanoTime() - killedAt) / 1e9;
-      long deadline = killedAt + TimeUnit.SECONDS.toNanos(Bench.STORM_TIMEOUT_S);
-      while (reopenedAt.size() < n && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      List<Long> times = new ArrayList<>(reopenedAt);
-      times.sort(null);
-      double allOpen = times.size() < n ? Double.NaN : (times.get(n - 1) - killedAt) / 1e9;
-      int peak = 0; // most opens within any 1 s window
-      for (int lo = 0, hi = 0; hi < times.size(); hi++) {
-        while (times.get(hi) - times.get(lo) >= 1_000_000_000L) {
-          lo++;
-        }
-        peak = Math.max(peak, hi - lo + 1);
-      }
-      String name = "jitter-" + (jitter.equals("0") ? "0" : "0.5");
-      result("storm", name, n, 1, "seconds_until_all_open", allOpen);
-      result("storm", name, n, 1, "server_back_after_s", serverBackSeconds);
-      result("storm", name, n, 1, "reopened", times.size());
-      result("storm", name, n, 1, "peak_opens_per_s", peak);
-      System.err.printf("  storm %s N=%d: all open after %.2f s (server back after %.2f s), "
-          + "%d reopened, peak %d opens/s%n", name, n, allOpen, serverBackSeconds, times.size(), peak);
-    }
+    Storm.Result r = Storm.run(Double.parseDouble(jitter), n, Bench.STORM_REFUSE_MS, Bench.STORM_TIMEOUT_S);
+    String name = "jitter-" + jitter;
+    result("storm", name, n, 1, "refused_for_s", r.refuseMs() / 1000.0);
+    result("storm", name, n, 1, "seconds_until_all_open", r.secondsUntilAllOpen());
+    result("storm", name, n, 1, "reopened", r.reopened());
+    result("storm", name, n, 1, "scheduled", r.scheduled());
+    result("storm", name, n, 1, "peak_scheduled_per_100ms", r.peakScheduledPer100ms());
+    result("storm", name, n, 1, "attempts", r.attempts());
+    result("storm", name, n, 1, "peak_attempts_per_100ms", r.peakAttemptsPer100ms());
+    result("storm", name, n, 1, "handshakes", r.handshakes());
+    result("storm", name, n, 1, "peak_handshakes_per_100ms", r.peakHandshakesPer100ms());
+    result("storm", name, n, 1, "peak_handshakes_per_100ms_accepting", r.peakHandshakesPer100msAccepting());
+    result("storm", name, n, 1, "peak_opens_per_100ms", r.peakOpensPer100ms());
+    System.err.printf("  storm %s N=%d: all open %.2f s after the server accepted again, %d reopened; "
+            + "%d scheduled (peak %d per 100 ms), %d attempts (peak %d per 100 ms), %d handshakes at the server (peak %d per 100 ms, %d once "
+            + "accepting), peak %d opens per 100 ms%n", name, n, r.secondsUntilAllOpen(), r.reopened(),
+        r.scheduled(), r.peakScheduledPer100ms(), r.attempts(), r.peakAttemptsPer100ms(), r.handshakes(), r.peakHandshakesPer100ms(),
+        r.peakHandshakesPer100msAccepting(), r.peakOpensPer100ms());
   }
 
   // ---- outbox flush: messages queued before open(), then delivered --------------------------------

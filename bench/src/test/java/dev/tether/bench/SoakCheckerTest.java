@@ -42,6 +42,10 @@ class SoakCheckerTest {
     log(receiver).add("D room0 " + seq + " " + id + " " + id.substring(0, id.lastIndexOf('-')) + " " + tick());
   }
 
+  private void deliveredIn(String epoch, String receiver, String id, long seq) {
+    log(receiver).add("D room0 " + seq + " " + id + " " + id.substring(0, id.lastIndexOf('-')) + " " + tick() + " " + epoch);
+  }
+
   private void deliveredToAll(String id, long seq, String... receivers) {
     for (String r : receivers) {
       delivered(r, id, seq);
@@ -137,6 +141,75 @@ class SoakCheckerTest {
     String lost = sent("alice", 2, 1);
     delivered("alice", lost, 1);
     assertThat(check().total().lostSilent).isEqualTo(1);
+  }
+
+  @Test
+  void aResetOfAnotherStreamDoesNotCoverALoss() throws IOException {
+    log("alice");
+    log("bob");
+    String a0 = sent("alice", 0, 3);
+    deliveredIn("e1", "alice", a0, 3);
+    deliveredIn("e1", "bob", a0, 3);
+    String lost = sent("alice", 1, 4);
+    deliveredIn("e1", "alice", lost, 4);
+    String a2 = sent("alice", 2, 5);
+    deliveredIn("e1", "alice", a2, 5);
+    deliveredIn("e1", "bob", a2, 5); // bob skipped seq 4 of e1 silently
+    log("alice").add("R room0 5 " + tick());
+    log("bob").add("R room0 5 " + tick()); // ended e1 above seq 4: says nothing of it
+    String a3 = sent("alice", 3, 1);
+    deliveredIn("e2", "alice", a3, 1);
+    deliveredIn("e2", "bob", a3, 1);
+    log("alice").add("R room0 1 " + tick());
+    log("bob").add("R room0 1 " + tick()); // ended e2 below 4, but e2 is not the stream of seq 4
+    SoakChecker.Result r = check();
+    assertThat(r.total().lostSilent).isEqualTo(1);
+    assertThat(r.total().lostReset).isZero();
+  }
+
+  /** The soak's case: a chat of the new stream sent before the member heard of the first reset. */
+  @Test
+  void aLossInTheStreamAfterAResetIsCoveredByTheResetThatEndedThatStream() throws IOException {
+    log("alice");
+    log("bob");
+    String a0 = sent("alice", 0, 4865);
+    deliveredIn("e1", "alice", a0, 4865);
+    deliveredIn("e1", "bob", a0, 4865);
+    log("alice").add("R room0 4865 " + tick());
+    String a1 = sent("alice", 1, 148); // taken in e2 while bob is still reconnecting
+    deliveredIn("e2", "alice", a1, 148);
+    String lost = sent("alice", 2, 149);
+    deliveredIn("e2", "alice", lost, 149);
+    log("bob").add("R room0 4865 " + tick()); // ended e1: says nothing of seq 149 of e2
+    deliveredIn("e2", "bob", a1, 148);
+    log("bob").add("R room0 148 " + tick()); // e2 lost after seq 148: bob never gets 149
+    SoakChecker.Result r = check();
+    assertThat(r.total().lostSilent).isZero();
+    assertThat(r.total().lostReset).isEqualTo(1);
+  }
+
+  @Test
+  void inARoomWithResetsSeqsAreComparedPerEpoch() throws IOException {
+    log("alice");
+    log("bob");
+    String a0 = sent("alice", 0, 1);
+    deliveredIn("e1", "alice", a0, 1);
+    deliveredIn("e1", "bob", a0, 1);
+    log("alice").add("R room0 1 " + tick());
+    log("bob").add("R room0 1 " + tick());
+    String a1 = sent("alice", 1, 1);
+    deliveredIn("e2", "alice", a1, 1);
+    deliveredIn("e2", "bob", a1, 1);
+    assertThat(check().total().seqConflicts).as("seq 1 of e1 and seq 1 of e2").isZero();
+
+    String a2 = sent("alice", 2, 2);
+    deliveredIn("e2", "alice", a2, 2);
+    String a3 = sent("alice", 3, 3);
+    deliveredIn("e2", "bob", a3, 2); // a second chat at seq 2 of e2
+    SoakChecker.Result r = check();
+    assertThat(r.total().seqConflicts).isEqualTo(1);
+    assertThat(r.passed(false)).isFalse();
+    assertThat(r.examples()).anySatisfy(e -> assertThat(e).startsWith("seq conflict").contains("epoch e2"));
   }
 
   @Test

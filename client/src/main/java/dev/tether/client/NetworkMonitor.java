@@ -31,6 +31,7 @@ public interface NetworkMonitor {
   /** Hears availability changes. */
   @FunctionalInterface
   interface Listener {
+    /** The network became usable ({@code true}) or stopped being usable. */
     void onAvailabilityChanged(boolean available);
   }
 

@@ -22,6 +22,13 @@ import java.util.Map;
  *       process killed right after {@code send} returns loses nothing.
  * </ul>
  *
+ * <p>A room's position is saved only after the delegate's {@code onEnvelope} returned for the chat
+ * that moved it (and the positions of chats delivered before {@code close()} are saved by the time
+ * it returns). A process that dies while the app is handling a chat therefore resumes before that
+ * chat and gets it again: at least once to the app across a crash, never skipped. An app that must
+ * not process a chat twice across a crash records the ids it processed (or what it did with them)
+ * in its own storage, in the same transaction as the processing.
+ *
  * <p>Each room's position is kept with its epoch ({@link #saveRoom(String, long, String)},
  * {@link #roomEpochs()}); both methods have defaults so that stores written before epochs still
  * compile and work, without noticing a reset across a restart of the client.
@@ -47,6 +54,8 @@ public interface OutboxStore extends AutoCloseable {
    * slower per send).
    *
    * @throws dev.tether.api.TetherException if the database cannot be opened
+   * @throws IllegalStateException if the SQLite driver ({@code org.xerial:sqlite-jdbc}, which
+   *     tether-client does not bring) is not on the class path
    */
   static OutboxStore sqlite(Path file) {
     return new SqliteOutboxStore(file, false);

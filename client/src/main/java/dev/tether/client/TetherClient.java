@@ -8,6 +8,7 @@ import dev.tether.api.TetherSocket;
 import dev.tether.api.WireRules;
 import dev.tether.client.internal.ClientConfig;
 import dev.tether.client.internal.RealTetherSocket;
+import dev.tether.client.internal.Redaction;
 import dev.tether.client.internal.Scheduler;
 import dev.tether.client.internal.TetherThreads;
 import jakarta.websocket.WebSocketContainer;
@@ -75,8 +76,10 @@ import java.util.random.RandomGenerator;
  *       refuses as out of order is written again, in order.
  *   <li><b>Rate limits</b>: an envelope refused with {@code rate_limited} or {@code unavailable}
  *       does not fail; it waits the server's {@code retry_after} in the outbox and is written again
- *       in order, paced. Futures fail only for refusals for good ({@code RejectedException}),
- *       expiry, a full outbox, {@link #close()} or giving up reconnecting.
+ *       in order, paced. A {@code not_member} in a room you joined and did not leave is a
+ *       membership the server lost: the room is resumed and the chat written again, in order.
+ *       Futures fail only for refusals for good ({@code RejectedException}), expiry, a full
+ *       outbox, {@link #close()} or giving up reconnecting.
  * </ul>
  * README.md ("Reliable delivery") and PROTOCOL.md have the details.
  *
@@ -87,6 +90,12 @@ import java.util.random.RandomGenerator;
  * delivers your chat to {@code onEnvelope} from that ack, in seq order with everyone else's. A
  * server that does not (v1) sends the copy, which is delivered instead; a copy that comes anyway is
  * a duplicate by seq and is dropped. Nothing changes for your code either way.
+ *
+ * <h2>Measuring</h2>
+ * {@link #stats()} counts reconnects, resends, duplicates dropped and acks and tells the outbox
+ * depth; a {@link ClientEventListener} ({@link Builder#eventListener}) is told durations (heartbeat
+ * round trips, ack latencies) and events (connections, gaps, resets) as they happen.
+ * {@code tether-micrometer}'s {@code TetherClientMetrics} binds both to a Micrometer registry.
  *
  * <h2>Threads and cost</h2>
  * No thread is created per client: connection attempts, timers and delegate callbacks use
@@ -140,6 +149,32 @@ public final class TetherClient implements TetherSocket {
     return socket.readyState();
   }
 
+  @Override
+  public String user() {
+    return socket.user();
+  }
+
+  /**
+   * Waits until a connection is open: returns at once if the client is {@link ReadyState#OPEN},
+   * else when a connection opens, as {@code onOpen} is queued (it may not have run yet). For a
+   * program that needs the connection before going on; apps with a UI listen to {@code onOpen}
+   * instead. Messages need no waiting: what is sent before opening waits in the outbox.
+   *
+   * <p>It blocks the calling thread, holding nothing the client needs: it may be called from any
+   * thread, a delegate callback included (which then holds up later callbacks while it waits).
+   *
+   * @param timeout how long to wait; positive
+   * @throws dev.tether.api.TetherException if the client stops trying first (a final failure such
+   *     as a 401, giving up reconnecting, a close code that does not allow reconnecting: the cause
+   *     is what stopped it), if it is closed by {@link #close()}, or if {@code timeout} passes (the
+   *     message names the state and the last failure, which is the cause)
+   * @throws IllegalStateException if {@link #open()} was not called
+   * @throws InterruptedException if the thread is interrupted while waiting
+   */
+  public void awaitOpen(Duration timeout) throws InterruptedException {
+    socket.awaitOpen(positive(timeout, "timeout"));
+  }
+
   /**
    * How many messages wait in the outbox: queued frames not yet written plus envelopes not yet
    * acknowledged.
@@ -190,6 +225,49 @@ public final class TetherClient implements TetherSocket {
     return socket.send(envelope, expiresAfter);
   }
 
+  /**
+   * Sends {@code envelope} and waits for the server's {@link Ack}, as {@link #send(Envelope,
+   * Duration) send(envelope, timeout)} and then waiting for its future, but with the failure thrown
+   * as it is: a {@link dev.tether.api.RejectedException} if the server refused it for good, an
+   * {@link dev.tether.api.OutboxFullException}, or a {@link dev.tether.api.TetherException} if it
+   * could not be delivered or no ack came within {@code timeout} (the envelope then leaves the
+   * outbox, as an expired one does: it is not written again). Waiting starts at once, connected or
+   * not: the time to connect counts.
+   *
+   * <p>Not from a delegate callback of this client (or a continuation of one of its futures): the
+   * ack is handed over on the same queue, so the call would wait for itself.
+   *
+   * @param timeout how long the ack may take; positive
+   * @return the server's ack: for a chat, the seq it got
+   * @throws IllegalStateException if called on this client's callback thread, or from a stage of
+   *     one of its futures run where the future completed (the thread that read the ack)
+   * @throws InterruptedException if the thread is interrupted while waiting; the envelope stays in
+   *     the outbox until it is acked or {@code timeout} passes
+   */
+  public Ack sendAndWait(Envelope envelope, Duration timeout) throws InterruptedException {
+    Objects.requireNonNull(envelope, "envelope == null");
+    positive(timeout, "timeout");
+    if (socket.isCallbackThread()) {
+      throw new IllegalStateException("sendAndWait(..) called from a delegate callback of this client"
+          + " (or a stage its future completions run): the ack would be delivered by this thread, so"
+          + " it would wait for itself; use send(..) and its future instead");
+    }
+    CompletableFuture<Ack> future = socket.send(envelope, timeout);
+    try {
+      // The future ends by the timeout (expiry); the margin only guards against a bug of ours.
+      return future.get(timeout.toMillis() + 10_000, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime; // the future's own failure, not wrapped
+      }
+      throw new dev.tether.api.TetherException(cause.getMessage(), cause);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new dev.tether.api.TetherException("no answer for " + envelope.id() + " within " + timeout.toMillis()
+          + " ms, and it did not expire: a bug in Tether", e);
+    }
+  }
+
   /** The client's counters: reconnects, resends, duplicates dropped, acks, outbox depth, last RTT. */
   public ClientStats stats() {
     return socket.stats();
@@ -228,6 +306,14 @@ public final class TetherClient implements TetherSocket {
     return socket.toString();
   }
 
+  private static Duration positive(Duration d, String name) {
+    Objects.requireNonNull(d, name + " == null");
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be > 0: " + d);
+    }
+    return d;
+  }
+
   /**
    * Configures a {@link TetherClient}. Every argument is checked when it is given; {@link #build()}
    * copies the configuration, so a builder can be reused. Not thread-safe.
@@ -235,6 +321,7 @@ public final class TetherClient implements TetherSocket {
   public static final class Builder {
     private final URI uri;
     private SocketDelegate delegate = new SocketDelegate() {};
+    private ClientEventListener eventListener;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private List<String> subprotocols = List.of();
     private java.util.function.Supplier<Map<String, String>> headerSupplier;
@@ -259,10 +346,10 @@ public final class TetherClient implements TetherSocket {
       Objects.requireNonNull(uri, "uri == null");
       String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
       if (!"ws".equals(scheme) && !"wss".equals(scheme)) {
-        throw new IllegalArgumentException("expected a ws:// or wss:// URI, was " + uri);
+        throw new IllegalArgumentException("expected a ws:// or wss:// URI, was " + Redaction.uri(uri));
       }
       if (uri.getHost() == null || uri.getHost().isEmpty()) {
-        throw new IllegalArgumentException("URI has no host: " + uri);
+        throw new IllegalArgumentException("URI has no host: " + Redaction.uri(uri));
       }
       this.uri = uri;
     }
@@ -551,6 +638,19 @@ public final class TetherClient implements TetherSocket {
       return this;
     }
 
+    /**
+     * Who hears what the client measures and notices: connections opened and ended, heartbeat
+     * round trips, ack latencies, gaps and resets (see {@link ClientEventListener} for its threads
+     * and cost); for metrics, {@code tether-micrometer}'s {@code TetherClientMetrics}. Default:
+     * none, and then nothing is measured or queued for one. With a listener, envelope futures
+     * complete on the callback executor, after the listener heard of their acks, rather than on
+     * the thread that read the ack.
+     */
+    public Builder eventListener(ClientEventListener listener) {
+      this.eventListener = Objects.requireNonNull(listener, "listener == null");
+      return this;
+    }
+
     /** Test seam: time for heartbeat, reconnect waits and timeouts. */
     Builder scheduler(Scheduler scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler == null");
@@ -563,9 +663,21 @@ public final class TetherClient implements TetherSocket {
       return this;
     }
 
-    /** A new client in state {@link ReadyState#CLOSED}; call {@link TetherClient#open()}. */
+    /**
+     * A new client in state {@link ReadyState#CLOSED}; call {@link TetherClient#open()}. The
+     * {@link #eventListener} is told of it before this returns.
+     *
+     * @throws IllegalStateException if no {@link #container} was given and no Jakarta WebSocket
+     *     client implementation is on the class path (the message names the Tyrus artifacts to
+     *     add), or for the combinations {@link #proxy} and {@link #sslContext} describe
+     */
     public TetherClient build() {
-      return new TetherClient(config());
+      ClientConfig config = config();
+      TetherClient client = new TetherClient(config);
+      if (config.listener() != null) {
+        config.listener().clientCreated(client);
+      }
+      return client;
     }
 
     /** The configuration {@link #build()} uses; for tests of the builder. */
@@ -589,7 +701,8 @@ public final class TetherClient implements TetherSocket {
               random != null ? random : RandomGenerator.of("L64X128MixRandom")),
           outbox,
           new ClientConfig.Threads(callbackExecutor != null ? callbackExecutor : TetherThreads.callbacks(), scheduler),
-          delegate);
+          delegate,
+          eventListener);
     }
 
     private static boolean isLoopback(URI uri) {

@@ -42,6 +42,8 @@ public final class LegacyServer implements AutoCloseable {
   private final Map<String, Set<Session>> members = new HashMap<>();
   private final Map<String, Long> accepted = new HashMap<>();
   private final Set<Session> sessions = new HashSet<>();
+  /** Rooms whose chats are always refused not_member, members or not. */
+  private final Set<String> refusing = new HashSet<>();
 
   private LegacyServer() {}
 
@@ -64,6 +66,14 @@ public final class LegacyServer implements AutoCloseable {
 
   URI uri() {
     return URI.create("ws://127.0.0.1:" + ((TyrusServerContainer) container).getPort() + "/im");
+  }
+
+  /**
+   * From now on refuses every chat in {@code room} with {@code not_member}, also from its members
+   * (whose joins and resumes are still acked): a server that keeps refusing.
+   */
+  synchronized void refuseChatsIn(String room) {
+    refusing.add(room);
   }
 
   /** Forgets rooms, seqs, history and dedup memory, and ends every connection with 1012. */
@@ -159,7 +169,7 @@ public final class LegacyServer implements AutoCloseable {
         send(session, CODEC.encode(new Ack(e.id(), seq)));
         return;
       }
-      if (!server.members.getOrDefault(e.room(), Set.of()).contains(session)) {
+      if (!server.members.getOrDefault(e.room(), Set.of()).contains(session) || server.refusing.contains(e.room())) {
         send(session, CODEC.encode(new ErrorReply(e.id(), ErrorReply.NOT_MEMBER, "join first")));
         return;
       }

@@ -129,7 +129,7 @@ class ProxyTest {
     Failure failure = d.take(Failure.class);
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
     assertThat(failure.error()).isInstanceOf(TetherException.class).hasMessage(
-        "cannot connect to " + (tls ? "wss" : "ws") + "://" + target() + "/im: proxy 127.0.0.1:" + proxy.port()
+        "cannot connect to " + (tls ? "wss" : "ws") + "://" + target() + "/im?user=***: proxy 127.0.0.1:" + proxy.port()
             + " requires authentication (HTTP/1.0 407 Proxy Authentication Required, realm \"Tinyproxy\") and no"
             + " credentials were given: set .proxyAuthenticator(..) (or Authenticator.setDefault(..)); not reconnecting");
     d.assertNoEvent(Duration.ofMillis(300));
@@ -195,7 +195,7 @@ class ProxyTest {
     client.open();
     Failure failure = d.take(Failure.class);
     assertThat(failure.error()).hasMessageStartingWith(
-        "cannot connect to ws://" + target() + "/im: cannot reach proxy 127.0.0.1:" + closedPort + ": ");
+        "cannot connect to ws://" + target() + "/im?user=***: cannot reach proxy 127.0.0.1:" + closedPort + ": ");
     d.take(Reconnecting.class);
     assertThat(selector.failed).contains("http://" + target() + "/im?user=alice via /127.0.0.1:" + closedPort);
     assertThat(server.handshakeCount()).isZero();

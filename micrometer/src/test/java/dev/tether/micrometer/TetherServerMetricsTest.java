@@ -10,6 +10,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -50,6 +52,8 @@ class TetherServerMetricsTest {
         assertThat(simple.get("tether.server.rooms").gauge().value()).isEqualTo(1);
 
         String scrape = prometheus.scrape();
+        Files.createDirectories(Path.of("target"));
+        Files.writeString(Path.of("target", "server-scrape.txt"), scrape); // the README's example comes from here
         assertThat(scrape)
             .contains("tether_server_chats_accepted_total{server=\"test\"} 3.0")
             .contains("tether_server_dedup_hits_total{server=\"test\"} 1.0")

@@ -19,7 +19,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** An interactive console chat: every stdin line becomes a chat envelope in the room. */
 @Command(name = "chat", mixinStandardHelpOptions = true,
@@ -34,8 +37,11 @@ final class ChatCommand implements Callable<Integer> {
   @Option(names = "--name", required = true, description = "Your user name.")
   String name;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
+    check();
     String separator = url.getRawQuery() == null ? "?" : "&";
     URI uri = URI.create(url + separator + "user=" + URLEncoder.encode(name, StandardCharsets.UTF_8));
     TetherClient client = TetherClient.builder(uri).delegate(new SocketDelegate() {
@@ -103,5 +109,20 @@ final class ChatCommand implements Callable<Integer> {
     }
     client.close();
     return 0;
+  }
+
+  /** Checks the arguments as given, before anything is added to them. */
+  private void check() {
+    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(java.util.Locale.ROOT);
+    if (!scheme.equals("ws") && !scheme.equals("wss") || url.getHost() == null) {
+      throw new ParameterException(spec.commandLine(),
+          "--url must be a ws:// or wss:// URI with a host, such as ws://127.0.0.1:8025/im, not '" + url + "'");
+    }
+    if (room.isBlank()) {
+      throw new ParameterException(spec.commandLine(), "--room must name a room, such as lobby, not '" + room + "'");
+    }
+    if (name.isBlank()) {
+      throw new ParameterException(spec.commandLine(), "--name must name you, such as alice, not '" + name + "'");
+    }
   }
 }

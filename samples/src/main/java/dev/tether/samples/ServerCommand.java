@@ -2,6 +2,10 @@ package dev.tether.samples;
 
 import dev.tether.server.RoomStore;
 import dev.tether.server.TetherServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -41,12 +45,21 @@ final class ServerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     if (port < 0 || port > 65535) {
-      throw new ParameterException(spec.commandLine(), "--port must be in [0, 65535]: " + port);
+      throw new ParameterException(spec.commandLine(), "--port must be a port from 0 to 65535 (0: a free one), not " + port);
+    }
+    if (host.isBlank()) {
+      throw new ParameterException(spec.commandLine(), "--host must be an address, such as 127.0.0.1, not '" + host + "'");
     }
     TetherServer server = TetherServer.builder().store(roomStore())
         .staticResources(ServerCommand.class.getClassLoader(), WEB)
         .build();
-    TetherServer.Running running = server.listen(host, port);
+    TetherServer.Running running;
+    try {
+      running = server.listen(host, port);
+    } catch (UncheckedIOException e) {
+      server.close();
+      throw new ParameterException(spec.commandLine(), cannotListen(e.getCause()));
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
@@ -58,6 +71,19 @@ final class ServerCommand implements Callable<Integer> {
     System.out.flush();
     stopped.await();
     return 0;
+  }
+
+  /** Why {@code --host}/{@code --port} cannot be listened on, in one line. */
+  private String cannotListen(IOException e) {
+    String where = host + ":" + port;
+    if (e instanceof BindException) {
+      return "--port " + port + " is in use on " + host + " (another server?): expected a free port, or 0 for any"
+          + " (" + e.getMessage() + ")";
+    }
+    if (e instanceof UnknownHostException || e.getCause() instanceof UnknownHostException) {
+      return "--host must be an address of this machine, such as 127.0.0.1 or 0.0.0.0, not '" + host + "'";
+    }
+    return "cannot listen on " + where + ": " + e.getMessage();
   }
 
   private RoomStore roomStore() {

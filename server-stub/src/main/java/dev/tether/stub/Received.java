@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
  *     {@code envelope}; 0 if it had none (plain and binary frames never do)
  */
 public record Received(String user, String text, ByteBuffer binary, Envelope envelope, long n) {
+  /** Checks the fields: exactly one of {@code text} and {@code binary}. */
   public Received {
     if ((text == null) == (binary == null)) {
       throw new IllegalArgumentException("exactly one of text and binary must be set");

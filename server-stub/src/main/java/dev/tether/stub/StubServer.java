@@ -81,11 +81,12 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threads and cost</h2>
  * All methods are thread-safe. Each running server owns a Grizzly transport (a selector thread per
- * core plus a small worker pool) and listens on all interfaces (with {@link Builder#tls}, on
- * loopback), though {@link #uri()} names loopback; its {@link TetherServer} owns a few
+ * core plus a small worker pool) and listens on loopback ({@code 127.0.0.1}) only, so that a test
+ * server is never reachable from another machine; its {@link TetherServer} owns a few
  * {@code tether-server-*} threads. Counts are bounded: at most 100,000 received frames and 64 MiB
  * of them (the log keeps each frame's text as it came and decodes it again only when
- * {@link #takeReceived} returns it, so it holds no second copy of a chat), 100,000 remembered chat ids and {@link Builder#historyPerRoom} history chats per room (10,000 by
+ * {@link #takeReceived} returns it, so it holds no second copy of a chat), 100,000 remembered chat
+ * ids and {@link Builder#historyPerRoom} history chats per room (10,000 by
  * default), each frame up to {@link Builder#maxMessageSize}; rooms are never forgotten, so a client
  * naming ever new rooms grows the server.
  */
@@ -290,13 +291,18 @@ public final class StubServer implements AutoCloseable {
      * ignoring case); others are refused with HTTP 403 and no session opens. A handshake without
      * an {@code Origin} header is admitted: browsers always send one, and other clients can send
      * any value they like, so the check guards browsers against other sites' pages, not the server
-     * against anyone. By default any origin is admitted; no arguments admit none.
+     * against anyone. By default any origin is admitted.
      *
-     * @throws IllegalArgumentException if an origin is blank
+     * @throws IllegalArgumentException if no origin is given (that would refuse every browser), or
+     *     one is blank
      * @throws NullPointerException if {@code origins} or one of them is null
      */
     public Builder allowedOrigins(String... origins) {
       Objects.requireNonNull(origins, "origins == null");
+      if (origins.length == 0) {
+        throw new IllegalArgumentException(
+            "no origins: name at least one, or \"*\" for any (without any, every browser would be refused)");
+      }
       Set<String> set = new LinkedHashSet<>();
       for (String origin : origins) {
         Objects.requireNonNull(origin, "origin == null");
@@ -357,7 +363,7 @@ public final class StubServer implements AutoCloseable {
 
   /** Requires the monitor. */
   private void startContainer() {
-    GrizzlyHost c = new GrizzlyHost(tls == null ? "0.0.0.0" : "127.0.0.1", tls, hub.maxMessageSize(),
+    GrizzlyHost c = new GrizzlyHost("127.0.0.1", tls, hub.maxMessageSize(),
         Duration.ZERO, hub.timer());
     ServerEndpointConfig e = server.endpointConfig();
     try {
@@ -492,6 +498,21 @@ public final class StubServer implements AutoCloseable {
         hub.forget(peer);
       }
     }
+  }
+
+  /**
+   * Ends the memberships of {@code user}'s open connections in {@code room} without telling them,
+   * as a server that lost track of a member would (a bug, a membership lost with a frame on a link
+   * that drops frames): the connections stay open, and the room, its stream and the user's other
+   * rooms stay as they were. Chats the user sends in the room are refused with {@code not_member}
+   * until the connection joins or resumes it again, and chats of the room no longer reach it.
+   *
+   * @return how many memberships ended (0 if the user has no open connection in the room)
+   */
+  public int dropMembership(String user, String room) {
+    Objects.requireNonNull(user, "user == null");
+    Objects.requireNonNull(room, "room == null");
+    return hub.dropMembership(user, room);
   }
 
   /**

@@ -54,6 +54,8 @@ class LimitsTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessage("rateLimit < 0: -1");
     assertThatThrownBy(() -> b.allowedOrigins("https://a.example", " "))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("origin is blank: ' '");
+    assertThatThrownBy(b::allowedOrigins).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("no origins: ");
     assertThatThrownBy(() -> b.allowedOrigins((String) null))
         .isInstanceOf(NullPointerException.class).hasMessage("origin == null");
     assertThat(b.maxMessageSize(4096).rateLimit(20).allowedOrigins("https://A.example"))

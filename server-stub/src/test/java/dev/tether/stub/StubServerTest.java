@@ -58,6 +58,29 @@ class StubServerTest {
     assertThat(server.uri()).hasToString("ws://127.0.0.1:" + server.port() + "/im");
   }
 
+  /** Guards review 11 finding 18: the stub listened on every interface while saying loopback. */
+  @Test
+  void itListensOnLoopbackOnly() throws Exception {
+    java.net.InetAddress other = null;
+    for (java.net.NetworkInterface nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+      if (nif.isUp() && !nif.isLoopback()) {
+        for (java.net.InetAddress a : java.util.Collections.list(nif.getInetAddresses())) {
+          if (a instanceof java.net.Inet4Address) {
+            other = a;
+          }
+        }
+      }
+    }
+    org.junit.jupiter.api.Assumptions.assumeTrue(other != null, "this machine has no non-loopback IPv4 address");
+    java.net.InetSocketAddress elsewhere = new java.net.InetSocketAddress(other, server.port());
+    try (java.net.Socket socket = new java.net.Socket()) {
+      assertThatThrownBy(() -> socket.connect(elsewhere, 2000)).isInstanceOf(java.io.IOException.class);
+    }
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+      assertThat(socket.isConnected()).isTrue();
+    }
+  }
+
   @Test
   void startRefusesPortsOutOfRange() {
     assertThatThrownBy(() -> StubServer.start(70000))
@@ -154,6 +177,36 @@ class StubServerTest {
     assertThat(error.code()).isEqualTo("not_member");
     assertThat(error.message()).contains("lobby");
     bob.assertNothingWithin(Duration.ofMillis(200));
+  }
+
+  @Test
+  void dropMembershipEndsOneUsersMembershipInPlaceUntilItResumes() throws Exception {
+    WsRecorder alice = connect("alice");
+    WsRecorder bob = connect("bob");
+    joined(alice, "lobby");
+    joined(alice, "kitchen");
+    joined(bob, "lobby");
+    assertThat(server.dropMembership("alice", "lobby")).isEqualTo(1);
+    assertThat(server.dropMembership("alice", "attic")).as("not a member there").isZero();
+
+    Envelope refused = Envelope.chat("lobby", "lost");
+    alice.send(refused);
+    assertThat(((ErrorReply) alice.nextWire()).code()).isEqualTo("not_member");
+    Envelope fromBob = Envelope.chat("lobby", "unseen by alice");
+    bob.send(fromBob);
+    assertThat(bob.nextWire()).isEqualTo(new Ack(fromBob.id(), 1));
+    assertThat(((Envelope) bob.nextWire()).id()).isEqualTo(fromBob.id());
+    Envelope kitchen = Envelope.chat("kitchen", "still a member here");
+    alice.send(kitchen);
+    assertThat(alice.nextWire()).as("her other rooms stay").isEqualTo(new Ack(kitchen.id(), 1));
+    assertThat(((Envelope) alice.nextWire()).id()).isEqualTo(kitchen.id());
+
+    Envelope resume = Envelope.resume("lobby", 0, null);
+    alice.send(resume);
+    assertThat(((Envelope) alice.nextWire()).id()).as("replayed").isEqualTo(fromBob.id());
+    assertThat(((Ack) alice.nextWire()).id()).isEqualTo(resume.id());
+    alice.send(refused);
+    assertThat(alice.nextWire()).as("a member again").isEqualTo(new Ack(refused.id(), 2));
   }
 
   @Test

@@ -70,6 +70,7 @@ public interface Authenticator {
   final class Refused extends Exception {
     private static final long serialVersionUID = 1L;
 
+    /** The HTTP status of the refusal, 401 or 403. */
     private final int status;
 
     private Refused(int status, String reason) {

@@ -1,5 +1,6 @@
 package dev.tether.server;
 
+import dev.tether.api.WireRules;
 import dev.tether.server.internal.MemoryRoomStore;
 import dev.tether.server.internal.SqliteRoomStore;
 import java.nio.file.Path;
@@ -96,7 +97,9 @@ public interface RoomStore extends AutoCloseable {
    * transaction commit.
    *
    * @throws IllegalStateException if the file cannot be opened as a Tether room store: another
-   *     server (or store) has it open, it is read-only, or it is not a SQLite database
+   *     server (or store) has it open, it is read-only, or it is not a SQLite database; or if the
+   *     SQLite driver ({@code org.xerial:sqlite-jdbc}, which tether-server does not bring) is not on
+   *     the class path
    */
   static RoomStore sqlite(Path file) {
     Objects.requireNonNull(file, "file == null");
@@ -136,6 +139,35 @@ public interface RoomStore extends AutoCloseable {
    */
   CompletionStage<History> history(String room, long after, int limit);
 
+  /**
+   * As {@link #history(String, long, int)}, and the page also ends before the chats' frames
+   * together pass {@code maxBytes} (their UTF-8 length), though it holds at least one chat if any
+   * is held above {@code after}. A resume reads its replay this way, so that what it holds at once
+   * is bounded by bytes as well as by count. The default reads {@code limit} chats and drops those
+   * past the bound; a store should override it so as not to read them at all.
+   *
+   * @throws IllegalArgumentException if {@code maxBytes} is less than 1
+   */
+  default CompletionStage<History> history(String room, long after, int limit, long maxBytes) {
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException("maxBytes < 1: " + maxBytes);
+    }
+    return history(room, after, limit).thenApply(page -> {
+      List<StoredChat> chats = page.chats();
+      long bytes = 0;
+      int keep = 0;
+      while (keep < chats.size()) {
+        bytes += WireRules.utf8Length(chats.get(keep).frame());
+        if (keep > 0 && bytes > maxBytes) {
+          break;
+        }
+        keep++;
+      }
+      return keep == chats.size() ? page
+          : new History(page.epoch(), page.firstSeq(), page.lastSeq(), chats.subList(0, keep));
+    });
+  }
+
   /** Releases the store's threads and files. Idempotent. */
   @Override
   void close();
@@ -147,6 +179,7 @@ public interface RoomStore extends AutoCloseable {
    * @param lastSeq the newest seq, 0 if none
    */
   record RoomState(String epoch, long lastSeq) {
+    /** Checks the fields. */
     public RoomState {
       Objects.requireNonNull(epoch, "epoch == null");
       if (lastSeq < 0) {
@@ -165,6 +198,7 @@ public interface RoomStore extends AutoCloseable {
    * @param frame the chat as fanned out, for a new chat; null for a duplicate
    */
   record Appended(String epoch, long seq, long ts, boolean duplicate, String frame) {
+    /** Checks the fields. */
     public Appended {
       Objects.requireNonNull(epoch, "epoch == null");
       if (seq < 1) {
@@ -185,6 +219,7 @@ public interface RoomStore extends AutoCloseable {
    * @param chats held chats above the requested seq, oldest first, consecutive seqs
    */
   record History(String epoch, long firstSeq, long lastSeq, List<StoredChat> chats) {
+    /** Copies {@code chats}. */
     public History {
       chats = List.copyOf(chats);
     }
@@ -197,6 +232,7 @@ public interface RoomStore extends AutoCloseable {
    * @param frame the text frame it was fanned out as
    */
   record StoredChat(long seq, String frame) {
+    /** Checks the fields. */
     public StoredChat {
       Objects.requireNonNull(frame, "frame == null");
     }
@@ -279,18 +315,22 @@ public interface RoomStore extends AutoCloseable {
       this.size = size;
     }
 
+    /** The room the chat is for. */
     public String room() {
       return room;
     }
 
+    /** The user who sent it. */
     public String user() {
       return user;
     }
 
+    /** Its envelope id, the dedup key with {@link #user()}. */
     public String id() {
       return id;
     }
 
+    /** When the server accepted it, epoch milliseconds. */
     public long ts() {
       return ts;
     }
@@ -331,6 +371,7 @@ public interface RoomStore extends AutoCloseable {
    */
   @FunctionalInterface
   interface FrameRenderer {
+    /** The chat's text frame with its {@code seq} and {@code epoch} filled in. */
     String render(long seq, String epoch);
   }
 }

@@ -64,7 +64,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What that costs at most: the history as above; a member queue's bytes for each connection
  * that stops reading ({@code maxConnections × maxBytes}, 80 GiB at the defaults if every one stops
- * at once: size them to the heap); for {@link RoomStore#sqlite}, 64 MiB of chats waiting for the
+ * at once: size them to the heap), and half as much again for each connection replaying history; for {@link RoomStore#sqlite}, 64 MiB of chats waiting for the
  * disk. The message limit is the client's default, so that a Tether client never sends what a
  * default server refuses; an application that only sends chat text should lower both.
  *
@@ -294,8 +294,19 @@ public final class TetherServer implements AutoCloseable {
     private StaticContent content;
     /** Measures time for rate limits; a seam for tests on fake time. */
     private LongSupplier nanoTime = System::nanoTime;
+    /** A seam for tests that wait for a close to give up. */
+    private Duration closeTimeout = CLOSE_TIMEOUT;
 
     private Builder() {}
+
+    /**
+     * How long a connection the server closes (1013, 1011, 1009) may take to end before it is
+     * aborted and forgotten; default 10 s. For tests.
+     */
+    Builder closeTimeout(Duration timeout) {
+      this.closeTimeout = Objects.requireNonNull(timeout, "timeout == null");
+      return this;
+    }
 
     /** The time source of rate limits, in nanoseconds; for tests on fake time. */
     Builder nanoTime(LongSupplier nanoTime) {
@@ -392,13 +403,25 @@ public final class TetherServer implements AutoCloseable {
      * {@code "https://chat.example.com"} (compared ignoring case), or any with {@code "*"}. Others
      * are refused with 403. A handshake without {@code Origin} (not from a browser) is always
      * admitted: the check protects browsers from other sites' pages. Default: only pages from the
-     * server's own origin (the {@code Origin}'s host and port are the {@code Host} header's).
+     * server's own origin (the {@code Origin}'s host and port are the {@code Host} header's; the
+     * scheme is not compared).
      *
-     * @throws IllegalArgumentException if an origin is blank
+     * <p><b>Behind a reverse proxy</b> (for TLS, say) the default compares the page's origin with
+     * the {@code Host} header the server receives from the proxy. A proxy that rewrites it (to the
+     * backend's address, as nginx does unless told {@code proxy_set_header Host $host}) makes every
+     * browser's handshake fail with 403. Either have the proxy pass the browser's {@code Host} on,
+     * or list the public origins here ({@code allowedOrigins("https://chat.example.com")}).
+     *
+     * @throws IllegalArgumentException if no origin is given (that would refuse every browser), or
+     *     one is blank
      * @throws NullPointerException if {@code origins} or one of them is null
      */
     public Builder allowedOrigins(String... origins) {
       Objects.requireNonNull(origins, "origins == null");
+      if (origins.length == 0) {
+        throw new IllegalArgumentException(
+            "no origins: name at least one, or \"*\" for any (without any, every browser would be refused)");
+      }
       Set<String> set = new LinkedHashSet<>();
       for (String origin : origins) {
         Objects.requireNonNull(origin, "origin == null");
@@ -414,10 +437,15 @@ public final class TetherServer implements AutoCloseable {
     /**
      * Bounds what the server holds for one connection that has not been sent yet: acks, echoes
      * and chats, including chats held back while it replays history; default 4,096 frames or
-     * 8 MiB. A connection that falls further behind (it does not read, or reads slower than its
+     * 8 MiB (text counted as its UTF-8 bytes). A resume reads the history it replays in pages of
+     * at most 100 chats or {@code maxBytes / 2} bytes (one chat at least), which are not counted
+     * here: a replaying connection holds at most one page besides. A connection that falls further behind (it does not read, or reads slower than its
      * rooms talk) is closed with 1013 (try again later) and counted in
-     * {@link ServerStats#slowMembersClosed()}; it comes back with {@code resume} and misses
-     * nothing its rooms' history still holds. Other members are not slowed by it.
+     * {@link ServerStats#slowMembersClosed()}; since such a client does not take the close frame
+     * either, its connection is cut 10 s later if it has not ended (standalone, in Jetty and in
+     * Tomcat; in another container it is forgotten then, no longer counted against
+     * {@link #maxConnections}, and left to the container's idle timeout). It comes back with
+     * {@code resume} and misses nothing its rooms' history still holds. Other members are not slowed by it.
      *
      * @throws IllegalArgumentException if either is less than 1
      */
@@ -513,7 +541,7 @@ public final class TetherServer implements AutoCloseable {
       RoomStore s = store != null ? store : RoomStore.inMemory();
       HubConfig config = new HubConfig(s, historyPerRoom, historyBytesPerRoom, authenticator,
           new Limits(maxMessageSize, rateLimit, origins), memberQueueMessages, memberQueueBytes,
-          maxConnections, handshakeTimeout, CLOSE_TIMEOUT, tap, Clock.systemUTC(), nanoTime, compression);
+          maxConnections, handshakeTimeout, closeTimeout, tap, Clock.systemUTC(), nanoTime, compression);
       if (authenticator == null && warnIfAnonymous) {
         log.warn("Tether server without an authenticator: identities are not authenticated"
             + " (the 'user' query parameter is trusted); set one with TetherServer.builder().authenticator(..)");

@@ -99,6 +99,11 @@ final class RawWebSocket implements AutoCloseable {
     out.flush();
   }
 
+  /** How long a {@link #read} waits before it throws {@link java.net.SocketTimeoutException}. */
+  void readTimeout(java.time.Duration timeout) throws IOException {
+    socket.setSoTimeout((int) timeout.toMillis());
+  }
+
   /** The next frame (fragments are not expected from the server). */
   Frame read() throws IOException {
     int b0 = in.readUnsignedByte();

@@ -394,6 +394,24 @@ abstract class RoomStoreContractTest {
     assertThat(h.chats()).allSatisfy(c -> assertThat(c.frame()).hasSize(1_000));
   }
 
+  /** Guards review 11 finding 10: a replay's page was bounded by count only. */
+  @Test
+  void aHistoryPageEndsBeforeItsBytesPassTheBoundButHoldsOneChatAtLeast() throws Exception {
+    for (int i = 1; i <= 10; i++) {
+      Recorder r = new Recorder();
+      store.append(sized("lobby", "m" + i, 1_000, 1 << 20), r);
+      r.next();
+    }
+    History page = get(store.history("lobby", 2, 100, 3_500));
+    assertThat(page.chats()).extracting(StoredChat::seq).containsExactly(3L, 4L, 5L);
+    assertThat(page.lastSeq()).isEqualTo(10);
+    assertThat(get(store.history("lobby", 2, 2, 3_500)).chats()).extracting(StoredChat::seq).containsExactly(3L, 4L);
+    assertThat(get(store.history("lobby", 8, 100, 1)).chats()).extracting(StoredChat::seq).containsExactly(9L);
+    assertThat(get(store.history("lobby", 10, 100, 1)).chats()).isEmpty();
+    assertThatThrownBy(() -> store.history("lobby", 0, 1, 0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxBytes < 1: 0");
+  }
+
   @Test
   void theNewestChatIsKeptEvenIfItAloneIsOverTheHistoryBytes() throws Exception {
     Recorder r = new Recorder();

@@ -10,7 +10,7 @@ class SqliteStandaloneHostingTest extends StandaloneHostingTest {
   private final AtomicInteger files = new AtomicInteger();
 
   @Override
-  protected TetherServer.Builder settings() {
-    return TetherServer.builder().store(RoomStore.sqlite(dir.resolve("rooms-" + files.incrementAndGet() + ".db")));
+  protected RoomStore newStore() {
+    return RoomStore.sqlite(dir.resolve("rooms-" + files.incrementAndGet() + ".db"));
   }
 }

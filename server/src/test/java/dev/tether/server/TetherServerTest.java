@@ -78,6 +78,9 @@ class TetherServerTest {
     assertThatThrownBy(() -> b.maxConnections(0)).hasMessage("maxConnections < 1: 0");
     assertThatThrownBy(() -> b.handshakeTimeout(Duration.ofSeconds(-1))).hasMessage("handshakeTimeout < 0: PT-1S");
     assertThatThrownBy(() -> b.allowedOrigins("https://a.example", " ")).hasMessage("origin is blank: ' '");
+    // Guards review 11 finding 18: no origins silently refused every browser.
+    assertThatThrownBy(b::allowedOrigins).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("no origins: name at least one, or \"*\" for any (without any, every browser would be refused)");
     assertThatThrownBy(() -> b.allowedOrigins((String) null)).isInstanceOf(NullPointerException.class)
         .hasMessage("origin == null");
     assertThatThrownBy(() -> b.store(null)).isInstanceOf(NullPointerException.class).hasMessage("store == null");
@@ -203,10 +206,75 @@ class TetherServerTest {
       System.out.printf("slowloris handshake cut after %d ms (timeout 500 ms)%n", elapsedMillis);
       assertThat(elapsedMillis).isGreaterThanOrEqualTo(400);
     }
-    // A connection that completed its handshake is not affected, however long it lives.
-    await().pollDelay(Duration.ofMillis(700)).until(() -> true);
     honest.send("still open");
     assertThat(honest.nextText()).isEqualTo("still open");
+  }
+
+  /**
+   * On fake time (review 11 finding 15: this was a 700 ms sleep): when every handshake deadline
+   * has passed, the connection still handshaking is cut and the one that completed its handshake
+   * is not, however long it lives.
+   */
+  @Test
+  void theHandshakeDeadlineNeverCutsAConnectionThatCompletedItsHandshake() throws Exception {
+    TetherServer s = server(TetherServer.builder());
+    ManualTimer timer = new ManualTimer();
+    dev.tether.server.internal.GrizzlyHost host = dev.tether.server.internal.GrizzlyHost.start("127.0.0.1", null,
+        1 << 20, Duration.ofSeconds(10), timer, s.endpointConfig(), 0, "listen");
+    try (Socket slow = new Socket("127.0.0.1", host.getPort())) {
+      URI uri = URI.create("ws://127.0.0.1:" + host.getPort() + "/im");
+      WsClient honest = connect(uri, "honest");
+      honest.send("hi");
+      assertThat(honest.nextText()).isEqualTo("hi");
+      slow.getOutputStream().write("GET /im HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+      await().atMost(Duration.ofSeconds(10)).until(() -> timer.scheduled() == 2); // one deadline each
+      assertThat(timer.runDue()).as("deadlines still pending").isEqualTo(1);
+      slow.setSoTimeout(10_000);
+      try {
+        assertThat(slow.getInputStream().read()).isEqualTo(-1);
+      } catch (java.net.SocketException reset) {
+        // cut: a reset is as good as an end of stream
+      }
+      honest.send("still open");
+      assertThat(honest.nextText()).isEqualTo("still open");
+    } finally {
+      host.stop();
+      timer.shutdownNow();
+    }
+  }
+
+  /** A scheduler whose delayed tasks run when the test says time has passed, not before. */
+  private static final class ManualTimer extends java.util.concurrent.ScheduledThreadPoolExecutor {
+    private final List<Map.Entry<Runnable, java.util.concurrent.ScheduledFuture<?>>> tasks =
+        Collections.synchronizedList(new ArrayList<>());
+
+    ManualTimer() {
+      super(1);
+    }
+
+    @Override
+    public java.util.concurrent.ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+      // A handle that can be cancelled and never fires on its own.
+      java.util.concurrent.ScheduledFuture<?> handle = super.schedule(() -> { }, 1, TimeUnit.DAYS);
+      tasks.add(Map.entry(command, handle));
+      return handle;
+    }
+
+    int scheduled() {
+      return tasks.size();
+    }
+
+    /** Runs every task not cancelled, as if all their delays had passed; returns how many ran. */
+    int runDue() {
+      int ran = 0;
+      for (Map.Entry<Runnable, java.util.concurrent.ScheduledFuture<?>> task : List.copyOf(tasks)) {
+        if (!task.getValue().isCancelled()) {
+          task.getKey().run();
+          ran++;
+        }
+      }
+      return ran;
+    }
   }
 
   @Test
@@ -380,8 +448,14 @@ class TetherServerTest {
 
   @Test
   void withoutAnAuthenticatorTheServerSaysSoInItsLogOnce() {
-    String log = stderrOf(() -> server(TetherServer.builder()));
-    assertThat(log).contains("identities are not authenticated");
+    // Once per server: not again when it listens or hands out endpoint configs (review 11 finding 15).
+    String log = stderrOf(() -> {
+      TetherServer s = server(TetherServer.builder());
+      s.listen("127.0.0.1", 0).close();
+      s.endpointConfig();
+      s.endpointConfig();
+    });
+    assertThat(log.split("identities are not authenticated", -1)).hasSize(2);
     String withAuth = stderrOf(() -> server(TetherServer.builder().authenticator(request -> "alice")));
     assertThat(withAuth).doesNotContain("identities are not authenticated");
   }
@@ -396,6 +470,58 @@ class TetherServerTest {
       System.setErr(old);
     }
     return buffer.toString(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Guards review 11 finding 17: the cap was checked before the new connection was added, so
+   * handshakes completing at the same moment could all pass it. Of many at once, at most the cap
+   * stay open; the others are refused (503) or closed at once (1013).
+   */
+  @Test
+  void concurrentHandshakesNeverOpenMoreConnectionsThanTheCap() throws Exception {
+    int cap = 3;
+    int clients = 40;
+    TetherServer s = server(TetherServer.builder().maxConnections(cap).rateLimit(0));
+    URI uri = s.listen("127.0.0.1", 0).uri();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+    List<RawWebSocket> open = java.util.Collections.synchronizedList(new ArrayList<>());
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<java.util.concurrent.Future<String>> outcomes = new ArrayList<>();
+      for (int i = 0; i < clients; i++) {
+        String user = "u" + i;
+        outcomes.add(pool.submit(() -> {
+          go.await();
+          RawWebSocket ws;
+          try {
+            ws = RawWebSocket.connect(URI.create(uri + "?user=" + user));
+          } catch (IOException refused) {
+            return "refused";
+          }
+          open.add(ws);
+          ws.sendText("hello " + user);
+          RawWebSocket.Frame frame = ws.read();
+          return frame.opcode() == 8 ? "closed " + frame.closeCode() : frame.text();
+        }));
+      }
+      go.countDown();
+      int admitted = 0;
+      for (java.util.concurrent.Future<String> outcome : outcomes) {
+        String o = outcome.get(30, TimeUnit.SECONDS);
+        if (o.startsWith("hello ")) {
+          admitted++;
+        } else {
+          assertThat(o).isIn("refused", "closed 1013");
+        }
+      }
+      assertThat(admitted).isBetween(1, cap);
+      assertThat(s.stats().connections()).isEqualTo(admitted);
+    } finally {
+      pool.shutdownNow();
+      for (RawWebSocket ws : List.copyOf(open)) {
+        ws.close();
+      }
+    }
   }
 
   @Test

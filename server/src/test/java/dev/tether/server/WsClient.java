@@ -124,6 +124,11 @@ public final class WsClient extends Endpoint {
     return p == null ? "" : p;
   }
 
+  /** Sends a pong nobody asked for (RFC 6455 allows it, as a one-way heartbeat). */
+  public void pong(byte[] payload) throws IOException {
+    session.getBasicRemote().sendPong(ByteBuffer.wrap(payload));
+  }
+
   public boolean isOpen() {
     return session != null && session.isOpen();
   }

@@ -5,6 +5,7 @@ import dev.tether.api.DeliveryState;
 import dev.tether.api.Envelope;
 import dev.tether.api.SocketDelegate;
 import dev.tether.api.TetherSocket;
+import dev.tether.client.ClientEventListener;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -25,6 +26,12 @@ import java.util.concurrent.Executor;
  * the callback executor, unless a reading thread holds the claim and completes them itself. So a
  * future may complete before or after the delegate callbacks about the same envelope
  * ({@code onDeliveryState}, {@code onEnvelope} of our own chat) run.
+ *
+ * <p>The {@link ClientEventListener}'s events go in the delegate callbacks' queue, each just before
+ * the delegate callback it goes with; without a listener nothing is queued for one. With a
+ * listener, future completions go in that queue too, each after the {@code acked} event queued
+ * before it, so that the listener has been told when a future completes (its contract), at the
+ * cost of the hop to the callback executor.
  */
 final class Callbacks {
   private final SerialExecutor queue;
@@ -32,14 +39,24 @@ final class Callbacks {
   private final SerialExecutor completions;
   private final SocketDelegate delegate;
   private final TetherSocket socket;
+  /** Null for none. */
+  private final ClientEventListener listener;
   /** True if the delegate overrides onDeliveryState; otherwise states are not queued at all. */
   private final boolean watchesDelivery;
+  /** The last error queued for onFailure, for messages of waits that time out; null for none. */
+  private volatile Throwable lastFailure;
 
   Callbacks(Executor executor, SocketDelegate delegate, TetherSocket socket) {
+    this(executor, delegate, socket, null);
+  }
+
+  /** @param listener null for none */
+  Callbacks(Executor executor, SocketDelegate delegate, TetherSocket socket, ClientEventListener listener) {
     this.queue = new SerialExecutor(executor, "delegate callback");
     this.completions = new SerialExecutor(executor, "future completion");
     this.delegate = delegate;
     this.socket = socket;
+    this.listener = listener;
     this.watchesDelivery = overrides(delegate, "onDeliveryState",
         TetherSocket.class, Envelope.class, DeliveryState.class);
   }
@@ -81,7 +98,32 @@ final class Callbacks {
     completions.runClaimed();
   }
 
+  /**
+   * Queues toolkit work to run on the callback executor once every callback queued before it has
+   * returned (saving the room positions those callbacks delivered). It must be quick and call no
+   * user code.
+   */
+  void afterCallbacks(Runnable task) {
+    queue.enqueue(task);
+  }
+
+  /** True if the calling thread runs a callback (or a future's completion) of this socket. */
+  boolean isCallbackThread() {
+    return queue.isRunningTask() || completions.isRunningTask();
+  }
+
+  /**
+   * Waits until every callback queued before this call has returned, or {@code timeout} passed;
+   * false on timeout. Not from a callback ({@link #isCallbackThread()}): it would wait for itself.
+   */
+  boolean awaitIdle(Duration timeout) throws InterruptedException {
+    return queue.awaitIdle(timeout);
+  }
+
   void open() {
+    if (listener != null) {
+      queue.enqueue(listener::connected);
+    }
     queue.enqueue(() -> delegate.onOpen(socket));
   }
 
@@ -104,7 +146,13 @@ final class Callbacks {
   }
 
   void failure(Throwable error) {
+    lastFailure = error;
     queue.enqueue(() -> delegate.onFailure(socket, error));
+  }
+
+  /** The last error reported to onFailure (or about to be), null for none. */
+  Throwable lastFailure() {
+    return lastFailure;
   }
 
   void close(int code, String reason, boolean wasClean) {
@@ -116,11 +164,38 @@ final class Callbacks {
   }
 
   void gap(String room, long fromSeq, long toSeq) {
+    if (listener != null) {
+      queue.enqueue(() -> listener.gap(room, fromSeq, toSeq));
+    }
     queue.enqueue(() -> delegate.onGap(socket, room, fromSeq, toSeq));
   }
 
   void reset(String room, long lastSeqBefore) {
+    if (listener != null) {
+      queue.enqueue(() -> listener.reset(room, lastSeqBefore));
+    }
     queue.enqueue(() -> delegate.onReset(socket, room, lastSeqBefore));
+  }
+
+  /** The open connection ended; queue it just before its onClose. */
+  void disconnected() {
+    if (listener != null) {
+      queue.enqueue(listener::disconnected);
+    }
+  }
+
+  /** A heartbeat round trip. */
+  void rttMeasured(long nanos) {
+    if (listener != null) {
+      queue.enqueue(() -> listener.rttMeasured(Duration.ofNanos(nanos)));
+    }
+  }
+
+  /** An envelope acked {@code nanos} after its first write; queue it just before its future completes. */
+  void acked(Envelope envelope, long nanos) {
+    if (listener != null) {
+      queue.enqueue(() -> listener.acked(envelope, Duration.ofNanos(nanos)));
+    }
   }
 
   void deliveryState(Envelope envelope, DeliveryState state) {
@@ -130,10 +205,15 @@ final class Callbacks {
   }
 
   void complete(CompletableFuture<Ack> future, Ack ack) {
-    completions.enqueue(() -> future.complete(ack));
+    completionQueue().enqueue(() -> future.complete(ack));
   }
 
   void fail(CompletableFuture<Ack> future, Throwable cause) {
-    completions.enqueue(() -> future.completeExceptionally(cause));
+    completionQueue().enqueue(() -> future.completeExceptionally(cause));
+  }
+
+  /** Where futures complete: behind the listener's events with one, else in their own queue. */
+  private SerialExecutor completionQueue() {
+    return listener != null ? queue : completions;
   }
 }

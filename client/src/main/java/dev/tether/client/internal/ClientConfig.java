@@ -1,6 +1,7 @@
 package dev.tether.client.internal;
 
 import dev.tether.api.SocketDelegate;
+import dev.tether.client.ClientEventListener;
 import dev.tether.client.NetworkMonitor;
 import dev.tether.client.OutboxStore;
 import dev.tether.client.ReconnectPolicy;
@@ -29,6 +30,7 @@ import javax.net.ssl.SSLContext;
  * @param outbox bounds and durability of the outbox
  * @param threads where callbacks and timers run
  * @param delegate who hears events
+ * @param listener who hears measurements; null for none
  */
 public record ClientConfig(
     Target target,
@@ -37,7 +39,8 @@ public record ClientConfig(
     Retry retry,
     OutboxSettings outbox,
     Threads threads,
-    SocketDelegate delegate) {
+    SocketDelegate delegate,
+    ClientEventListener listener) {
 
   /**
    * @param headers fixed handshake headers

@@ -7,6 +7,8 @@ import jakarta.websocket.PongMessage;
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -45,6 +47,11 @@ final class Connection extends Endpoint {
   Session session;
   /** The session's async remote, taken at open: some containers refuse to hand it out once closed. */
   RemoteEndpoint.Async remote;
+  /**
+   * The user the server named in its handshake response, null if it named none. Written by the
+   * container's thread before {@link #onOpen}; volatile, read when the connection opens.
+   */
+  volatile String user;
   /** An error the container reported before its close callback. */
   Throwable failure;
   /**
@@ -59,6 +66,8 @@ final class Connection extends Endpoint {
   boolean v2;
   /** The sender-order counter and rewind state of this connection. */
   final SenderOrder order = new SenderOrder();
+  /** Rooms whose membership the server lost on this connection, to resume at the barrier's lift. */
+  final Set<String> lostRooms = new LinkedHashSet<>();
   /** This connection's frames, queued in order under the lock and written without it. Thread-safe. */
   final FrameWriter writer = new FrameWriter(this);
   /** Set when the connection opens; volatile because pongs are matched without the lock. */

@@ -8,11 +8,13 @@ import jakarta.websocket.Session;
 import jakarta.websocket.WebSocketContainer;
 import java.io.IOException;
 import java.lang.reflect.Field;
+import java.lang.reflect.InaccessibleObjectException;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceConfigurationError;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
@@ -96,9 +98,25 @@ final class ContainerSupport {
         ContainerSupport::newDefault);
   }
 
+  /**
+   * The container {@code ContainerProvider} finds.
+   *
+   * @throws IllegalStateException if there is none, naming the artifacts to add (the API's own
+   *     message is "Could not find an implementation class.")
+   */
+  private static WebSocketContainer providedContainer() {
+    try {
+      return ContainerProvider.getWebSocketContainer();
+    } catch (RuntimeException | ServiceConfigurationError e) {
+      throw new IllegalStateException("no Jakarta WebSocket client implementation on the class path: add"
+          + " org.glassfish.tyrus:tyrus-client and org.glassfish.tyrus:tyrus-container-grizzly-client (runtime"
+          + " dependencies of tether-client: were they excluded?), or pass a container with .container(..)", e);
+    }
+  }
+
   private static WebSocketContainer newDefault(Settings settings) {
     long connectTimeoutMillis = settings.connectTimeoutMillis();
-    WebSocketContainer container = ContainerProvider.getWebSocketContainer();
+    WebSocketContainer container = providedContainer();
     Map<String, Object> properties = tyrusProperties(container);
     if (settings.sslContext() != null) {
       if (properties == null) {
@@ -285,6 +303,8 @@ final class ContainerSupport {
         closeable.close();
         return true;
       }
+    } catch (InaccessibleObjectException e) {
+      ModuleAccess.closed("abort Tyrus connections", "a close frame is sent instead", e);
     } catch (Exception e) {
       log.debug("cannot abort the Tyrus transport; sending a close frame instead", e);
     }

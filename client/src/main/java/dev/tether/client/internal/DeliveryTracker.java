@@ -266,8 +266,12 @@ final class DeliveryTracker {
       return expiredInFlight.isEmpty() ? null : expiredInFlight.remove(ack.id());
     }
     counters.acks++;
+    long now = scheduler.nanoTime();
     if (entry.written) {
-      counters.lastRttNanos = scheduler.nanoTime() - entry.writtenAt;
+      counters.lastRttNanos = now - entry.writtenAt;
+    }
+    if (entry.firstSent > 0) {
+      events.acked(entry.envelope, now - entry.firstWrittenAt);
     }
     store.forgetLater(entry.envelope.id());
     events.deliveryState(entry.envelope, DeliveryState.ACKED);
@@ -354,13 +358,14 @@ final class DeliveryTracker {
   }
 
   private void written(Outbox.Entry e) {
+    e.writtenAt = scheduler.nanoTime();
     if (e.firstSent > 0) {
       counters.resends++;
     } else {
       e.firstSent = ++writes;
+      e.firstWrittenAt = e.writtenAt;
     }
     e.written = true;
-    e.writtenAt = scheduler.nanoTime();
     events.deliveryState(e.envelope, DeliveryState.SENT);
   }
 

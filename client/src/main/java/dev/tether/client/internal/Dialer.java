@@ -20,7 +20,8 @@ import javax.net.ssl.SSLContext;
  */
 final class Dialer {
   private final URI uri;
-  private final ClientEndpointConfig endpointConfig;
+  /** Builds an attempt's endpoint configuration: one per attempt, to hear its response. */
+  private final java.util.function.Function<Connection, ClientEndpointConfig> endpointConfig;
   /** The user's container, or the default one for direct connections. */
   private final WebSocketContainer container;
   /** True for the default Tyrus container: routes are chosen by a proxy selector. */
@@ -51,10 +52,11 @@ final class Dialer {
     this.selector = target.proxy().selector();
     this.access = new ProxyAccess(target.proxy().authenticator(),
         (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
-    this.endpointConfig = EndpointConfigs.create(target.headers(), target.headerSupplier(), target.subprotocols(),
-        target.compression() ? List.of(ContainerSupport.permessageDeflate(container, target.maxMessageSize()))
-            : List.of(),
-        ContainerSupport.beforeHandshake(container));
+    List<jakarta.websocket.Extension> extensions = target.compression()
+        ? List.of(ContainerSupport.permessageDeflate(container, target.maxMessageSize())) : List.of();
+    Runnable beforeHandshake = ContainerSupport.beforeHandshake(container);
+    this.endpointConfig = c -> EndpointConfigs.create(target.headers(), target.headerSupplier(),
+        target.subprotocols(), extensions, beforeHandshake, c);
   }
 
   /**
@@ -66,13 +68,13 @@ final class Dialer {
   void connect(Connection c) throws Exception {
     ProxyRoute route = routed ? route() : null;
     if (route == null || route.isDirect()) {
-      container.connectToServer(c, endpointConfig, uri);
+      container.connectToServer(c, endpointConfig.apply(c), uri);
       return;
     }
     String authorization = access.authorization(route, uri);
     WebSocketContainer proxied = ContainerSupport.proxiedContainer(connectTimeout, sslContext, route, authorization);
     try {
-      proxied.connectToServer(c, endpointConfig, uri);
+      proxied.connectToServer(c, endpointConfig.apply(c), uri);
     } catch (Exception e) {
       throw access.failed(route, e);
     }

@@ -22,7 +22,7 @@ import javax.net.ssl.SSLException;
  * <p>JSR-356 has no standard exception for an HTTP status, so the status is read from the cause
  * chain: Tyrus's {@code HandshakeException.getHttpStatusCode()}, Jetty's
  * {@code UpgradeException.getResponseStatusCode()}, or Tyrus's {@code AuthenticationException}
- * (401). Messages name the URI without its query, which may carry credentials.
+ * (401). Messages name the URI with its query values masked, since they may carry credentials.
  *
  * <p>A failure at an HTTP proxy ({@link ProxyException}) is reported as the proxy explained it, and
  * is terminal when the proxy's answer will not change (no or refused credentials, a forbidden
@@ -41,6 +41,21 @@ final class HandshakeFailures {
    * @param openedBefore true if a connection of this socket opened on {@code uri} before
    */
   static Verdict judge(URI uri, Throwable failure, boolean openedBefore) {
+    // Judged on the container's own exceptions (their types and status codes); what is reported
+    // carries no query value (containers such as Jetty name the whole URI in their messages).
+    Verdict v = judgeAsThrown(uri, failure, openedBefore);
+    Throwable reported = v.reported();
+    Throwable cause = Redaction.scrub(reported.getCause(), uri);
+    String message = Redaction.text(reported.getMessage(), uri);
+    if (cause == reported.getCause() && message.equals(reported.getMessage())) {
+      return v;
+    }
+    TetherException clean = new TetherException(message, cause);
+    clean.setStackTrace(reported.getStackTrace());
+    return new Verdict(clean, v.terminal());
+  }
+
+  private static Verdict judgeAsThrown(URI uri, Throwable failure, boolean openedBefore) {
     String prefix = "cannot connect to " + redacted(uri) + ": ";
     ProxyException proxy = proxyFailure(failure);
     if (proxy != null) {
@@ -111,10 +126,9 @@ final class HandshakeFailures {
     return -1;
   }
 
-  /** The URI as messages and logs may show it: without user info, query or fragment. */
+  /** The URI as messages and logs may show it: {@link Redaction#uri}. */
   static String redacted(URI uri) {
-    return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort())
-        + (uri.getRawPath() == null ? "" : uri.getRawPath());
+    return Redaction.uri(uri);
   }
 
   static int httpStatus(Throwable t) {

@@ -123,11 +123,11 @@ final class Inbound {
       }
       if (rtt > 0) {
         counters.lastRttNanos = rtt;
+        events.rttMeasured(rtt);
       }
-      if (own == null) {
-        return; // the heartbeat's own pong
+      if (own != null) { // null: the heartbeat's own pong
+        events.pong(own);
       }
-      events.pong(own);
     }
     afterUnlock.run();
   }
@@ -148,6 +148,9 @@ final class Inbound {
     } else if (wire instanceof ErrorReply error) {
       if (flow.refused(c, error)) {
         return; // taken nothing: written again, in order; the envelope does not fail
+      }
+      if (flow.notMember(c, error)) {
+        return; // a lost membership: the room is resumed and the chat written again
       }
       rejected(c, error);
       if (error.refused() && error.id() != null) {

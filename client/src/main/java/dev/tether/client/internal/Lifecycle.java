@@ -51,7 +51,7 @@ final class Lifecycle {
   private final RandomGenerator random;
   private final Callbacks events;
   private final Hooks hooks;
-  /** The URI without its query, for messages. */
+  /** The URI with its query values masked ({@link Redaction}), for messages. */
   private final String target;
 
   /** Guarded by lock for writes; volatile so that readyState() needs no lock. */
@@ -177,6 +177,7 @@ final class Lifecycle {
     if (failure != null) {
       events.failure(failure);
     }
+    events.disconnected();
     events.close(code, reason == null ? "" : reason, clean);
     if (closing) {
       enter(new Phase.Closed());
@@ -245,6 +246,7 @@ final class Lifecycle {
   After closeTimedOut(Phase.Closing closing) {
     assert Thread.holdsLock(lock);
     if (phase == closing) {
+      events.disconnected();
       events.close(closing.code(),
           "no close frame from the peer within " + timeouts.close().toMillis() + " ms", false);
       enter(new Phase.Closed());
@@ -300,5 +302,6 @@ final class Lifecycle {
       o.connection().stopHeartbeat();
     }
     phase = next;
+    lock.notifyAll(); // wakes awaitOpen; they look once the lock is released
   }
 }

@@ -40,6 +40,10 @@ final class Outbox {
     long firstSent;
     /** When it was last written, in scheduler nanos; for the ack timeout and RTT. */
     long writtenAt;
+    /** When it was first written ({@code firstSent} set), in scheduler nanos; for the ack latency. */
+    long firstWrittenAt;
+    /** How often it was refused {@code not_member} in a room the client is in, and written again. */
+    int membershipRepairs;
     /** When it expires, in scheduler nanos; {@code Long.MAX_VALUE} for never. */
     long expiresAt = Long.MAX_VALUE;
 

@@ -48,7 +48,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
   private static final Logger log = LoggerFactory.getLogger(RealTetherSocket.class);
 
   private final ClientConfig config;
-  /** The URI without its query, for messages and logs. */
+  /** The URI with its query values masked, for messages, logs and toString. */
   private final String target;
   private final Object lock = new Object();
   private final Callbacks events;
@@ -64,15 +64,19 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
   private final Outbound outbound;
   private final Inbound inbound;
   private final Sender sender;
+  /** The user the server named for the last connection that opened; null if none did or it named none. */
+  private volatile String user;
+  /** Guarded by lock. Why the socket stopped trying (a final failure, or giving up); null while it tries. */
+  private TetherException stopped;
 
   public RealTetherSocket(ClientConfig config, TetherSocket facade) {
     this.config = config;
     this.target = HandshakeFailures.redacted(config.target().uri());
-    this.events = new Callbacks(config.threads().callbacks(), config.delegate(), facade);
+    this.events = new Callbacks(config.threads().callbacks(), config.delegate(), facade, config.listener());
     this.scheduler = config.threads().scheduler();
     this.dialer = new Dialer(config);
     this.network = new NetworkWatch(config.retry().networkMonitor(), lock);
-    this.store = new StoreSync(config.outbox().store(), lock);
+    this.store = new StoreSync(config.outbox().store(), lock, events);
     this.delivery = new DeliveryTracker(lock, new Outbox(config.outbox().maxMessages(), config.outbox().maxBytes()),
         events, store, counters, scheduler, config.timeouts().ack(), this::maintenanceTick);
     this.lifecycle = new Lifecycle(lock, scheduler, config.timeouts(), config.retry().policy(),
@@ -114,10 +118,55 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
     boolean networkUp = network.isUp();
     After after;
     synchronized (lock) {
+      stopped = null;
       after = lifecycle.open(networkUp);
     }
     run(after);
     network.subscribe(this::networkChanged);
+  }
+
+  /** See {@code TetherClient.user()}. */
+  public String user() {
+    return user;
+  }
+
+  /**
+   * Waits until a connection is open. See {@code TetherClient.awaitOpen}.
+   *
+   * @throws TetherException if the socket stopped (closed, a final failure, gave up) or the time ran out
+   * @throws IllegalStateException if {@code open()} was never called
+   */
+  public void awaitOpen(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (lock) {
+      while (true) {
+        Phase phase = lifecycle.phase();
+        if (phase instanceof Phase.Open) {
+          return;
+        }
+        if (phase instanceof Phase.Closing || phase instanceof Phase.Closed) {
+          throw new TetherException("not open: " + target + " was closed by close()");
+        }
+        if (phase instanceof Phase.Idle) {
+          if (stopped == null) {
+            throw new IllegalStateException("not open: open() was not called");
+          }
+          throw new TetherException("not open: " + stopped.getMessage().replaceFirst("^not delivered: ", ""), stopped);
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          Throwable last = events.lastFailure();
+          throw new TetherException("not open within " + timeout.toMillis() + " ms: " + target + " is "
+              + phase.readyState() + (last == null ? "" : "; last failure: " + last.getMessage()), last);
+        }
+        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(lock, left);
+      }
+    }
+  }
+
+  /** True if the calling thread runs one of this socket's delegate callbacks or future completions. */
+  public boolean isCallbackThread() {
+    return events.isCallbackThread();
   }
 
   public boolean send(String text) {
@@ -154,7 +203,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
 
   @Override
   public String toString() {
-    return "TetherClient{" + config.target().uri() + ", " + readyState() + "}";
+    return "TetherClient{" + target + ", " + readyState() + "}";
   }
 
   // ------------------------------------------------------------- container callbacks (any thread)
@@ -174,6 +223,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
       after = lifecycle.opened(c);
       if (after.action() == After.Action.FLUSH) {
         counters.connectionsOpened++;
+        user = c.user;
       }
     }
     run(after);
@@ -351,13 +401,15 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
   private After drop(After after) {
     if (after.dropQueued() != null) {
       delivery.failAll(after.dropQueued(), true);
+      stopped = after.dropQueued();
     }
     return after;
   }
 
   private IOException lostWithoutCloseFrame(Connection c) {
+    Throwable cause = Redaction.scrub(c.failure, config.target().uri());
     return new IOException("connection to " + target + " lost without a close frame"
-        + (c.failure == null ? "" : ": " + c.failure), c.failure);
+        + (cause == null ? "" : ": " + cause), cause);
   }
 
   /** Acts on a transition's answer; call after releasing the lock. */

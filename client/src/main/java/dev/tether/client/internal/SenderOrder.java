@@ -32,6 +32,10 @@ import java.util.TreeMap;
  * everything during a hold, wait: numbered frames here (held, in {@code n} order), the rest in the
  * outbox, unnumbered.
  *
+ * <p>Barrier: after a lost membership (see {@link WriteFlow}) nothing new is written until every
+ * frame written so far has been answered ({@link #barrier()}, {@link #liftBarrier()}); frames up to
+ * the barrier are still written again after a refusal that took nothing.
+ *
  * <p>Not thread-safe: guarded by the socket's lock. No I/O and no clock: the caller passes the
  * time and writes what it is given.
  */
@@ -98,6 +102,8 @@ final class SenderOrder {
   private long holds;
   private int window = UNLIMITED;
   private int inFlight;
+  /** Every frame up to this n must be answered before a frame above it is written; 0 if none. */
+  private long barrier;
 
   /**
    * Numbers an envelope written for the first time on this connection. It is in flight (the caller
@@ -116,7 +122,7 @@ final class SenderOrder {
 
   /** True if a new envelope may be written at once: no hold, nothing waiting, the window open. */
   boolean mayWriteNew() {
-    return !holding && writtenUpTo == nextN - 1 && inFlight < window;
+    return !holding && barrier == 0 && writtenUpTo == nextN - 1 && inFlight < window;
   }
 
   /** How many new envelopes may be written at once. */
@@ -134,7 +140,7 @@ final class SenderOrder {
     }
     List<Frame> out = new ArrayList<>();
     for (Frame f : unanswered.tailMap(writtenUpTo, false).values()) {
-      if (inFlight >= window) {
+      if (inFlight >= window || barrier != 0 && f.n > barrier) {
         break;
       }
       write(f, now);
@@ -209,6 +215,33 @@ final class SenderOrder {
     return new Refusal(Verdict.HOLD, Math.max(1, error.retryAfterMillis()) * 1_000_000L, stopped);
   }
 
+  /**
+   * Writes nothing numbered after the frames numbered so far until each of them is answered (acked
+   * or refused for good): frames numbered meanwhile wait, as during a hold. A barrier already up
+   * stays where it is.
+   */
+  void barrier() {
+    if (barrier == 0) {
+      barrier = nextN - 1;
+    }
+  }
+
+  boolean hasBarrier() {
+    return barrier != 0;
+  }
+
+  /**
+   * Lifts the barrier if every frame up to it has been answered; true if this call lifted it (the
+   * caller then writes what waited: {@link #pump}).
+   */
+  boolean liftBarrier() {
+    if (barrier == 0 || !unanswered.isEmpty() && unanswered.firstKey() <= barrier) {
+      return false;
+    }
+    barrier = 0;
+    return true;
+  }
+
   /** The current hold's number, for its timer. */
   long holds() {
     return holds;
@@ -254,7 +287,7 @@ final class SenderOrder {
   @Override
   public String toString() {
     return "SenderOrder{next " + nextN + ", R " + rewind + ", written to " + writtenUpTo
-        + (holding ? ", holding" : "") + ", in flight " + inFlight
+        + (holding ? ", holding" : "") + (barrier != 0 ? ", barrier " + barrier : "") + ", in flight " + inFlight
         + (window == UNLIMITED ? "" : "/" + window) + ", unanswered " + unanswered.size() + "}";
   }
 }

@@ -30,6 +30,8 @@ final class SerialExecutor {
   /** True while a drain is submitted or running; at most one at a time. */
   private final AtomicBoolean draining = new AtomicBoolean();
   private final Runnable drain = this::drain;
+  /** The thread draining the queue now, or null. */
+  private volatile Thread runner;
 
   /** @param what what the tasks are, for logs ("delegate callback") */
   SerialExecutor(Executor executor, String what) {
@@ -84,7 +86,13 @@ final class SerialExecutor {
     return done.await(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
+  /** True if the current thread is running one of this executor's tasks. */
+  boolean isRunningTask() {
+    return runner == Thread.currentThread();
+  }
+
   private void drain() {
+    runner = Thread.currentThread();
     try {
       for (int i = 0; i < BATCH; i++) {
         Runnable task = queue.poll();
@@ -98,6 +106,7 @@ final class SerialExecutor {
         }
       }
     } finally {
+      runner = null;
       draining.set(false);
     }
     start();

@@ -33,8 +33,10 @@ public final class SqliteOutboxStore implements OutboxStore {
   private final PreparedStatement deleteRoom;
   private boolean closed;
 
+  /** @throws IllegalStateException if the SQLite driver is not on the class path, naming its artifact */
   public SqliteOutboxStore(Path file, boolean fsyncEveryCommit) {
     this.file = Objects.requireNonNull(file, "file == null");
+    requireDriver();
     try {
       db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
       try (Statement s = db.createStatement()) {
@@ -54,6 +56,16 @@ public final class SqliteOutboxStore implements OutboxStore {
       deleteRoom = db.prepareStatement("DELETE FROM rooms WHERE room = ?");
     } catch (SQLException e) {
       throw new TetherException("cannot open outbox store " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The SQLite JDBC driver's class; DriverManager would only say "No suitable driver found". */
+  private static void requireDriver() {
+    try {
+      Class.forName("org.sqlite.JDBC", false, SqliteOutboxStore.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException("OutboxStore.sqlite(..) needs the SQLite JDBC driver, which is not on the class"
+          + " path: add org.xerial:sqlite-jdbc (Tether is tested with 3.54.1.0) to your dependencies", e);
     }
   }
 

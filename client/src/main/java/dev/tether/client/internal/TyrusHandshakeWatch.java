@@ -3,6 +3,7 @@ package dev.tether.client.internal;
 import java.io.IOException;
 import java.lang.reflect.Array;
 import java.lang.reflect.Field;
+import java.lang.reflect.InaccessibleObjectException;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -75,6 +76,9 @@ final class TyrusHandshakeWatch {
       return field;
     } catch (ClassNotFoundException e) {
       return null; // not Tyrus on Grizzly: nothing to watch
+    } catch (InaccessibleObjectException e) {
+      ModuleAccess.closed("watch Tyrus handshakes", "a server hanging up during one is found at the connect timeout", e);
+      return null;
     } catch (ReflectiveOperationException | RuntimeException e) {
       log.debug("cannot find Tyrus's shared transport; hang-ups during handshakes are found at the connect timeout", e);
       return null;

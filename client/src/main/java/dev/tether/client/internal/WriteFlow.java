@@ -6,6 +6,7 @@ import dev.tether.api.ErrorReply;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
@@ -19,6 +20,17 @@ import org.slf4j.LoggerFactory;
  * after them (what the order's window does not let go waits in the outbox, or numbered in the
  * order).
  *
+ * <p>Lost memberships: a {@code not_member} for a chat in a room the client is in (it joined and
+ * did not leave) means the server lost this connection's membership, for example a resume lost on
+ * a link that drops frames, or a server that forgot its members. The chat does not fail: it goes
+ * back to the outbox ({@code QUEUED}) and a barrier is raised ({@link SenderOrder#barrier()}).
+ * Nothing new is written until every envelope written before the refusal came is answered (those
+ * of the same room are refused too), then each such room is resumed and the refused chats are
+ * written again, with their ids, in the order they were first sent, before anything newer: so
+ * they are taken once (the server deduplicates by id), in their sender's order. A chat refused so
+ * {@value #MAX_MEMBERSHIP_REPAIRS} times fails after all (a server that acks resumes and still
+ * refuses); one in a room the app left or never joined fails at once, as before.
+ *
  * <p>Every method but the hold timer runs under the socket's lock (asserted) and only queues; the
  * caller drains {@code c.writer} after releasing the lock. The hold timer runs on the scheduler
  * thread: it decides under the lock and hands the writes to the I/O pool. It keeps
@@ -30,6 +42,9 @@ final class WriteFlow {
   /** The refusals that take nothing and ask for the envelope again, in order. */
   private static final Set<String> TAKE_NOTHING =
       Set.of(ErrorReply.OUT_OF_ORDER, ErrorReply.RATE_LIMITED, ErrorReply.UNAVAILABLE);
+
+  /** How often one chat may be written again after a lost membership before it fails. */
+  static final int MAX_MEMBERSHIP_REPAIRS = 3;
 
   private final Object lock;
   private final Lifecycle lifecycle;
@@ -91,9 +106,60 @@ final class WriteFlow {
   /** An ack, or a refusal that is final, for {@code id}: the window may let more go. */
   void answered(Connection c, String id) {
     assert Thread.holdsLock(lock);
-    if (c.order.answered(id) && !c.flushed) {
+    if (!c.order.answered(id)) {
+      return;
+    }
+    if (c.order.liftBarrier()) {
+      rejoin(c);
+    } else if (!c.flushed) {
       pump(c);
     }
+  }
+
+  /**
+   * A {@code not_member} on {@code c}: true if it refused a chat of a room the client is in, which
+   * waits to be written again after the room is resumed (see the class comment); false if the
+   * refusal is final (the caller fails the chat).
+   */
+  boolean notMember(Connection c, ErrorReply error) {
+    assert Thread.holdsLock(lock);
+    if (!ErrorReply.NOT_MEMBER.equals(error.code()) || error.id() == null) {
+      return false;
+    }
+    Outbox.Entry e = delivery.waiting(error.id());
+    if (e == null || e.envelope.type() != Envelope.Type.CHAT || !rooms.isTracked(e.envelope.room())
+        || e.membershipRepairs >= MAX_MEMBERSHIP_REPAIRS || !c.order.answered(error.id())) {
+      return false;
+    }
+    e.membershipRepairs++;
+    log.debug("{}: not_member for {} in room '{}', which the client is in; resuming it and writing the chat again",
+        c, e.envelope.id(), e.envelope.room());
+    delivery.held(e);
+    e.counted = false; // back to the outbox: written again in first-sent order
+    c.order.barrier();
+    c.flushed = false;
+    c.lostRooms.add(e.envelope.room());
+    if (c.order.liftBarrier()) {
+      rejoin(c);
+    }
+    return true;
+  }
+
+  /**
+   * The barrier after lost memberships is lifted: resumes the rooms that are still joined, then
+   * writes what waited (the refused chats first, in first-sent order). A chat of a room the app
+   * left meanwhile is written too and refused for good.
+   */
+  private void rejoin(Connection c) {
+    Map<String, Long> positions = rooms.resumePoints();
+    for (String room : c.lostRooms) {
+      Long position = positions.get(room);
+      if (position != null) {
+        resume(c, delivery.resumeFor(rooms, room, position));
+      }
+    }
+    c.lostRooms.clear();
+    pump(c);
   }
 
   /**

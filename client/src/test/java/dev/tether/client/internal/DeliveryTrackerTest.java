@@ -37,7 +37,7 @@ class DeliveryTrackerTest {
   private final Counters counters = new Counters();
   private int ticks;
   private final DeliveryTracker tracker = new DeliveryTracker(lock, new Outbox(100, 1 << 20), callbacks,
-      new StoreSync(null, lock), counters, clock, ACK_TIMEOUT, () -> ticks++);
+      new StoreSync(null, lock, callbacks), counters, clock, ACK_TIMEOUT, () -> ticks++);
   private final RoomTracker rooms = new RoomTracker(16);
 
   private <T> T locked(Supplier<T> action) {

@@ -40,12 +40,12 @@ class HandshakeFailuresTest {
 
   /** Guards issue 9, defect 4. */
   @Test
-  void aFinalAnswerEndsAFirstAttemptAndNamesTheStatusAndTheUriWithoutItsQuery() {
+  void aFinalAnswerEndsAFirstAttemptAndNamesTheStatusAndTheUriWithoutItsQueryValues() {
     URI uri = URI.create("ws://chat.example.com:8025/wrong?token=s3cr3t");
     HandshakeFailures.Verdict v = HandshakeFailures.judge(uri,
         new DeploymentException("Handshake error.", new HandshakeException(404, "Not Found")), false);
     assertThat(v.terminal()).isTrue();
-    assertThat(v.reported()).hasMessage("cannot connect to ws://chat.example.com:8025/wrong: the server"
+    assertThat(v.reported()).hasMessage("cannot connect to ws://chat.example.com:8025/wrong?token=***: the server"
         + " answered the handshake with HTTP 404 Not Found; not reconnecting: the same request will get"
         + " the same answer");
     for (int status : new int[] {400, 405, 410, 426, 451}) {
@@ -78,7 +78,7 @@ class HandshakeFailuresTest {
         new DeploymentException("Connection failed.", new UnresolvedAddressException()), false);
     assertThat(v.terminal()).isFalse();
     assertThat(v.reported())
-        .hasMessage("cannot connect to ws://nowhere.invalid/im: cannot resolve host nowhere.invalid")
+        .hasMessage("cannot connect to ws://nowhere.invalid/im?user=***: cannot resolve host nowhere.invalid")
         .hasCauseInstanceOf(UnknownHostException.class);
   }
 }

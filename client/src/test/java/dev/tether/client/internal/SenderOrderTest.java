@@ -47,6 +47,44 @@ class SenderOrderTest {
   }
 
   @Test
+  void aBarrierHoldsEverythingNumberedAfterItUntilEveryFrameBeforeItIsAnswered() {
+    write("c1");
+    write("c2");
+    write("c3");
+    assertThat(order.answered("c1")).isTrue(); // refused not_member: a lost membership
+    order.barrier();
+    assertThat(order.mayWriteNew()).isFalse();
+    assertThat(order.room()).isZero();
+    SenderOrder.Frame resume = write("resume");
+    assertThat(resume.inFlight).as("numbered behind the barrier").isFalse();
+    assertThat(order.pump(now)).isEmpty();
+    assertThat(order.answered("c2")).isTrue();
+    assertThat(order.liftBarrier()).as("c3 still unanswered").isFalse();
+    order.barrier(); // a second refusal before the lift keeps the barrier where it was
+    assertThat(order.answered("c3")).isTrue();
+    assertThat(order.liftBarrier()).isTrue();
+    assertThat(order.liftBarrier()).as("once").isFalse();
+    assertThat(ns(order.pump(now))).containsExactly(4L);
+    assertThat(order.mayWriteNew()).isTrue();
+  }
+
+  @Test
+  void framesBeforeABarrierAreStillWrittenAgainAfterOutOfOrder() {
+    write("c1");
+    write("c2"); // lost
+    write("c3");
+    assertThat(order.answered("c1")).isTrue();
+    order.barrier();
+    write("resume"); // n 4, waits for the barrier
+    assertThat(order.refused(outOfOrder("c3", 3, 2)).verdict()).isEqualTo(SenderOrder.Verdict.REWRITE);
+    assertThat(ns(order.pump(now))).as("up to the barrier only").containsExactly(2L, 3L);
+    assertThat(order.answered("c2")).isTrue();
+    assertThat(order.answered("c3")).isTrue();
+    assertThat(order.liftBarrier()).isTrue();
+    assertThat(ns(order.pump(now))).containsExactly(4L);
+  }
+
+  @Test
   void outOfOrderWritesEverythingFromTheExpectedOneAgainAtOnceAndInOrder() {
     write("join");
     write("c1"); // lost

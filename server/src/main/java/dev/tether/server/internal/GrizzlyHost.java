@@ -96,7 +96,9 @@ public final class GrizzlyHost extends TyrusServerContainer {
   public static GrizzlyHost start(String host, SSLContext sslContext, int maxMessageSize, Duration handshakeTimeout,
       ScheduledExecutorService timer, ServerEndpointConfig endpoint, StaticContent content, int port, String what) {
     GrizzlyHost container = new GrizzlyHost(host, sslContext, maxMessageSize, handshakeTimeout, timer);
-    container.content = content;
+    synchronized (container) {
+      container.content = content;
+    }
     try {
       container.addEndpoint(endpoint);
       container.start("/", port);
@@ -154,6 +156,7 @@ public final class GrizzlyHost extends TyrusServerContainer {
   @Override
   public synchronized void start(String rootPath, int port) throws IOException, DeploymentException {
     contextPath = rootPath;
+    GrizzlyLogs.quietStartAndStop();
     bindRetry.run(port, () -> startOnce(port));
     super.start(rootPath, port);
   }

@@ -71,6 +71,8 @@ public final class Hub {
   private final RoomStore store;
   private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
   private final Set<Peer> peers = ConcurrentHashMap.newKeySet();
+  /** Places taken of {@link HubConfig#maxConnections()}: the peers, and those being opened. */
+  private final AtomicInteger admitted = new AtomicInteger();
   private final AtomicInteger anonymous = new AtomicInteger();
   private final ExecutorService sender;
   private final ScheduledExecutorService timer;
@@ -130,6 +132,11 @@ public final class Hub {
     return peers.size();
   }
 
+  /** Connections open or being opened: what the handshake's early check of the cap compares. */
+  int placesTaken() {
+    return admitted.get();
+  }
+
   /** The open connections, for tooling that acts on all of them. */
   public List<Peer> peers() {
     return List.copyOf(peers);
@@ -152,8 +159,13 @@ public final class Hub {
    * A new connection, which came in through the config whose configurator is {@code entry}; null
    * if the server is at its connection cap.
    */
+  /** A fresh name for a connection that names no user (no authenticator, no {@code user} parameter). */
+  String anonymousUser() {
+    return "anon-" + anonymous.incrementAndGet();
+  }
+
   Peer open(Session session, String user, ImConfigurator entry) {
-    if (peers.size() >= config.maxConnections() || entry.retired()) {
+    if (entry.retired() || !admit()) {
       return null;
     }
     if (Connections.isTyrus(session)) {
@@ -161,17 +173,33 @@ public final class Hub {
       session.setMaxIdleTimeout(-1);
     }
     int rate = config.limits().messagesPerSecond();
-    Peer peer = new Peer(session, user == null || user.isEmpty() ? "anon-" + anonymous.incrementAndGet() : user,
-        rate == 0 ? null : new RateLimiter(rate, config.nanoTime()), entry);
-    peer.outbound(new Outbound(session, sender, config.maxQueuedMessages(), config.maxQueuedBytes(),
-        why -> slowMember(peer, why), error -> sendFailed(peer, error)));
+    Peer peer = new Peer(session, user == null || user.isEmpty() ? anonymousUser() : user,
+        rate == 0 ? null : new RateLimiter(rate, config.nanoTime()), entry,
+        p -> new Outbound(session, sender, config.maxQueuedMessages(), config.maxQueuedBytes(),
+            why -> slowMember(p, why), error -> sendFailed(p, error)));
     peers.add(peer);
     if (entry.retired()) {
       // Retired while we opened: whoever retired it forgets the peers it sees; this one it may not.
-      peers.remove(peer);
+      closed(peer);
       return null;
     }
     return peer;
+  }
+
+  /**
+   * Takes one of the {@code maxConnections} places, atomically, so that connections opening at the
+   * same moment cannot pass the cap together; false if none is left. {@link #closed} gives it back.
+   */
+  private boolean admit() {
+    while (true) {
+      int n = admitted.get();
+      if (n >= config.maxConnections()) {
+        return false;
+      }
+      if (admitted.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
   }
 
   /**
@@ -188,6 +216,7 @@ public final class Hub {
     if (!peers.remove(peer)) {
       return;
     }
+    admitted.decrementAndGet();
     peer.outbound().close();
     for (Subscription sub : peer.subscriptions()) {
       unregister(sub);
@@ -196,6 +225,30 @@ public final class Hub {
     synchronized (peers) {
       peers.notifyAll();
     }
+  }
+
+  /**
+   * Ends the memberships of {@code user}'s open connections in {@code room} without a word to them,
+   * for tooling that fakes a server that lost track of a member; returns how many ended. Their
+   * chats in the room are refused {@code not_member} until they join or resume it again.
+   */
+  public int dropMembership(String user, String room) {
+    int ended = 0;
+    for (Peer peer : peers) {
+      if (!peer.user().equals(user)) {
+        continue;
+      }
+      Subscription sub = peer.subscription(room);
+      if (sub != null) {
+        unregister(sub);
+        synchronized (peer.requestsLock()) {
+          peer.unsubscribe(sub);
+        }
+        sub.end();
+        ended++;
+      }
+    }
+    return ended;
   }
 
   /** Forgets one connection at once, as if it had closed (for tooling that aborted it). */
@@ -333,9 +386,7 @@ public final class Hub {
     } else if (wire instanceof Envelope envelope) {
       switch (envelope.type()) {
         case CHAT -> chat(peer, envelope, ids.n());
-        case JOIN -> join(peer, envelope);
-        case LEAVE -> leave(peer, envelope);
-        case RESUME -> resume(peer, envelope);
+        case JOIN, LEAVE, RESUME -> request(peer, envelope);
       }
     } else if (wire instanceof Ack ack) {
       peer.reply(unexpected(ack.id(), ack.wireType()));
@@ -346,9 +397,9 @@ public final class Hub {
 
   /** Closes with 1009; the container has already read the message, so nothing more is to be saved. */
   private void tooBig(Peer peer, long size) {
-    log.debug("{} sent {} bytes, more than {}: closing with 1009", peer, size, maxMessageSize());
     peer.outbound().close();
-    closeLater(peer, CloseReason.CloseCodes.TOO_BIG.getCode(), "message > " + maxMessageSize() + " bytes: " + size);
+    closeLater(peer, CloseReason.CloseCodes.TOO_BIG.getCode(), "message > " + maxMessageSize() + " bytes: " + size,
+        () -> log.debug("{} sent {} bytes, more than {}: closing with 1009", peer, size, maxMessageSize()));
   }
 
   private ErrorReply rateLimited(String id, long n, long retryAfterMillis) {
@@ -366,10 +417,12 @@ public final class Hub {
   }
 
   private void chat(Peer peer, Envelope chat, long n) {
-    Subscription member = peer.subscription(chat.room());
-    // Protocol v2: the sender's ack may stand for its copy (see Subscription#answerOwn).
-    PendingAnswer answer = member != null && peer.v2() ? new PendingAnswer(peer, member) : new PendingAnswer(peer);
-    if (member == null) {
+    boolean member = peer.isMember(chat.room());
+    // Protocol v2: the sender's ack may stand for its copy (see Subscription#answerOwn). Not while
+    // requests for the room wait for a leave: the membership that gets the chat is not made yet.
+    Subscription own = member && peer.v2() && peer.requests(chat.room()) == null ? peer.subscription(chat.room()) : null;
+    PendingAnswer answer = own != null ? new PendingAnswer(peer, own) : new PendingAnswer(peer);
+    if (!member) {
       // Dedup comes before membership: a chat accepted before is acked again wherever it is sent.
       store.accepted(peer.user(), chat.id()).whenComplete((found, error) -> {
         if (error != null) {
@@ -425,31 +478,56 @@ public final class Hub {
   void dispatch(String room, long seq, String epoch, String frame) {
     Room r = rooms.get(room);
     if (r != null) {
-      r.offer(seq, epoch, frame);
+      r.offer(seq, epoch, frame, WireRules.utf8Length(frame));
     }
   }
 
-  private void join(Peer peer, Envelope join) {
+  /**
+   * A join, resume or leave from the connection's thread. While the connection's membership of the
+   * room is leaving, it waits (with its answer's slot) until the leave is answered; see {@link #left}.
+   */
+  private void request(Peer peer, Envelope request) {
+    synchronized (peer.requestsLock()) {
+      RoomRequests waiting = peer.requests(request.room());
+      if (waiting != null) {
+        waiting.add(request, peer.outbound().slot());
+        return;
+      }
+    }
+    perform(peer, request, null);
+  }
+
+  /** Performs a join, resume or leave; {@code slot}: where its answer goes, or null to take a place now. */
+  private void perform(Peer peer, Envelope request, Outbound.Slot slot) {
+    switch (request.type()) {
+      case JOIN -> join(peer, request, slot);
+      case RESUME -> resume(peer, request, slot);
+      case LEAVE -> leave(peer, request, slot);
+      case CHAT -> throw new IllegalArgumentException("not a request: " + request);
+    }
+  }
+
+  private void join(Peer peer, Envelope join, Outbound.Slot slot) {
     Subscription sub = peer.subscription(join.room());
     if (sub != null) {
-      sub.join(join.id());
+      sub.join(join.id(), slot);
       return;
     }
     sub = subscribe(peer, join.room());
     if (sub != null) {
-      sub.startJoin(join.id());
+      sub.startJoin(join.id(), slot);
     }
   }
 
-  private void resume(Peer peer, Envelope resume) {
+  private void resume(Peer peer, Envelope resume, Outbound.Slot slot) {
     Subscription sub = peer.subscription(resume.room());
     if (sub != null) {
-      sub.resume(resume.id(), resume.seq(), resume.epoch());
+      sub.resume(resume.id(), resume.seq(), resume.epoch(), slot);
       return;
     }
     sub = subscribe(peer, resume.room());
     if (sub != null) {
-      sub.startResume(resume.id(), resume.seq(), resume.epoch());
+      sub.startResume(resume.id(), resume.seq(), resume.epoch(), slot);
     }
   }
 
@@ -467,14 +545,21 @@ public final class Hub {
     return sub;
   }
 
-  private void leave(Peer peer, Envelope leave) {
-    Subscription sub = peer.unsubscribe(leave.room());
+  private void leave(Peer peer, Envelope leave, Outbound.Slot slot) {
+    Subscription sub = peer.subscription(leave.room());
     if (sub != null) {
       unregister(sub);
-      sub.leave(leave.id());
+      synchronized (peer.requestsLock()) {
+        if (sub.leave(leave.id(), slot)) {
+          peer.unsubscribe(sub);
+        } else {
+          // Leaving: what comes for the room from now on waits until the leave is answered.
+          peer.holdRequests(leave.room(), sub);
+        }
+      }
       return;
     }
-    PendingAnswer answer = new PendingAnswer(peer);
+    PendingAnswer answer = slot == null ? new PendingAnswer(peer) : new PendingAnswer(peer, slot);
     store.state(leave.room()).whenComplete((state, error) -> {
       if (error != null) {
         storeFailed(peer, "read " + leave.room(), error);
@@ -484,6 +569,43 @@ public final class Hub {
       }
     });
     answer.returned();
+  }
+
+  /**
+   * A leaving membership answered its leave and ended (called without locks): the requests that
+   * came for the room after the leave are performed now, in order, until one of them leaves
+   * again and waits.
+   */
+  void left(Subscription sub) {
+    Peer peer = sub.peer();
+    RoomRequests waiting;
+    synchronized (peer.requestsLock()) {
+      peer.unsubscribe(sub);
+      waiting = peer.requests(sub.room());
+      if (waiting == null || waiting.leaving != sub) {
+        return;
+      }
+      waiting.leaving = null;
+      if (waiting.draining) {
+        return; // the thread performing them goes on
+      }
+      waiting.draining = true;
+    }
+    while (true) {
+      RoomRequests.Waiting next;
+      synchronized (peer.requestsLock()) {
+        if (waiting.leaving != null) {
+          waiting.draining = false; // a leave waits again; its end goes on from here
+          return;
+        }
+        next = waiting.waiting.pollFirst();
+        if (next == null) {
+          peer.releaseRequests(sub.room());
+          return;
+        }
+      }
+      perform(peer, next.request(), next.slot());
+    }
   }
 
   private void register(Subscription sub) {
@@ -505,10 +627,10 @@ public final class Hub {
 
   /** The store failed an operation for {@code peer}: close it with 1011, so that it comes back and resends. */
   void storeFailed(Peer peer, String what, Throwable error) {
-    log.warn("room store failed to {} for {}; closing the connection with 1011", what, peer, error);
     peer.closing();
     peer.outbound().close();
-    closeLater(peer, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "room store unavailable");
+    closeLater(peer, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "room store unavailable",
+        () -> log.warn("room store failed to {} for {}; closing the connection with 1011", what, peer, error));
   }
 
   /**
@@ -516,16 +638,17 @@ public final class Hub {
    * Closing (1011) makes the client resume, which fills the hole from the history.
    */
   void fanOutHole(Peer peer, String room) {
-    log.warn("{} missed chats of room '{}' in fan-out; closing with 1011 so that it resumes", peer, room);
     peer.closing();
     peer.outbound().close();
-    closeLater(peer, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "missed chats of " + room);
+    closeLater(peer, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "missed chats of " + room,
+        () -> log.warn("{} missed chats of room '{}' in fan-out; closing with 1011 so that it resumes", peer, room));
   }
 
+  /** Called from the member queue's overflow, under the room's lock (and a store's): it only counts and hands over. */
   private void slowMember(Peer peer, String why) {
     slowMembersClosed.increment();
-    log.info("{} does not read fast enough ({}): closing with 1013", peer, why);
-    closeLater(peer, CloseReason.CloseCodes.TRY_AGAIN_LATER.getCode(), "member queue full");
+    closeLater(peer, CloseReason.CloseCodes.TRY_AGAIN_LATER.getCode(), "member queue full",
+        () -> log.info("{} does not read fast enough ({}): closing with 1013", peer, why));
   }
 
   private void sendFailed(Peer peer, Throwable error) {
@@ -540,26 +663,36 @@ public final class Hub {
   }
 
   /**
-   * Closes {@code peer} with {@code code} off the caller's thread (which may hold locks), and aborts
-   * it if it is still open after the close timeout (a peer that does not read never gets the close
-   * frame). Its memberships' held chats are released at once.
+   * Closes {@code peer} with {@code code} off the caller's thread (which may hold room, store and
+   * subscription locks), first running {@code report} there (logging, which may write to a console
+   * synchronously, never runs under those locks), and aborts it if it has not ended after the close
+   * timeout (a peer that does not read never gets the close frame, and a container may wait for
+   * its answer until its idle timeout). Its memberships' held chats are released at once.
    */
-  private void closeLater(Peer peer, int code, String reason) {
+  private void closeLater(Peer peer, int code, String reason, Runnable report) {
     peer.closing();
     run(() -> {
+      report.run();
       releaseMemberships(peer);
       peer.close(code, reason);
       try {
-        timer.schedule(() -> {
-          if (peer.session().isOpen()) {
-            log.debug("{} still open {} after close: aborting", peer, config.closeTimeout());
-            peer.abort();
-          }
-        }, config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        timer.schedule(() -> abortIfOpen(peer), config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
       } catch (RejectedExecutionException shuttingDown) {
-        peer.abort();
+        abortIfOpen(peer);
       }
     });
+  }
+
+  /**
+   * The close timeout passed: a connection the container has not reported closed is aborted and
+   * forgotten. Not {@code session.isOpen()}: on Jetty that is false as soon as a close has started.
+   */
+  private void abortIfOpen(Peer peer) {
+    if (peers.contains(peer)) {
+      log.debug("{} not gone {} after close: aborting", peer, config.closeTimeout());
+      peer.abort();
+      closed(peer);
+    }
   }
 
   private static void releaseMemberships(Peer peer) {

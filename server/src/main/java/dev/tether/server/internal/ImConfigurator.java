@@ -26,7 +26,10 @@ import org.slf4j.LoggerFactory;
 final class ImConfigurator extends ServerEndpointConfig.Configurator {
   private static final Logger log = LoggerFactory.getLogger(ImConfigurator.class);
 
-  /** User property holding the user the authenticator named; read by {@link ImEndpoint}. */
+  /**
+   * User property holding the connection's user: the one the authenticator named or, without one,
+   * the {@code user} query parameter or a fresh anonymous name; read by {@link ImEndpoint}.
+   */
   static final String AUTHENTICATED_USER = "dev.tether.server.user";
 
   private final Hub hub;
@@ -70,7 +73,10 @@ final class ImConfigurator extends ServerEndpointConfig.Configurator {
       Refusals.refuse(config, request, 403, "origin not allowed");
       return;
     }
-    if (hub.connectionCount() >= c.maxConnections()) {
+    // Early and not atomic (a handshake admitted here may still not open): handshakes completing
+    // together can all pass it. The cap itself is kept when the connection opens (Hub.open), which
+    // closes those beyond it at once with 1013.
+    if (hub.placesTaken() >= c.maxConnections()) {
       Refusals.refuse(config, request, 503, "too many connections");
       return;
     }
@@ -96,6 +102,12 @@ final class ImConfigurator extends ServerEndpointConfig.Configurator {
       }
       // Per handshake: every container gives each handshake its own copy of the user properties.
       config.getUserProperties().put(AUTHENTICATED_USER, user);
+      tellUser(response, user);
+    } else {
+      List<String> named = request.getParameterMap().get("user");
+      String user = named == null || named.isEmpty() || named.get(0).isEmpty() ? hub.anonymousUser() : named.get(0);
+      config.getUserProperties().put(AUTHENTICATED_USER, user);
+      tellUser(response, user);
     }
   }
 
@@ -113,6 +125,15 @@ final class ImConfigurator extends ServerEndpointConfig.Configurator {
       }
     }
     return "";
+  }
+
+  /** The response header that names the connection's user (PROTOCOL.md, "Who you are"). */
+  static final String USER_HEADER = "Tether-User";
+
+  /** Names {@code user} in the response, percent-encoded as UTF-8 so that any name fits a header. */
+  private static void tellUser(HandshakeResponse response, String user) {
+    String encoded = java.net.URLEncoder.encode(user, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    response.getHeaders().put(USER_HEADER, List.of(encoded));
   }
 
   /** See {@link Compression#negotiate}. */

@@ -280,12 +280,20 @@ public final class MemoryRoomStore implements RoomStore {
 
   @Override
   public CompletionStage<History> history(String room, long after, int limit) {
+    return history(room, after, limit, Long.MAX_VALUE);
+  }
+
+  @Override
+  public CompletionStage<History> history(String room, long after, int limit, long maxBytes) {
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException("maxBytes < 1: " + maxBytes);
+    }
     if (closed) {
       return closedStage();
     }
     while (true) {
       Generation g = generation;
-      History history = history(g, g.rooms().get(room), after, limit);
+      History history = history(g, g.rooms().get(room), after, limit, maxBytes);
       if (history != null) {
         return CompletableFuture.completedFuture(history);
       }
@@ -293,7 +301,7 @@ public final class MemoryRoomStore implements RoomStore {
   }
 
   /** The page of {@code data}'s history, or null if a reset forgot it meanwhile. */
-  private History history(Generation g, RoomData data, long after, int limit) {
+  private History history(Generation g, RoomData data, long after, int limit, long maxBytes) {
     if (data == null) {
       return new History(null, 0, 0, List.of());
     }
@@ -309,10 +317,16 @@ public final class MemoryRoomStore implements RoomStore {
         if (data.size > 0 && after < data.lastSeq) {
           // Held seqs are consecutive, so the wanted ones start at a computable index.
           long skip = Math.max(0, after - first + 1);
+          long bytes = 0;
           for (long i = skip; i < data.size && chats.size() < limit; i++) {
-            StoredChat chat = data.at((int) i).chat();
+            HeldChat held = data.at((int) i);
+            StoredChat chat = held.chat();
             if (chat == null) {
               raced = true; // the budget released the oldest meanwhile: read again
+              break;
+            }
+            bytes += held.bytes;
+            if (!chats.isEmpty() && bytes > maxBytes) {
               break;
             }
             chats.add(chat);

@@ -6,7 +6,10 @@ import java.util.Set;
 /**
  * Which {@code Origin} headers a handshake may carry: any, only the server's own origin (the
  * {@code Origin}'s host and port equal the {@code Host} header), or a list. A handshake without
- * {@code Origin} (not from a browser) is always admitted: only browsers are held to it.
+ * {@code Origin} (not from a browser) is always admitted: only browsers are held to it. The
+ * same-origin check ignores the scheme and trusts the {@code Host} header as received: behind a
+ * reverse proxy that rewrites it, list the public origins instead (see
+ * {@code TetherServer.Builder.allowedOrigins}).
  */
 public final class Origins {
   /** Any origin. */

@@ -1,5 +1,6 @@
 package dev.tether.server.internal;
 
+import dev.tether.api.WireRules;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
@@ -24,8 +25,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * queue or in a slot) or {@linkplain #reserve reserved} until its send completes: acks, errors,
  * echoes and live chats, including chats a subscription holds back during a replay. A frame that
  * does not fit overflows the queue: everything queued is dropped and the {@link Overflow} handler
- * closes the connection. Replayed history frames are not counted: a replay holds at most one page
- * of them.
+ * closes the connection. Sizes are UTF-8 bytes for text. Replayed history frames are not counted:
+ * a replay holds at most one page of them, which the store cuts at half the member queue's bytes
+ * (at least one chat; see {@link Subscription#pageBytes}).
  *
  * <p>Thread-safe. No method blocks, sends or calls out: callers may hold store, room and
  * subscription locks (this lock comes last). Sending starts on the shared send executor when the
@@ -33,11 +35,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * lock, so that sources may read the store.
  */
 final class Outbound {
-  /** A frame to send: text or binary, its size in bytes, and whether it counts against the bound. */
+  /**
+   * A frame to send: text or binary, its size in bytes (for text its UTF-8 length, which is also
+   * at least the bytes its string takes on the heap), and whether it counts against the bound.
+   */
   record Frame(String text, ByteBuffer binary, long bytes, boolean counted) {
-    /** A text frame; its size is counted in chars, which is its UTF-8 size for ASCII. */
+    /** A text frame; a counted one is measured (a pass over its chars), an uncounted one is not. */
     static Frame text(String text, boolean counted) {
-      return new Frame(text, null, text.length(), counted);
+      return new Frame(text, null, counted ? WireRules.utf8Length(text) : 0, counted);
+    }
+
+    /** A counted text frame whose UTF-8 length is known. */
+    static Frame text(String text, long utf8Bytes) {
+      return new Frame(text, null, utf8Bytes, true);
     }
 
     static Frame binary(ByteBuffer binary) {
@@ -74,6 +84,9 @@ final class Outbound {
   interface SendFailure {
     void sendFailed(Throwable error);
   }
+
+  /** Frames a pump sends in one go before it lets other work of the executor run. */
+  static final int YIELD_AFTER = 64;
 
   private final Session session;
   private final Executor executor;
@@ -321,9 +334,12 @@ final class Outbound {
 
   /**
    * Sends until nothing is left, the head is a slot still waiting for its answer, or a send
-   * completes later; only one pump runs at a time.
+   * completes later; only one pump runs at a time. After {@link #YIELD_AFTER} sends that completed
+   * inline it goes on in a new task on the executor, behind the other connections' work, so that
+   * a busy connection on a fast link does not keep one of the few send threads to itself.
    */
   private void pump() {
+    int inline = 0;
     while (true) {
       Frame frame;
       Slot pulling = null;
@@ -372,6 +388,10 @@ final class Outbound {
       }
       if (!send(frame)) {
         return; // the completion continues the pump
+      }
+      if (++inline == YIELD_AFTER) {
+        startPump(); // still writing: this pump ends here and the new task goes on
+        return;
       }
     }
   }

@@ -7,6 +7,7 @@ import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * One open WebSocket connection of a server: its user, its memberships (one
@@ -22,29 +23,32 @@ public final class Peer {
   private final Object entry;
   /** Null when the server sets no rate limit. */
   private final RateLimiter limiter;
+  /** A membership stays here until it ends, also while it is leaving. */
   private final ConcurrentHashMap<String, Subscription> subscriptions = new ConcurrentHashMap<>(4);
+  /**
+   * Per room, the requests waiting for a leaving membership to end; a room is here only while one
+   * is leaving or its waiting requests are being performed. Compound changes hold the map's lock.
+   */
+  private final ConcurrentHashMap<String, RoomRequests> requests = new ConcurrentHashMap<>(0);
   private final SenderOrder order = new SenderOrder();
   /** Whether the connection negotiated protocol v2 ({@link WireRules#PROTOCOL_V2}). */
   private final boolean v2;
-  private Outbound outbound;
+  private final Outbound outbound;
   private volatile boolean closing;
 
-  Peer(Session session, String user, RateLimiter limiter, Object entry) {
+  /** {@code outbound}: makes the connection's queue, given this peer (its handlers may name it). */
+  Peer(Session session, String user, RateLimiter limiter, Object entry, Function<Peer, Outbound> outbound) {
     this.session = session;
     this.user = user;
     this.entry = entry;
     this.limiter = limiter;
     this.v2 = WireRules.PROTOCOL_V2.equals(session.getNegotiatedSubprotocol());
+    this.outbound = outbound.apply(this);
   }
 
   /** Whether the connection speaks protocol v2: its own chats are answered by acks that stand for them. */
   boolean v2() {
     return v2;
-  }
-
-  /** Set once, right after construction. */
-  void outbound(Outbound outbound) {
-    this.outbound = outbound;
   }
 
   Outbound outbound() {
@@ -96,8 +100,40 @@ public final class Peer {
     subscriptions.put(subscription.room(), subscription);
   }
 
-  Subscription unsubscribe(String room) {
-    return subscriptions.remove(room);
+  /** Forgets {@code subscription} if it is still this connection's membership of its room. */
+  void unsubscribe(Subscription subscription) {
+    subscriptions.remove(subscription.room(), subscription);
+  }
+
+  /**
+   * Whether a chat for {@code room} that arrives now is a member's: the last join, resume or leave
+   * the connection sent for it was not a leave. Call on the connection's thread.
+   */
+  boolean isMember(String room) {
+    RoomRequests waiting = requests.get(room);
+    return waiting != null ? waiting.member : subscriptions.get(room) != null;
+  }
+
+  /** The lock of {@link #requests(String)} and of changes to it. */
+  Object requestsLock() {
+    return requests;
+  }
+
+  /** The requests of {@code room} waiting for a leave, or null; see {@link #requestsLock()}. */
+  RoomRequests requests(String room) {
+    return requests.get(room);
+  }
+
+  /** Holds what comes for {@code room} until {@code leaving} has left; requires the requests lock. */
+  RoomRequests holdRequests(String room, Subscription leaving) {
+    RoomRequests r = requests.computeIfAbsent(room, name -> new RoomRequests());
+    r.leaving = leaving;
+    return r;
+  }
+
+  /** Nothing waits for {@code room} any more; requires the requests lock. */
+  void releaseRequests(String room) {
+    requests.remove(room);
   }
 
   Collection<Subscription> subscriptions() {

@@ -29,17 +29,24 @@ final class PendingAnswer {
   private boolean done;
   /** Guarded by this; the failure reported before the call returned. */
   private Throwable failure;
-  /** Guarded by this; the answer's place, taken when the call returned unanswered. */
+  /** Guarded by this; the answer's place: given at construction, or taken when the call returned unanswered. */
   private Outbound.Slot slot;
 
   PendingAnswer(Peer peer) {
-    this(peer, null);
+    this(peer, (Subscription) null);
   }
 
   /** The answer to a chat of {@code own}'s room on a protocol v2 connection. */
   PendingAnswer(Peer peer, Subscription own) {
     this.peer = peer;
     this.own = own;
+  }
+
+  /** The answer to a frame that took its {@code slot} when it arrived (it waited for its turn). */
+  PendingAnswer(Peer peer, Outbound.Slot slot) {
+    this.peer = peer;
+    this.own = null;
+    this.slot = slot;
   }
 
   /** The store's answer, from its callback. */
@@ -51,7 +58,7 @@ final class PendingAnswer {
     String text = Hub.encode(wire);
     Outbound.Slot place;
     synchronized (this) {
-      if (!returned) {
+      if (!returned && slot == null) {
         done = true;
         peer.send(text);
         return;
@@ -104,7 +111,7 @@ final class PendingAnswer {
   /** Right after the store call returned, on the frame's thread: the failure reported before, or null. */
   synchronized Throwable returned() {
     returned = true;
-    if (!done) {
+    if (!done && slot == null) {
       slot = own != null ? own.ownSlot() : peer.outbound().slot();
     }
     return failure;

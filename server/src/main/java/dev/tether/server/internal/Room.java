@@ -43,10 +43,13 @@ final class Room {
     return false;
   }
 
-  /** Offers a chat of the stream {@code epoch} to every member, under the lock. */
-  synchronized void offer(long seq, String epoch, String frame) {
+  /**
+   * Offers a chat of the stream {@code epoch} to every member, under the lock; {@code bytes} is
+   * the frame's UTF-8 length, measured once for all of them.
+   */
+  synchronized void offer(long seq, String epoch, String frame, long bytes) {
     for (Subscription member : members) {
-      member.offer(seq, epoch, frame);
+      member.offer(seq, epoch, frame, bytes);
     }
   }
 }

@@ -34,8 +34,20 @@ final class SqliteFile {
   private FileChannel lockChannel;
   private FileLock lock;
 
+  /** @throws IllegalStateException if the SQLite driver is not on the class path, naming its artifact */
   SqliteFile(Path file) {
+    requireDriver();
     this.file = file.toAbsolutePath();
+  }
+
+  /** The SQLite JDBC driver's class; DriverManager would only say "No suitable driver found". */
+  private static void requireDriver() {
+    try {
+      Class.forName("org.sqlite.JDBC", false, SqliteFile.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException("RoomStore.sqlite(..) needs the SQLite JDBC driver, which is not on the class"
+          + " path: add org.xerial:sqlite-jdbc (Tether is tested with 3.54.1.0) to your dependencies", e);
+    }
   }
 
   Path path() {

@@ -35,7 +35,7 @@ final class SqliteReader {
     selectRoom = db.prepareStatement("SELECT epoch, last_seq FROM rooms WHERE name = ?");
     firstSeq = db.prepareStatement("SELECT MIN(seq) FROM history WHERE room = ?");
     selectHistory = db.prepareStatement(
-        "SELECT seq, frame FROM history WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?");
+        "SELECT seq, frame, bytes FROM history WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?");
     db.setAutoCommit(false);
   }
 
@@ -52,8 +52,11 @@ final class SqliteReader {
     });
   }
 
-  /** One read transaction, so that the room's state and its history agree. */
-  CompletionStage<History> history(String room, long after, int limit) {
+  /**
+   * One read transaction, so that the room's state and its history agree; rows stop being read
+   * once their frames pass {@code maxBytes} (after the first).
+   */
+  CompletionStage<History> history(String room, long after, int limit, long maxBytes) {
     return read(() -> {
       String epoch;
       long lastSeq;
@@ -77,7 +80,12 @@ final class SqliteReader {
         selectHistory.setLong(2, after);
         selectHistory.setInt(3, limit);
         try (ResultSet rs = selectHistory.executeQuery()) {
+          long bytes = 0;
           while (rs.next()) {
+            bytes += rs.getLong(3);
+            if (!chats.isEmpty() && bytes > maxBytes) {
+              break;
+            }
             chats.add(new StoredChat(rs.getLong(1), rs.getString(2)));
           }
         }

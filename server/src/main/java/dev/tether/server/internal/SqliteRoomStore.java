@@ -184,7 +184,15 @@ public final class SqliteRoomStore implements RoomStore {
 
   @Override
   public CompletionStage<History> history(String room, long after, int limit) {
-    return isClosed() ? closedStage() : reader.history(room, after, limit);
+    return history(room, after, limit, Long.MAX_VALUE);
+  }
+
+  @Override
+  public CompletionStage<History> history(String room, long after, int limit, long maxBytes) {
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException("maxBytes < 1: " + maxBytes);
+    }
+    return isClosed() ? closedStage() : reader.history(room, after, limit, maxBytes);
   }
 
   private synchronized boolean isClosed() {

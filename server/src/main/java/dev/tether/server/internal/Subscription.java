@@ -31,7 +31,10 @@ import java.util.ArrayDeque;
  * {@code epoch_changed} and the whole new stream. Nothing is dropped silently.
  *
  * <p><b>Answers.</b> Requests of the same room on one connection (join, resume, leave) are answered
- * in the order they came: one waits until the one before it is done. An answer given at once goes
+ * in the order they came: one waits until the one before it is done. A leave that waits makes the
+ * membership <em>leaving</em>: it gets no more live chats, and what the connection sends for the
+ * room after the leave waits in the peer's {@link RoomRequests} until the leave is answered, then
+ * goes to a new membership (see {@link Hub#left}). An answer given at once goes
  * to the end of the connection's queue; one that waits took a {@link Slot} when its frame arrived,
  * so that the connection's answers keep their receipt order. A waiting join or leave is answered,
  * and a waiting resume started, under the same lock hold that ends the request before it: no chat
@@ -52,8 +55,17 @@ import java.util.ArrayDeque;
  * called with this lock held.
  */
 final class Subscription {
-  /** History chats read per store call during a replay. */
+  /** History chats read per store call during a replay, at most. */
   static final int PAGE = 100;
+
+  /**
+   * Bytes of history frames read per store call during a replay, at most (but one chat at least):
+   * half the member queue's bytes, so that a replay never holds much more than its connection may
+   * have queued. These frames are not counted in the member queue.
+   */
+  static long pageBytes(HubConfig config) {
+    return Math.max(1, config.maxQueuedBytes() / 2);
+  }
 
   private enum State { OPENING, REPLAYING, LIVE, ENDED }
 
@@ -115,77 +127,94 @@ final class Subscription {
     return peer;
   }
 
-  /** The first request of a new subscription: join. Call after registering with the room. */
-  void startJoin(String id) {
-    Slot slot;
+  /**
+   * The first request of a new subscription: join. Call after registering with the room.
+   * {@code slot}: where the answer goes, taken when the join arrived; null to take one now.
+   */
+  void startJoin(String id, Slot slot) {
+    Slot place;
     synchronized (this) {
       busy = true;
-      slot = peer.outbound().slot();
-      opening = slot;
+      place = slot != null ? slot : peer.outbound().slot();
+      opening = place;
     }
     hub.store().open(room).whenComplete((roomState, error) -> {
       if (error != null) {
         hub.storeFailed(peer, "open " + room, error);
         return;
       }
-      opened(id, slot, roomState);
+      opened(id, place, roomState);
     });
   }
 
   /** The first request of a new subscription: resume. Call after registering with the room. */
-  void startResume(String id, long after, String resumeEpoch) {
+  void startResume(String id, long after, String resumeEpoch, Slot slot) {
     Replay r;
     synchronized (this) {
       busy = true;
-      r = startReplayLocked(id, after, resumeEpoch, peer.outbound().slot());
+      r = startReplayLocked(id, after, resumeEpoch, slot != null ? slot : peer.outbound().slot());
     }
     r.begin();
   }
 
   /** A further join of a room this connection already is a member of. */
-  void join(String id) {
+  void join(String id, Slot slot) {
     synchronized (this) {
       if (state == State.ENDED) {
         return;
       }
       if (busy) {
-        waiting.addLast(new Join(id, peer.outbound().slot()));
+        waiting.addLast(new Join(id, slot != null ? slot : peer.outbound().slot()));
         return;
       }
-      peer.reply(ack(id));
+      answerNow(slot, ack(id));
     }
   }
 
   /** A further resume of a room this connection already is a member of. */
-  void resume(String id, long after, String resumeEpoch) {
+  void resume(String id, long after, String resumeEpoch, Slot slot) {
     Replay r;
     synchronized (this) {
       if (state == State.ENDED) {
         return;
       }
-      Slot slot = peer.outbound().slot();
+      Slot place = slot != null ? slot : peer.outbound().slot();
       if (busy) {
-        waiting.addLast(new Resume(id, after, resumeEpoch, slot));
+        waiting.addLast(new Resume(id, after, resumeEpoch, place));
         return;
       }
       busy = true;
-      r = startReplayLocked(id, after, resumeEpoch, slot);
+      r = startReplayLocked(id, after, resumeEpoch, place);
     }
     r.begin();
   }
 
-  /** Leave: the connection is no longer a member; acked once requests before it are answered. */
-  void leave(String id) {
+  /**
+   * Leave: the connection is no longer a member; acked once requests before it are answered.
+   * Returns true if the membership ended now; false if the leave waits behind another request
+   * (the membership is <em>leaving</em>), in which case {@link Hub#left} is told once it ends.
+   */
+  boolean leave(String id, Slot slot) {
     synchronized (this) {
       if (state == State.ENDED) {
-        return;
+        return true;
       }
       if (busy) {
-        waiting.addLast(new Leave(id, peer.outbound().slot()));
-        return;
+        waiting.addLast(new Leave(id, slot != null ? slot : peer.outbound().slot()));
+        return false;
       }
-      peer.reply(ack(id));
+      answerNow(slot, ack(id));
       endLocked();
+      return true;
+    }
+  }
+
+  /** An answer given at once: at the end of the connection's queue, or into the slot taken for it. */
+  private void answerNow(Slot slot, Ack ack) {
+    if (slot == null) {
+      peer.reply(ack);
+    } else {
+      answer(slot, ack);
     }
   }
 
@@ -240,10 +269,11 @@ final class Subscription {
 
   /**
    * The current request is done (the member is LIVE): answers the waiting joins and leaves, and
-   * starts a waiting resume, all under the lock held since the request ended. Returns the replay
-   * to {@linkplain Replay#begin begin} once the lock is released, or null.
+   * starts a waiting resume, all under the lock held since the request ended. Returns what to do
+   * once the lock is released: {@linkplain Replay#begin begin} the replay, or tell the hub that a
+   * waiting leave ended the membership; null for nothing.
    */
-  private Replay advanceLocked() {
+  private Runnable advanceLocked() {
     while (true) {
       Request request = state == State.ENDED ? null : waiting.pollFirst();
       if (request == null) {
@@ -255,9 +285,9 @@ final class Subscription {
       } else if (request instanceof Leave leave) {
         answer(leave.slot(), ack(leave.id()));
         endLocked();
-        return null;
+        return () -> hub.left(this);
       } else if (request instanceof Resume resume) {
-        return startReplayLocked(resume.id(), resume.after(), resume.epoch(), resume.slot());
+        return startReplayLocked(resume.id(), resume.after(), resume.epoch(), resume.slot())::begin;
       }
     }
   }
@@ -269,7 +299,7 @@ final class Subscription {
 
   private void opened(String id, Slot slot, RoomStore.RoomState roomState) {
     boolean hole = false;
-    Replay next = null;
+    Runnable next = null;
     synchronized (this) {
       if (state == State.ENDED) {
         return;
@@ -300,7 +330,7 @@ final class Subscription {
     if (hole) {
       hub.fanOutHole(peer, room);
     } else if (next != null) {
-      next.begin();
+      next.run();
     }
   }
 
@@ -330,7 +360,7 @@ final class Subscription {
   /**
    * A chat the room fans out. Called in seq order for the room, with the room's lock held.
    */
-  void offer(long seq, String chatEpoch, String frame) {
+  void offer(long seq, String chatEpoch, String frame, long bytes) {
     boolean hole = false;
     synchronized (this) {
       switch (state) {
@@ -344,20 +374,20 @@ final class Subscription {
               standingSeq = 0; // v2: the sender's ack stood for this copy
               standingEpoch = null;
             } else if (!ownSlots.isEmpty()) {
-              peer.outbound().add(ownSlots.peekFirst(), Frame.text(frame, true));
+              peer.outbound().add(ownSlots.peekFirst(), Frame.text(frame, bytes));
             } else {
-              peer.outbound().enqueue(Frame.text(frame, true));
+              peer.outbound().enqueue(Frame.text(frame, bytes));
             }
           }
           hole = admit == Admit.HOLE;
         }
         case OPENING -> {
-          Frame f = Frame.text(frame, true);
+          Frame f = Frame.text(frame, bytes);
           if (peer.outbound().reserve(f.bytes())) {
             held.addLast(new Held(seq, chatEpoch, f));
           }
         }
-        case REPLAYING -> replay.offerLocked(seq, chatEpoch, frame);
+        case REPLAYING -> replay.offerLocked(seq, chatEpoch, frame, bytes);
       }
     }
     if (hole) {
@@ -461,7 +491,7 @@ final class Subscription {
         }
         next = cursor;
       }
-      hub.store().history(room, next, PAGE).whenComplete((page, error) -> {
+      hub.store().history(room, next, PAGE, pageBytes(hub.config())).whenComplete((page, error) -> {
         if (error != null) {
           hub.storeFailed(peer, "read history of " + room, error);
           return;
@@ -527,7 +557,9 @@ final class Subscription {
       Held firstLive = live.peekFirst();
       boolean caughtUp = firstLive != null && firstLive.epoch().equals(streamEpoch)
           && cursor >= firstLive.seq() - 1;
-      if (caughtUp || page.chats().size() < PAGE) {
+      // The page ends where the history did when it was read, or it was cut short (by count or
+      // bytes) and the next page follows.
+      if (caughtUp || page.chats().isEmpty() || cursor >= page.lastSeq()) {
         long ackSeq = caughtUp ? cursor : page.lastSeq();
         epoch = streamEpoch;
         position = ackSeq;
@@ -543,11 +575,11 @@ final class Subscription {
     }
 
     /** A live chat during the replay; called with the subscription's lock held. */
-    void offerLocked(long seq, String chatEpoch, String frame) {
+    void offerLocked(long seq, String chatEpoch, String frame, long bytes) {
       if (finished && frames.isEmpty() && live.isEmpty() && chatEpoch.equals(epoch) && seq <= position) {
         return;
       }
-      Frame f = Frame.text(frame, true);
+      Frame f = Frame.text(frame, bytes);
       if (peer.outbound().reserve(f.bytes())) {
         live.addLast(new Held(seq, chatEpoch, f));
       }
@@ -558,7 +590,7 @@ final class Subscription {
       Frame frame;
       boolean fetchNow = false;
       boolean hole = false;
-      Replay next = null;
+      Runnable next = null;
       synchronized (Subscription.this) {
         if (replay != this) {
           return null;
@@ -593,7 +625,7 @@ final class Subscription {
       } else if (fetchNow) {
         fetch();
       } else if (next != null) {
-        next.begin();
+        next.run();
       }
       return frame;
     }

@@ -1,0 +1,75 @@
+package dev.tether.client.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tether.api.Envelope;
+import dev.tether.api.SocketDelegate;
+import dev.tether.client.ClientEventListener;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import org.junit.jupiter.api.Test;
+
+/** The callback queue's handling of the event listener: queued in order, and not at all without one. */
+class CallbacksTest {
+  private final List<Runnable> submitted = new ArrayList<>();
+  private final Executor recording = submitted::add;
+
+  @Test
+  void withoutAListenerItsEventsQueueNothing() {
+    Callbacks callbacks = new Callbacks(recording, new SocketDelegate() {}, null);
+    callbacks.rttMeasured(1_000);
+    callbacks.acked(Envelope.chat("r", "x"), 2_000);
+    callbacks.disconnected();
+    callbacks.start();
+    assertThat(submitted).as("no drain was needed").isEmpty();
+  }
+
+  @Test
+  void listenerEventsRunInTheQueueInOrderWithTheirDurations() {
+    List<String> heard = new ArrayList<>();
+    ClientEventListener listener = new ClientEventListener() {
+      @Override
+      public void connected() {
+        heard.add("connected");
+      }
+
+      @Override
+      public void rttMeasured(Duration rtt) {
+        heard.add("rtt " + rtt);
+      }
+
+      @Override
+      public void acked(Envelope envelope, Duration sinceFirstWrite) {
+        heard.add("acked " + envelope.text() + " " + sinceFirstWrite);
+      }
+
+      @Override
+      public void gap(String room, long fromSeq, long toSeq) {
+        heard.add("gap " + room + " " + fromSeq + ".." + toSeq);
+      }
+
+      @Override
+      public void reset(String room, long lastSeqBefore) {
+        heard.add("reset " + room + " " + lastSeqBefore);
+      }
+
+      @Override
+      public void disconnected() {
+        heard.add("disconnected");
+      }
+    };
+    Callbacks callbacks = new Callbacks(Runnable::run, new SocketDelegate() {}, null, listener);
+    callbacks.open();
+    callbacks.rttMeasured(1_500_000);
+    callbacks.acked(Envelope.chat("r", "x"), 2_000_000);
+    callbacks.gap("r", 2, 3);
+    callbacks.reset("r", 7);
+    callbacks.disconnected();
+    assertThat(heard).as("nothing runs before start()").isEmpty();
+    callbacks.start();
+    assertThat(heard).containsExactly("connected", "rtt PT0.0015S", "acked x PT0.002S", "gap r 2..3",
+        "reset r 7", "disconnected");
+  }
+}
