@@ -1,7 +1,5 @@
 package dev.tether.api;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -28,7 +26,9 @@ import java.util.Objects;
  * @param seq the room's sequence number the server gave a chat: gap-free, starting at 1; 0 if unset.
  *     For {@link Type#RESUME}, the seq to resume after (wire field {@code "after"}).
  * @param ts server time of acceptance in epoch milliseconds; 0 if unset
- * @param body the payload, for a chat {@code {"text": ...}}; empty for join and leave. Unmodifiable.
+ * @param body the payload, for a chat {@code {"text": ...}}; empty for join and leave. Unmodifiable:
+ *     the constructor keeps a read-only copy (shallow) of the map it is given, and envelopes made
+ *     from this one ({@link #accepted}, {@link #withId}, {@link #withEpoch}) share it.
  * @param epoch the room's stream the seq belongs to (wire field {@code "epoch"}): on a chat from the
  *     server, the stream it was accepted in; on a {@link Type#RESUME}, the stream its {@code after}
  *     belongs to (null for a client that knows none). Opaque and non-empty; null if unset. A server
@@ -60,9 +60,11 @@ public record Envelope(
       return wireName;
     }
 
+    private static final Type[] ALL = values();
+
     /** The type whose wire name is {@code name}, or null if there is none. */
     public static Type fromWireName(String name) {
-      for (Type t : values()) {
+      for (Type t : ALL) {
         if (t.wireName.equals(name)) {
           return t;
         }
@@ -92,7 +94,8 @@ public record Envelope(
     if (epoch != null && epoch.isEmpty()) {
       throw new IllegalArgumentException("epoch is empty");
     }
-    body = body.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(body));
+    // A body that is frozen already (decoded, or another envelope's) is shared, not copied.
+    body = FrozenMap.of(body);
   }
 
   /** An envelope without an epoch: what every envelope was before epochs, and what clients send. */
@@ -105,7 +108,7 @@ public record Envelope(
   public static Envelope chat(String room, String text) {
     Objects.requireNonNull(room, "room == null");
     Objects.requireNonNull(text, "text == null");
-    return new Envelope(Type.CHAT, EnvelopeIds.next(), room, null, 0, 0, Map.of("text", text));
+    return new Envelope(Type.CHAT, EnvelopeIds.next(), room, null, 0, 0, FrozenMap.single("text", text));
   }
 
   /** A request to join {@code room}, with a fresh id. */

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
@@ -22,7 +21,8 @@ import java.util.concurrent.atomic.LongAdder;
  * Reads and writes the JSON text frames of the Tether IM protocol (see PROTOCOL.md) with Jackson.
  *
  * <p>Encoding writes fields in a fixed order ({@code type, id, room, from, seq, ts, epoch, body}
- * for envelopes; PROTOCOL.md lists the others) and leaves out fields that are unset. Decoding is
+ * for envelopes, {@code type, id, seq, from, ts, epoch} for acks; PROTOCOL.md lists the others)
+ * and leaves out fields that are unset. Decoding is
  * strict about what the protocol requires and lenient about the rest: unknown fields are ignored so
  * that newer peers can add some. Every decode problem is a {@link MalformedEnvelopeException} whose
  * message names the field and what was wrong, for example {@code "missing field 'room' in chat"};
@@ -35,6 +35,13 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link Envelope}: encode an envelope once with {@link #encode}, keep the string, and add the
  * counter each time it is written with {@link #withCounter}, which costs one string copy and no
  * JSON work. A server reads it with {@link #decodeCounted}; {@link #decode} checks it and drops it.
+ *
+ * <h2>Cost</h2>
+ * A well-formed frame is decoded in one pass over its chars ({@code FastDecoder}: no parser, no
+ * tree, no copy of the text) and encoded straight into one buffer ({@code FastEncoder}); only frames that are malformed or unusual (a body holding
+ * a double or an application object) take the slower, careful paths, which build a tree or use
+ * Jackson's generator. A decoded body is read into the map the envelope keeps: it is not copied
+ * again, neither by the envelope nor by {@link Envelope#accepted}.
  *
  * <p>Instances are immutable and thread-safe; share one. {@link #shared()} is such an instance.
  */
@@ -51,15 +58,10 @@ public final class EnvelopeCodec {
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .build();
   private final JsonFactory factory = mapper.getFactory();
-  /**
-   * Reads a body in the middle of a frame. Without FAIL_ON_TRAILING_TOKENS, which would take the
-   * rest of the envelope for trailing content and throw (it did, for every chat, until a test
-   * counted {@link #carefulDecodes}); the fast decoder checks the end of the frame itself.
-   */
-  private final ObjectReader bodyReader =
-      mapper.readerFor(MAP).without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   /** How many frames the careful decoder has read; tests check that well-formed ones don't go there. */
   private final LongAdder carefulDecodes = new LongAdder();
+  /** How many frames Jackson's generator wrote; tests check that the protocol's own don't go there. */
+  private final LongAdder generatorEncodes = new LongAdder();
 
   /** A codec; prefer {@link #shared()}. */
   public EnvelopeCodec() {}
@@ -69,9 +71,23 @@ public final class EnvelopeCodec {
     return SHARED;
   }
 
-  /** Encodes {@code message} as one JSON object. */
+  /**
+   * Encodes {@code message} as one JSON object. Envelopes whose body holds only strings, integers,
+   * big decimals, booleans, nulls, maps and lists (everything a decoded body holds) are written
+   * straight into one buffer; other bodies (doubles, objects of the application) go through
+   * Jackson's generator, which writes the same JSON for what both can write.
+   */
   public String encode(Wire message) {
     Objects.requireNonNull(message, "message == null");
+    if (FastEncoder.writes(message)) {
+      return FastEncoder.write(message);
+    }
+    generatorEncodes.increment();
+    return encodeWithGenerator(message);
+  }
+
+  /** The generator's encoding of {@code message}; the reference the fast encoder is tested against. */
+  String encodeWithGenerator(Wire message) {
     StringWriter out = new StringWriter(128);
     try (JsonGenerator g = factory.createGenerator(out)) {
       g.writeStartObject();
@@ -81,6 +97,12 @@ public final class EnvelopeCodec {
       } else if (message instanceof Ack a) {
         g.writeStringField("id", a.id());
         g.writeNumberField("seq", a.seq());
+        if (a.from() != null) {
+          g.writeStringField("from", a.from());
+        }
+        if (a.ts() != 0) {
+          g.writeNumberField("ts", a.ts());
+        }
         if (a.epoch() != null) {
           g.writeStringField("epoch", a.epoch());
         }
@@ -166,8 +188,7 @@ public final class EnvelopeCodec {
     if (end < 2 || frame.charAt(0) != '{' || frame.charAt(end) != '}') {
       throw new IllegalArgumentException("not an encoded envelope: " + truncate(frame));
     }
-    return new StringBuilder(frame.length() + 24).append(frame, 0, end)
-        .append(",\"n\":").append(n).append('}').toString();
+    return FastEncoder.done(FastEncoder.buffer().append(frame, 0, end).append(",\"n\":").append(n).append('}'));
   }
 
   /**
@@ -187,7 +208,7 @@ public final class EnvelopeCodec {
    */
   public Counted decodeCounted(String json) {
     Objects.requireNonNull(json, "json == null");
-    Counted fast = FastDecoder.decode(factory, bodyReader, json);
+    Counted fast = FastDecoder.decode(json);
     if (fast != null) {
       return fast;
     }
@@ -215,6 +236,12 @@ public final class EnvelopeCodec {
   long carefulDecodes() {
     return carefulDecodes.sum();
   }
+
+  /** The number of frames this codec encoded with Jackson's generator rather than the fast encoder. */
+  long generatorEncodes() {
+    return generatorEncodes.sum();
+  }
+
 
   /**
    * The careful decoder: reads a tree, then checks every field, so that each problem gets its own
@@ -251,7 +278,8 @@ public final class EnvelopeCodec {
         if (ackId.isEmpty()) {
           throw new MalformedEnvelopeException("field 'id' in ack is empty");
         }
-        wire = new Ack(ackId, requiredCount(node, "seq", type), optionalEpoch(node, "epoch", type));
+        wire = new Ack(ackId, requiredCount(node, "seq", type), optionalEpoch(node, "epoch", type),
+            optionalString(node, "from", type), optionalCount(node, "ts", type));
         break;
       case "error":
         wire = decodeError(node);

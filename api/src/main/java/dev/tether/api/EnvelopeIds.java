@@ -21,7 +21,12 @@ final class EnvelopeIds {
 
   static String next() {
     long now = System.currentTimeMillis() << 12;
-    long stamp = LAST.updateAndGet(prev -> Math.max(prev + 1, now));
+    long prev;
+    long stamp;
+    do {
+      prev = LAST.get();
+      stamp = Math.max(prev + 1, now);
+    } while (!LAST.compareAndSet(prev, stamp));
     long millis = stamp >>> 12;
     long counter = stamp & 0xFFF;
     long msb = (millis << 16) | 0x7000L | counter;

@@ -85,7 +85,23 @@ public interface TetherSocket extends AutoCloseable {
    * and asks for the envelope again ({@code rate_limited}, {@code unavailable}, {@code out_of_order})
    * does not fail it: it stays in the outbox and is written again, in order, after the server's
    * {@code retry_after} (PROTOCOL.md, "Sender order"). It never fails silently and never completes
-   * twice.
+   * twice. The ack of a chat has its id and seq, whichever protocol version the connection speaks;
+   * the chat itself, as the server stamped it, reaches {@link SocketDelegate#onEnvelope} like
+   * everyone else's, in the room's seq order.
+   *
+   * <p><b>Which thread completes it.</b> Tether's client completes a future with its ack (or a
+   * refusal) on the thread that read the server's answer, a container I/O thread, right after its
+   * lock is released: no hand-off to the callback executor, and no wait behind a delegate callback
+   * that is still running. A future that fails for another reason (expiry, {@code close()}, giving
+   * up) completes on the callback executor, or on the thread that called {@code close()}.
+   * Completions of one socket run one at a time, in the order they were decided, but not in any
+   * order with the delegate's callbacks (the {@code onDeliveryState} and {@code onEnvelope} about
+   * the same envelope may run before or after it). Dependent stages attached with
+   * {@code thenAccept} and the like run on that thread too: keep them short, or attach them with
+   * {@code thenAcceptAsync(action, executor)} to run blocking work elsewhere, since a container I/O
+   * thread that blocks reads nothing else meanwhile. A client given a {@code ClientEventListener}
+   * instead completes its futures on the callback executor, in the delegate's queue, each after the
+   * listener was told of its ack.
    *
    * @throws NullPointerException if {@code envelope} is null
    */

@@ -5,6 +5,14 @@ package dev.tether.api;
  * cannot drift apart (see PROTOCOL.md, "Frames"). Stateless and thread-safe.
  */
 public final class WireRules {
+  /**
+   * The WebSocket subprotocol of protocol v2 (PROTOCOL.md, "Protocol v2"), offered by Tether's
+   * client and accepted by Tether's server: on such a connection the sender of a chat gets its ack
+   * carrying {@code from}, {@code ts} and {@code epoch} instead of a copy of its own chat. A
+   * connection that negotiates no subprotocol speaks v1.
+   */
+  public static final String PROTOCOL_V2 = "tether.v2";
+
   private WireRules() {}
 
   /**

@@ -29,6 +29,8 @@ class EnvelopeCodecTest {
       // epochs: on chats from the server, on join/leave/resume acks, on resumes, and epoch_changed
       "{\"type\":\"chat\",\"id\":\"m1\",\"room\":\"lobby\",\"from\":\"alice\",\"seq\":7,\"ts\":1764300000000,\"epoch\":\"q3Jx0cVb9LmT2wAe\",\"body\":{\"text\":\"hi\"}}",
       "{\"type\":\"ack\",\"id\":\"j1\",\"seq\":7,\"epoch\":\"q3Jx0cVb9LmT2wAe\"}",
+      // protocol v2: the ack of the sender's chat carries what the server stamped on it
+      "{\"type\":\"ack\",\"id\":\"c1\",\"seq\":7,\"from\":\"alice\",\"ts\":1764300000000,\"epoch\":\"q3Jx0cVb9LmT2wAe\"}",
       "{\"type\":\"resume\",\"id\":\"r1\",\"room\":\"lobby\",\"after\":41,\"epoch\":\"q3Jx0cVb9LmT2wAe\"}",
       "{\"type\":\"error\",\"id\":\"r1\",\"code\":\"epoch_changed\",\"message\":\"new stream\",\"room\":\"lobby\",\"old_epoch\":\"q3Jx0cVb9LmT2wAe\",\"new_epoch\":\"Zk8vYw2LrT0aQm5s\"}",
       // sender order: out_of_order, and the retry hints of rate_limited and unavailable
@@ -98,6 +100,22 @@ class EnvelopeCodecTest {
     assertThat(new Ack("c1", 1).epoch()).isNull();
     assertThat(new Envelope(Envelope.Type.CHAT, "i", "r", null, 0, 0, Map.of("text", "t")).epoch()).isNull();
     assertThat(codec.encode(new Ack("c1", 1))).isEqualTo("{\"type\":\"ack\",\"id\":\"c1\",\"seq\":1}");
+  }
+
+  @Test
+  void anAckCarryingItsChatStampsTheChatAsItsCopyWouldBe() {
+    Envelope sent = Envelope.chat("lobby", "hi");
+    Ack ack = new Ack(sent.id(), 7, "E1", "alice", 1_764_300_000_000L);
+    assertThat(ack.carriesChat()).isTrue();
+    assertThat(ack.stamp(sent)).isEqualTo(sent.accepted("alice", 7, 1_764_300_000_000L, "E1"));
+    assertThat(new Ack(sent.id(), 7).carriesChat()).isFalse();
+    assertThat(new Ack(sent.id(), 7, "E1").carriesChat()).isFalse();
+    assertThatThrownBy(() -> new Ack(sent.id(), 7).stamp(sent)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("carries no chat");
+    assertThatThrownBy(() -> ack.stamp(Envelope.chat("lobby", "other"))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new Ack("a", 1, null, "alice", -1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("ts < 0: -1");
+    assertThat(codec.decode(codec.encode(ack))).isEqualTo(ack);
   }
 
   @Test

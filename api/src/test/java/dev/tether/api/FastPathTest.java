@@ -1,7 +1,10 @@
 package dev.tether.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -37,6 +40,10 @@ class FastPathTest {
       // epochs: chats, acks, resumes, epoch_changed
       "{\"type\":\"chat\",\"id\":\"m1\",\"room\":\"lobby\",\"from\":\"alice\",\"seq\":7,\"ts\":1,\"epoch\":\"q3Jx0cVb9LmT2wAe\",\"body\":{\"text\":\"hi\"}}",
       "{\"type\":\"ack\",\"id\":\"j1\",\"seq\":7,\"epoch\":\"q3Jx0cVb9LmT2wAe\"}",
+      "{\"type\":\"ack\",\"id\":\"c1\",\"seq\":7,\"from\":\"alice\",\"ts\":1,\"epoch\":\"q3Jx0cVb9LmT2wAe\"}",
+      // bodies of every kind of value, nested
+      "{\"type\":\"chat\",\"id\":\"m1\",\"room\":\"r\",\"body\":{\"text\":\"t\",\"a\":[true,false,null,-0,1.5e3,99999999999999999999,12345678901,{}],\"o\":{\"x\":{\"y\":[]}}}}",
+      "{\"type\":\"chat\",\"id\":\"m1\",\"room\":\"r\",\"body\":{\"text\":\"esc \\\" \\\\ \\n \\u0001 \\u00e9\"}}",
       "{\"type\":\"resume\",\"id\":\"r1\",\"room\":\"lobby\",\"after\":41,\"epoch\":\"q3Jx0cVb9LmT2wAe\"}",
       "{\"type\":\"error\",\"id\":\"r1\",\"code\":\"epoch_changed\",\"message\":\"m\",\"room\":\"lobby\",\"old_epoch\":\"a\",\"new_epoch\":\"b\"}",
       // sender order: counted client frames, out_of_order, retry hints
@@ -80,6 +87,104 @@ class FastPathTest {
       assertThat(codec.decode(codec.encode(e))).isEqualTo(e);
     }
     assertThat(codec.carefulDecodes()).isZero();
+  }
+
+  /**
+   * Duplicate keys are refused at every depth: the fast decoder finds them without Jackson's
+   * STRICT_DUPLICATE_DETECTION (a HashSet per object of three fields or more, every envelope) and
+   * leaves them to the careful decoder, which names them.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"type\":\"chat\",\"type\":\"chat\",\"id\":\"m1\",\"room\":\"lobby\",\"body\":{\"text\":\"hi\"}}",
+      "{\"type\":\"ack\",\"id\":\"m1\",\"seq\":7,\"seq\":8}",
+      "{\"type\":\"ack\",\"id\":\"m1\",\"seq\":7,\"later\":1,\"later\":2}",
+      "{\"type\":\"ack\",\"id\":\"m1\",\"seq\":7,\"later\":{\"x\":1,\"x\":2}}",
+      "{\"type\":\"ack\",\"id\":\"m1\",\"seq\":7,\"later\":[{\"x\":1,\"y\":{\"z\":1,\"z\":1}}]}",
+      "{\"type\":\"chat\",\"id\":\"m1\",\"room\":\"lobby\",\"body\":{\"text\":\"hi\",\"a\":{\"b\":null,\"b\":null}}}",
+      "{\"type\":\"chat\",\"id\":\"m1\",\"room\":\"lobby\",\"body\":{\"text\":\"hi\",\"a\":[[{\"c\":1,\"c\":1}]]}}",
+      "{\"type\":\"chat\",\"id\":\"m1\",\"room\":\"lobby\",\"body\":{\"text\":\"hi\"},\"body\":{\"text\":\"hi\"}}",
+  })
+  void duplicateKeysAreRefusedAtEveryDepthWithoutJacksonsDuplicateCheck(String frame) {
+    assertThatThrownBy(() -> codec.decode(frame)).isInstanceOf(MalformedEnvelopeException.class)
+        .hasMessageContaining("Duplicate field");
+    assertThat(codec.carefulDecodes()).isEqualTo(1);
+  }
+
+  @Test
+  void protocolFramesAreWrittenWithoutJacksonsGeneratorAndReadTheSame() {
+    Envelope sent = Envelope.chat("lobby", "hello \"world\" \\ ünïcödé 😀 \n\t\u0001\u001f\u2028");
+    List<Wire> frames = List.of(sent, sent.accepted("alice", 12, 1_767_225_600_000L, "q3Jx0cVb9LmT2wAe"),
+        Envelope.join("lobby"), Envelope.leave("lobby"), Envelope.resume("lobby", 0),
+        Envelope.resume("lobby", 41, "q3Jx0cVb9LmT2wAe"),
+        new Envelope(Envelope.Type.CHAT, "id-1", "lobby", null, 0, 0, Map.of("text", "t",
+            "n", List.of(1, 2L, new BigInteger("123456789012345678901234567890"), new BigDecimal("1E+400"),
+                true, Map.of("k", "v")), "none", java.util.Collections.singletonMap("x", null))),
+        new Ack("c1", 7), new Ack("j1", 0, "q3Jx0cVb9LmT2wAe"), new Ack("c1", 7, "E", "alice", 5),
+        ErrorReply.historyGap("r1", "lobby", 2, 9), ErrorReply.epochChanged("r1", "lobby", "a", "b"),
+        ErrorReply.outOfOrder("c9", 9, 7), ErrorReply.rateLimited(null, 0, 250, "slow"),
+        ErrorReply.unavailable("c7", 7, 1000, "later"), new ErrorReply(null, "malformed", "bad \"json\""));
+    for (Wire w : frames) {
+      String encoded = codec.encode(w);
+      assertThat(encoded).as("as the generator writes %s", w).isEqualTo(codec.encodeWithGenerator(w));
+      assertThat(codec.decode(encoded)).isEqualTo(codec.decode(codec.encodeWithGenerator(w)));
+    }
+    assertThat(codec.generatorEncodes()).isZero();
+  }
+
+  @Test
+  void everyCharIsEscapedAsJacksonsGeneratorEscapesIt() {
+    StringBuilder all = new StringBuilder();
+    for (int c = 0; c <= 0xFFFF; c++) {
+      all.append((char) c);
+      if (all.length() == 4096 || c == 0xFFFF) {
+        Envelope e = new Envelope(Envelope.Type.CHAT, "i", "r", null, 0, 0, Map.of("text", all.toString()));
+        assertThat(codec.encode(e)).isEqualTo(codec.encodeWithGenerator(e));
+        all.setLength(0);
+      }
+    }
+    assertThat(codec.generatorEncodes()).isZero();
+  }
+
+  /** Frames are written into the thread's own buffer, reused: a frame costs its string only. */
+  @Test
+  void theEncoderReusesItsThreadsBufferButNotAHugeOne() {
+    codec.encode(Envelope.chat("lobby", "warm"));
+    StringBuilder first = FastEncoder.buffer();
+    codec.encode(Envelope.chat("lobby", "again"));
+    codec.withCounter(codec.encode(Envelope.join("lobby")), 3);
+    assertThat(FastEncoder.buffer()).isSameAs(first);
+    codec.encode(Envelope.chat("lobby", "x".repeat(100_000)));
+    StringBuilder after = FastEncoder.buffer();
+    assertThat(after).isNotSameAs(first);
+    assertThat(after.capacity()).isLessThan(100_000);
+  }
+
+  @Test
+  void aBodyWithOtherValuesGoesToTheGenerator() {
+    Envelope e = new Envelope(Envelope.Type.CHAT, "i", "r", null, 0, 0, Map.of("text", "t", "d", 1.5));
+    assertThat(codec.decode(codec.encode(e))).isEqualTo(
+        new Envelope(Envelope.Type.CHAT, "i", "r", null, 0, 0, Map.of("text", "t", "d", new BigDecimal("1.5"))));
+    assertThat(codec.generatorEncodes()).isEqualTo(1);
+  }
+
+  @Test
+  void aDecodedBodyIsKeptNotCopiedByTheEnvelopesMadeFromIt() {
+    Envelope e = (Envelope) codec.decode(
+        "{\"type\":\"chat\",\"id\":\"m1\",\"room\":\"lobby\",\"body\":{\"text\":\"hi\",\"x\":[1]}}");
+    assertThat(e.accepted("alice", 1, 2, "E").body()).isSameAs(e.body());
+    assertThat(e.withId("m2").body()).isSameAs(e.body());
+    assertThat(new Envelope(e.type(), e.id(), e.room(), null, 0, 0, e.body()).body()).isSameAs(e.body());
+    assertThatThrownBy(() -> e.body().put("k", "v")).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> e.body().entrySet().iterator().next().setValue("v"))
+        .isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> e.body().keySet().clear()).isInstanceOf(UnsupportedOperationException.class);
+    assertThat(e.body()).isEqualTo(Map.of("text", "hi", "x", List.of(1))).hasToString("{text=hi, x=[1]}");
+    // A map the caller keeps is copied: changing it later changes no envelope.
+    Map<String, Object> mine = new java.util.HashMap<>(Map.of("text", "hi"));
+    Envelope copied = new Envelope(Envelope.Type.CHAT, "i", "r", null, 0, 0, mine);
+    mine.put("text", "changed");
+    assertThat(copied.text()).isEqualTo("hi");
   }
 
   @ParameterizedTest

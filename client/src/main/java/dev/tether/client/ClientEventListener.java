@@ -23,8 +23,10 @@ import java.time.Duration;
  * callbacks: one at a time, in the order the events happened, never while the client holds its
  * lock. Each event is queued just before the delegate callback it goes with, so when
  * {@code onOpen}, {@code onClose}, {@code onGap}, {@code onReset} or an envelope's future is
- * reached, the listener has been told. Durations are measured when the event happens, not when
- * the listener runs. Methods must return quickly and must not block: they hold up the delegate's
+ * reached, the listener has been told. For that, a client with a listener completes its envelope
+ * futures on the callback executor too, in the same queue, instead of on the thread that read the
+ * ack (see {@link dev.tether.api.TetherSocket#send}). Durations are measured when the event
+ * happens, not when the listener runs. Methods must return quickly and must not block: they hold up the delegate's
  * callbacks (and, with a direct executor, network I/O). What a method throws is logged and
  * ignored.
  *

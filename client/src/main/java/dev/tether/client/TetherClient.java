@@ -86,6 +86,14 @@ import java.util.random.RandomGenerator;
  * </ul>
  * README.md ("Reliable delivery") and PROTOCOL.md have the details.
  *
+ * <h2>Protocol versions</h2>
+ * The client offers protocol v2 (the WebSocket subprotocol {@code tether.v2}, before any
+ * {@link Builder#subprotocols} of yours). A server that takes it answers each of your chats with
+ * one frame, an ack that carries the chat as stamped, and sends you no copy of it: the client
+ * delivers your chat to {@code onEnvelope} from that ack, in seq order with everyone else's. A
+ * server that does not (v1) sends the copy, which is delivered instead; a copy that comes anyway is
+ * a duplicate by seq and is dropped. Nothing changes for your code either way.
+ *
  * <h2>Measuring</h2>
  * {@link #stats()} counts reconnects, resends, duplicates dropped and acks and tells the outbox
  * depth; a {@link ClientEventListener} ({@link Builder#eventListener}) is told durations (heartbeat
@@ -96,7 +104,9 @@ import java.util.random.RandomGenerator;
  * No thread is created per client: connection attempts, timers and delegate callbacks use
  * {@linkplain TetherThreads shared daemon pools} named {@code tether-...}, and the default Tyrus
  * container shares one transport among all clients. All methods are thread-safe and return without
- * waiting on the network. {@link #close()} releases everything the client holds.
+ * waiting on the network. {@link #close()} releases everything the client holds. Envelope futures
+ * complete on the thread that read the server's answer, without waiting for the callback executor
+ * (see {@link TetherSocket#send(Envelope)}).
  */
 public final class TetherClient implements TetherSocket {
   private final List<URI> uris;
@@ -298,7 +308,8 @@ public final class TetherClient implements TetherSocket {
    *
    * @param timeout how long the ack may take; positive
    * @return the server's ack: for a chat, the seq it got
-   * @throws IllegalStateException if called on this client's callback thread
+   * @throws IllegalStateException if called on this client's callback thread, or from a stage of
+   *     one of its futures run where the future completed (the thread that read the ack)
    * @throws InterruptedException if the thread is interrupted while waiting; the envelope stays in
    *     the outbox until it is acked or {@code timeout} passes
    */
@@ -306,9 +317,9 @@ public final class TetherClient implements TetherSocket {
     Objects.requireNonNull(envelope, "envelope == null");
     positive(timeout, "timeout");
     if (socket.isCallbackThread()) {
-      throw new IllegalStateException("sendAndWait(..) called from a delegate callback of this client:"
-          + " the ack comes through the same callback queue, so it would wait for itself;"
-          + " use send(..) and its future instead");
+      throw new IllegalStateException("sendAndWait(..) called from a delegate callback of this client"
+          + " (or a stage its future completions run): the ack would be delivered by this thread, so"
+          + " it would wait for itself; use send(..) and its future instead");
     }
     CompletableFuture<Ack> future = socket.send(envelope, timeout);
     try {
@@ -458,7 +469,10 @@ public final class TetherClient implements TetherSocket {
       return this;
     }
 
-    /** Subprotocols to offer in the handshake, most preferred first. Default: none. */
+    /**
+     * Subprotocols to offer in the handshake, most preferred first, after {@code tether.v2}
+     * (protocol v2, which the client always offers first). Default: none besides it.
+     */
     public Builder subprotocols(String... subprotocols) {
       Objects.requireNonNull(subprotocols, "subprotocols == null");
       List<String> list = new ArrayList<>(Arrays.asList(subprotocols));
@@ -494,7 +508,10 @@ public final class TetherClient implements TetherSocket {
 
     /**
      * Where delegate callbacks run. They still run one at a time and in order: the client wraps
-     * the executor in its own serial queue. Default: a shared pool of daemon threads.
+     * the executor in its own serial queue. Default: a shared pool of daemon threads. Envelope
+     * futures do not wait for it: one completed by an ack completes on the thread that read the ack
+     * (see {@link TetherSocket#send(Envelope)}); only those failed by a timer (expiry, giving up)
+     * complete here.
      *
      * <p>{@code Runnable::run} runs each callback on the thread that caused it, often the
      * container's I/O thread, sometimes the thread calling {@code send} or {@code close}: no
@@ -687,7 +704,9 @@ public final class TetherClient implements TetherSocket {
      * Who hears what the client measures and notices: connections opened and ended, heartbeat
      * round trips, ack latencies, gaps and resets (see {@link ClientEventListener} for its threads
      * and cost); for metrics, {@code tether-micrometer}'s {@code TetherClientMetrics}. Default:
-     * none, and then nothing is measured or queued for one.
+     * none, and then nothing is measured or queued for one. With a listener, envelope futures
+     * complete on the callback executor, after the listener heard of their acks, rather than on
+     * the thread that read the ack.
      */
     public Builder eventListener(ClientEventListener listener) {
       this.eventListener = Objects.requireNonNull(listener, "listener == null");

@@ -148,6 +148,28 @@ class ConveniencesTest {
         .hasMessageContaining("from a delegate callback of this client");
   }
 
+  /**
+   * A future's dependent stage runs where the future completes: on the thread that read the ack,
+   * which would wait for itself (it reads the ack sendAndWait waits for).
+   */
+  @Test
+  void sendAndWaitFromAFutureCompletionOfTheSameClientIsRefused() throws Exception {
+    BlockingQueue<Throwable> thrown = new ArrayBlockingQueue<>(1);
+    TetherClient alice = client(as("alice"), new SocketDelegate() {});
+    // Sent before open, so the stage is attached before the ack can come and runs on completion.
+    alice.send(Envelope.join("lobby")).thenAccept(ack -> {
+      try {
+        alice.sendAndWait(Envelope.chat("lobby", "from a stage"), Duration.ofSeconds(2));
+        thrown.add(new AssertionError("returned"));
+      } catch (Throwable t) {
+        thrown.add(t);
+      }
+    });
+    alice.open();
+    assertThat(thrown.poll(10, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("from a delegate callback of this client");
+  }
+
   @Test
   void userIsTheNameTheServerGaveKnownBeforeOnOpen() throws Exception {
     BlockingQueue<String> seen = new ArrayBlockingQueue<>(4);

@@ -1,6 +1,7 @@
 package dev.tether.stub;
 
 import dev.tether.api.Envelope;
+import dev.tether.api.EnvelopeCodec;
 import dev.tether.api.WireRules;
 import dev.tether.server.Authenticator;
 import dev.tether.server.ServerStats;
@@ -82,8 +83,10 @@ import org.slf4j.LoggerFactory;
  * All methods are thread-safe. Each running server owns a Grizzly transport (a selector thread per
  * core plus a small worker pool) and listens on loopback ({@code 127.0.0.1}) only, so that a test
  * server is never reachable from another machine; its {@link TetherServer} owns a few
- * {@code tether-server-*} threads. Counts are bounded: at most 100,000 received frames, 100,000
- * remembered chat ids and {@link Builder#historyPerRoom} history chats per room (10,000 by
+ * {@code tether-server-*} threads. Counts are bounded: at most 100,000 received frames and 64 MiB
+ * of them (the log keeps each frame's text as it came and decodes it again only when
+ * {@link #takeReceived} returns it, so it holds no second copy of a chat), 100,000 remembered chat
+ * ids and {@link Builder#historyPerRoom} history chats per room (10,000 by
  * default), each frame up to {@link Builder#maxMessageSize}; rooms are never forgotten, so a client
  * naming ever new rooms grows the server.
  */
@@ -91,6 +94,8 @@ public final class StubServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StubServer.class);
   /** Received frames: at most this many are kept. */
   private static final int RECEIVED_CAPACITY = 100_000;
+  /** Received frames: at most this much of them (text in chars) is kept. */
+  private static final long RECEIVED_MAX_BYTES = ReceivedLog.DEFAULT_MAX_BYTES;
 
   private final TetherServer server;
   private final Hub hub;
@@ -138,7 +143,8 @@ public final class StubServer implements AutoCloseable {
 
     @Override
     public void frame(String user, String text, ByteBuffer binary, Envelope envelope, long n) {
-      received.add(new Received(user, text, binary, envelope, n));
+      // The text as it came and whether it was an envelope: decoded again only if a test takes it.
+      received.add(user, text, binary, envelope != null, n);
     }
   }
 
@@ -349,7 +355,8 @@ public final class StubServer implements AutoCloseable {
       if (authenticator != null) {
         settings = settings.authenticator(Authenticator.bearerTokens(authenticator));
       }
-      ReceivedLog received = new ReceivedLog(RECEIVED_CAPACITY);
+      ReceivedLog received = new ReceivedLog(RECEIVED_CAPACITY, RECEIVED_MAX_BYTES,
+          text -> (Envelope) EnvelopeCodec.shared().decode(text));
       Recorder recorder = new Recorder(received);
       StubServer server = new StubServer(ServerAccess.get().build(settings, recorder), store, received,
           recorder, tls);
@@ -581,7 +588,7 @@ public final class StubServer implements AutoCloseable {
 
   /**
    * Removes and returns the oldest frame received from any client, waiting up to {@code timeout}.
-   * Frames are kept in arrival order; only the newest 100,000 are kept.
+   * Frames are kept in arrival order; only the newest 100,000, and at most 64 MiB of them, are kept.
    *
    * @throws TimeoutException if no frame arrives in time
    */

@@ -7,6 +7,7 @@ import dev.tether.api.Envelope;
 import dev.tether.api.EnvelopeCodec;
 import dev.tether.api.ErrorReply;
 import dev.tether.api.Wire;
+import dev.tether.api.WireRules;
 import jakarta.websocket.WebSocketContainer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -101,6 +102,26 @@ public abstract class HostedServerSuite {
     WsClient c = WsClient.connect(client(), URI.create(host.uri() + "?user=" + user), headers);
     clients.add(c);
     return c;
+  }
+
+  /** A connection that offers {@code subprotocols}, {@code tether.v2} for protocol v2. */
+  private WsClient connect(String user, List<String> subprotocols) throws Exception {
+    WsClient c = WsClient.connect(client(), URI.create(host.uri() + "?user=" + user), Map.of(), subprotocols);
+    clients.add(c);
+    return c;
+  }
+
+  private WsClient connectV2(String user) throws Exception {
+    WsClient c = connect(user, List.of(WireRules.PROTOCOL_V2));
+    assertThat(c.subprotocol()).isEqualTo(WireRules.PROTOCOL_V2);
+    return c;
+  }
+
+  /** Nothing more has come for {@code c}: a plain text sent now is echoed as its very next frame. */
+  private static void assertNothingPending(WsClient c) throws Exception {
+    String marker = "nothing before this " + System.nanoTime();
+    c.send(marker);
+    assertThat(c.nextText()).isEqualTo(marker);
   }
 
   private static Ack ack(WsClient c) throws Exception {
@@ -1066,6 +1087,136 @@ public abstract class HostedServerSuite {
       throw new IllegalStateException("identity service timed out");
     }));
     assertRefused(URI.create(host.uri() + "?token=any"), Map.of(), 503);
+  }
+
+  // ---- protocol v2: the sender's ack stands for its copy ------------------------------------------
+
+  @Test
+  void protocolV2IsNegotiatedOnlyWhenTheClientOffersIt() throws Exception {
+    start();
+    assertThat(connect("alice", List.of(WireRules.PROTOCOL_V2)).subprotocol()).isEqualTo(WireRules.PROTOCOL_V2);
+    assertThat(connect("bob", List.of("graphql-ws", WireRules.PROTOCOL_V2)).subprotocol())
+        .isEqualTo(WireRules.PROTOCOL_V2);
+    assertThat(connect("carol", List.of()).subprotocol()).isEmpty();
+    assertThat(connect("dave", List.of("tether.v3")).subprotocol()).isEmpty();
+  }
+
+  @Test
+  void aV2SenderGetsOneFrameBackTheAckCarryingItsChatAndNoCopy() throws Exception {
+    start();
+    WsClient alice = connectV2("alice");
+    WsClient bob = connect("bob");
+    String epoch = joinAck(alice, "lobby").epoch();
+    joined(bob, "lobby");
+    Envelope chat = Envelope.chat("lobby", "hi bob");
+    alice.send(chat);
+    Ack ack = ack(alice);
+    Envelope copy = chat(bob);
+    assertThat(ack).isEqualTo(new Ack(chat.id(), 1, epoch, "alice", copy.ts()));
+    assertThat(ack.carriesChat()).isTrue();
+    assertThat(ack.stamp(chat)).isEqualTo(copy);
+    assertNothingPending(alice);
+  }
+
+  @Test
+  void aV1ClientStillGetsAPlainAckAndItsCopy() throws Exception {
+    start();
+    WsClient alice = connect("alice");
+    assertThat(alice.subprotocol()).isEmpty();
+    String epoch = joinAck(alice, "lobby").epoch();
+    Envelope chat = Envelope.chat("lobby", "hi");
+    alice.send(chat);
+    Replies r = replies(alice, 1, 1);
+    assertThat(r.acks().get(0)).isEqualTo(new Ack(chat.id(), 1));
+    assertThat(r.chats().get(0)).isEqualTo(chat.accepted("alice", 1, r.chats().get(0).ts(), epoch));
+    assertNothingPending(alice);
+  }
+
+  @Test
+  void theSendersOtherConnectionsGetTheCopy() throws Exception {
+    start();
+    WsClient phone = connectV2("alice");
+    WsClient laptop = connectV2("alice");
+    WsClient old = connect("alice");
+    joined(phone, "lobby");
+    joined(laptop, "lobby");
+    joined(old, "lobby");
+    Envelope chat = Envelope.chat("lobby", "from the phone");
+    phone.send(chat);
+    Ack ack = ack(phone);
+    assertThat(ack.carriesChat()).isTrue();
+    assertThat(chat(laptop)).isEqualTo(ack.stamp(chat));
+    assertThat(chat(old)).isEqualTo(ack.stamp(chat));
+    assertNothingPending(phone);
+  }
+
+  @Test
+  void aResentChatIsAckedPlainlyAndNotFannedOutAgain() throws Exception {
+    start();
+    WsClient alice = connectV2("alice");
+    WsClient bob = connect("bob");
+    joined(alice, "lobby");
+    joined(bob, "lobby");
+    Envelope chat = Envelope.chat("lobby", "once");
+    alice.send(chat);
+    assertThat(ack(alice).carriesChat()).isTrue();
+    assertThat(chat(bob).id()).isEqualTo(chat.id());
+    alice.send(chat);
+    Ack again = ack(alice);
+    assertThat(again).isEqualTo(new Ack(chat.id(), 1));
+    assertThat(again.carriesChat()).isFalse();
+    assertNothingPending(alice);
+    assertNothingPending(bob);
+  }
+
+  /**
+   * The ack takes the copy's place in the room's order: on the sender's connection the room's chats
+   * and its own acks carrying chats come in seq order, every seq once, while others send into the
+   * room at the same time (with a store that answers later, too).
+   */
+  @Test
+  void aV2SendersAcksComeInSeqOrderWithTheRoomsOtherChats() throws Exception {
+    start();
+    WsClient alice = connectV2("alice");
+    WsClient bob = connect("bob");
+    WsClient carol = connect("carol");
+    long start = joined(alice, "lobby");
+    joined(bob, "lobby");
+    joined(carol, "lobby");
+    int each = 200;
+    Thread flood = new Thread(() -> {
+      try {
+        for (int i = 0; i < each; i++) {
+          bob.send(Envelope.chat("lobby", "b" + i));
+        }
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    flood.start();
+    for (int i = 0; i < each; i++) {
+      alice.send(Envelope.chat("lobby", "a" + i));
+    }
+    flood.join();
+    long expected = start + 1;
+    int own = 0;
+    while (expected <= start + 2L * each) {
+      Wire w = alice.nextWire();
+      long seq;
+      if (w instanceof Ack a) {
+        assertThat(a.carriesChat()).as("ack of %s", a.id()).isTrue();
+        seq = a.seq();
+        own++;
+      } else {
+        Envelope e = (Envelope) w;
+        assertThat(e.from()).isEqualTo("bob");
+        seq = e.seq();
+      }
+      assertThat(seq).as("next in the room's order").isEqualTo(expected);
+      expected++;
+    }
+    assertThat(own).isEqualTo(each);
+    assertNothingPending(alice);
   }
 
   private void assertRefused(URI uri, Map<String, String> headers, int status) throws Exception {

@@ -47,11 +47,18 @@ public final class WsClient extends Endpoint {
   private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
   private volatile Session session;
 
-  /** Connects to {@code uri} with these extra handshake headers. */
+  /** Connects to {@code uri} with these extra handshake headers, offering no subprotocol (v1). */
   public static WsClient connect(WebSocketContainer container, URI uri, Map<String, List<String>> headers)
       throws DeploymentException, IOException {
+    return connect(container, uri, headers, List.of());
+  }
+
+  /** Connects to {@code uri} with these extra handshake headers, offering {@code subprotocols}. */
+  public static WsClient connect(WebSocketContainer container, URI uri, Map<String, List<String>> headers,
+      List<String> subprotocols) throws DeploymentException, IOException {
     WsClient client = new WsClient();
     ClientEndpointConfig config = ClientEndpointConfig.Builder.create()
+        .preferredSubprotocols(subprotocols)
         .configurator(new ClientEndpointConfig.Configurator() {
           @Override
           public void beforeRequest(Map<String, List<String>> request) {
@@ -109,6 +116,12 @@ public final class WsClient extends Endpoint {
 
   public void ping(byte[] payload) throws IOException {
     session.getBasicRemote().sendPing(ByteBuffer.wrap(payload));
+  }
+
+  /** The subprotocol the server accepted; empty for none. */
+  public String subprotocol() {
+    String p = session.getNegotiatedSubprotocol();
+    return p == null ? "" : p;
   }
 
   /** Sends a pong nobody asked for (RFC 6455 allows it, as a one-way heartbeat). */

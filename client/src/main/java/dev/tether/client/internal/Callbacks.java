@@ -12,16 +12,31 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * One socket's delegate callbacks and future completions, queued in event order and run one at a
- * time on the callback executor. The socket queues them while holding its lock (which fixes the
- * order) and calls {@link #start()} after releasing it (so that no callback runs under the lock,
- * even with a direct executor).
+ * One socket's delegate callbacks and future completions. The socket queues them while holding its
+ * lock (which fixes their order) and starts them after releasing it (so that nothing runs under
+ * the lock, even with a direct executor).
  *
- * <p>The {@link ClientEventListener}'s events go in the same queue, each just before the delegate
- * callback it goes with; without a listener nothing is queued for one.
+ * <p>Delegate callbacks run one at a time, in event order, on the callback executor. Future
+ * completions are a queue of their own, also run one at a time in the order they were decided, but
+ * without that hop where the thread allows it: the thread that reads a frame
+ * {@linkplain #claimCompletions() claims} them before it takes the lock and
+ * {@linkplain #completeClaimed() completes} what the frame decided right after releasing it, so
+ * that an ack does not wait for a pool thread to wake (nor behind a slow delegate);
+ * {@link #start()} (timer threads, and every other caller) hands the completions they decided to
+ * the callback executor, unless a reading thread holds the claim and completes them itself. So a
+ * future may complete before or after the delegate callbacks about the same envelope
+ * ({@code onDeliveryState}, {@code onEnvelope} of our own chat) run.
+ *
+ * <p>The {@link ClientEventListener}'s events go in the delegate callbacks' queue, each just before
+ * the delegate callback it goes with; without a listener nothing is queued for one. With a
+ * listener, future completions go in that queue too, each after the {@code acked} event queued
+ * before it, so that the listener has been told when a future completes (its contract), at the
+ * cost of the hop to the callback executor.
  */
 final class Callbacks {
   private final SerialExecutor queue;
+  /** Future completions, in the order decided; never run two at a time. */
+  private final SerialExecutor completions;
   private final SocketDelegate delegate;
   private final TetherSocket socket;
   /** Null for none. */
@@ -38,6 +53,7 @@ final class Callbacks {
   /** @param listener null for none */
   Callbacks(Executor executor, SocketDelegate delegate, TetherSocket socket, ClientEventListener listener) {
     this.queue = new SerialExecutor(executor, "delegate callback");
+    this.completions = new SerialExecutor(executor, "future completion");
     this.delegate = delegate;
     this.socket = socket;
     this.listener = listener;
@@ -53,9 +69,33 @@ final class Callbacks {
     }
   }
 
-  /** Runs what was queued. Call without holding locks. */
+  /** Runs what was queued: callbacks and completions on the callback executor. Call without holding locks. */
   void start() {
     queue.start();
+    completions.start();
+  }
+
+  /** Runs the queued delegate callbacks only, on the callback executor; see {@link #claimCompletions()}. */
+  void startCallbacks() {
+    queue.start();
+  }
+
+  /**
+   * Claims the completion of the futures queued from now on for the calling thread, which reads a
+   * frame: true if it got the claim, and must then call {@link #completeClaimed()} after releasing
+   * the lock (in a finally block); false if another thread is completing futures and will complete
+   * these too. While claimed, {@link #start()} hands no completion to the executor.
+   */
+  boolean claimCompletions() {
+    return completions.claim();
+  }
+
+  /**
+   * Completes the queued futures on this thread, in order, and ends the claim. Call without holding
+   * locks; the application's dependent stages run here.
+   */
+  void completeClaimed() {
+    completions.runClaimed();
   }
 
   /**
@@ -69,7 +109,7 @@ final class Callbacks {
 
   /** True if the calling thread runs a callback (or a future's completion) of this socket. */
   boolean isCallbackThread() {
-    return queue.isRunningTask();
+    return queue.isRunningTask() || completions.isRunningTask();
   }
 
   /**
@@ -165,10 +205,15 @@ final class Callbacks {
   }
 
   void complete(CompletableFuture<Ack> future, Ack ack) {
-    queue.enqueue(() -> future.complete(ack));
+    completionQueue().enqueue(() -> future.complete(ack));
   }
 
   void fail(CompletableFuture<Ack> future, Throwable cause) {
-    queue.enqueue(() -> future.completeExceptionally(cause));
+    completionQueue().enqueue(() -> future.completeExceptionally(cause));
+  }
+
+  /** Where futures complete: behind the listener's events with one, else in their own queue. */
+  private SerialExecutor completionQueue() {
+    return listener != null ? queue : completions;
   }
 }

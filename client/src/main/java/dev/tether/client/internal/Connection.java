@@ -62,6 +62,11 @@ final class Connection extends Endpoint {
    * order lets new envelopes go (no hold, window open). Kept by {@link WriteFlow}.
    */
   boolean flushed;
+  /**
+   * True if the server accepted protocol v2 ({@code tether.v2}) for this connection: acks of our
+   * chats carry them and stand for the copies it no longer sends. Set when it opens.
+   */
+  boolean v2;
   /** The sender-order counter and rewind state of this connection. */
   final SenderOrder order = new SenderOrder();
   /** Rooms whose membership the server lost on this connection, to resume at the barrier's lift. */

@@ -52,6 +52,12 @@ final class DeliveryTracker {
 
   /** Ids of resumes written on the current connection, and their rooms. */
   private final Map<String, String> resumes = new HashMap<>();
+  /**
+   * Chats that expired while written on the current connection, by id: the server may still take
+   * them, and on a protocol v2 connection its ack is then the sender's only copy of the chat, to be
+   * delivered all the same. Forgotten when the connection ends (a resume replays what was taken).
+   */
+  private final Map<String, Outbox.Entry> expiredInFlight = new HashMap<>();
   private boolean tickScheduled;
   /** See {@link #alsoWatch}. */
   private BooleanSupplier alsoWatching = () -> false;
@@ -224,6 +230,7 @@ final class DeliveryTracker {
   void connectionLost() {
     assert Thread.holdsLock(lock);
     resumes.clear();
+    expiredInFlight.clear();
     outbox.forEach(e -> {
       e.counted = false;
       if (e.written) {
@@ -242,10 +249,21 @@ final class DeliveryTracker {
 
   /** An ack for one of our envelopes: ACKED, its future completes. Returns it, or null if unknown. */
   Envelope acked(Ack ack) {
+    Outbox.Entry entry = ackedEntry(ack);
+    return entry == null ? null : entry.envelope;
+  }
+
+  /**
+   * As {@link #acked}, the envelope's entry; for the ack of a chat that expired while it was written
+   * on this connection, that chat's entry (its future has failed already: nothing completes), so
+   * that a v2 ack carrying it still delivers it.
+   */
+  Outbox.Entry ackedEntry(Ack ack) {
     assert Thread.holdsLock(lock);
     Outbox.Entry entry = outbox.removeEnvelope(ack.id());
     if (entry == null) {
-      return null; // a duplicate ack, or one for an envelope that already failed (expired)
+      // A duplicate ack, or one for an envelope that already failed (expired).
+      return expiredInFlight.isEmpty() ? null : expiredInFlight.remove(ack.id());
     }
     counters.acks++;
     long now = scheduler.nanoTime();
@@ -257,8 +275,10 @@ final class DeliveryTracker {
     }
     store.forgetLater(entry.envelope.id());
     events.deliveryState(entry.envelope, DeliveryState.ACKED);
-    events.complete(entry.future, ack);
-    return entry.envelope;
+    // An ack carrying its chat (protocol v2) completes the future as protocol v1's does: id and seq.
+    // The chat as stamped goes to onEnvelope.
+    events.complete(entry.future, ack.carriesChat() ? new Ack(ack.id(), ack.seq()) : ack);
+    return entry;
   }
 
   /** A server error naming one of our envelopes fails it; false if it names none. */
@@ -324,6 +344,9 @@ final class DeliveryTracker {
     long now = scheduler.nanoTime();
     outbox.forEach(e -> {
       if (e.envelope != null && e.expiresAt <= now) {
+        if (e.written && e.envelope.type() == Envelope.Type.CHAT) {
+          expiredInFlight.put(e.envelope.id(), e);
+        }
         fail(e, new TetherException("expired: " + e.envelope.id() + " was not acknowledged in time"), true);
         return true;
       }

@@ -1,18 +1,20 @@
 package dev.tether.client.internal;
 
+import dev.tether.api.WireRules;
 import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.Extension;
 import jakarta.websocket.HandshakeResponse;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Builds the JSR-356 endpoint configuration of one attempt: subprotocols, extensions, extra
- * handshake headers, and what the response says about the attempt's {@link Connection} (the
- * server's name for the user).
+ * Builds the JSR-356 endpoint configuration of one attempt: subprotocols (protocol v2,
+ * {@code tether.v2}, then the user's), extensions, extra handshake headers, and what the response
+ * says about the attempt's {@link Connection} (the server's name for the user).
  */
 final class EndpointConfigs {
   private EndpointConfigs() {}
@@ -44,8 +46,16 @@ final class EndpointConfigs {
         attempt.user = user(response.getHeaders());
       }
     };
+    // Protocol v2 first: only a Tether server knows it, and one that does not answers without it.
+    List<String> offered = new ArrayList<>(subprotocols.size() + 1);
+    offered.add(WireRules.PROTOCOL_V2);
+    for (String p : subprotocols) {
+      if (!p.equals(WireRules.PROTOCOL_V2)) {
+        offered.add(p);
+      }
+    }
     return ClientEndpointConfig.Builder.create()
-        .preferredSubprotocols(subprotocols)
+        .preferredSubprotocols(offered)
         .extensions(extensions)
         .configurator(configurator)
         .build();

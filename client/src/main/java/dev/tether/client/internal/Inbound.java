@@ -14,6 +14,9 @@ import java.nio.ByteBuffer;
 
 /**
  * The inbound path of one socket: frame, size check, codec, room ordering, delegate callbacks.
+ * On a protocol v2 connection the ack of our own chat carries it ({@link Ack#carriesChat()}) and
+ * is delivered as the chat, through the same room ordering: the server sends no copy, and places
+ * the ack after every chat of the room before it.
  * Called on container threads. Decoding happens before the lock; the lock is taken once per frame,
  * to check that the frame's connection still carries messages and to update delivery, sender
  * order and room state; writes it causes (a resume after a seq jump or a reset, envelopes written
@@ -77,14 +80,23 @@ final class Inbound {
       failure(c, e);
       return;
     }
-    synchronized (lock) {
-      if (!lifecycle.carries(c)) {
-        return;
+    // Acks complete their futures on this thread, right after the lock: no hop to a pool thread.
+    boolean completesHere = events.claimCompletions();
+    try {
+      synchronized (lock) {
+        if (!lifecycle.carries(c)) {
+          return;
+        }
+        envelope(c, wire);
       }
-      envelope(c, wire);
+      events.startCallbacks();
+      store.start();
+      c.writer.drain();
+    } finally {
+      if (completesHere) {
+        events.completeClaimed();
+      }
     }
-    afterUnlock.run();
-    c.writer.drain();
   }
 
   void binary(Connection c, ByteBuffer containers) {
@@ -152,7 +164,13 @@ final class Inbound {
       apply(c, rooms.resumed(ack.id(), ack.seq(), ack.epoch()));
       return;
     }
-    Envelope e = delivery.acked(ack);
+    Outbox.Entry entry = delivery.ackedEntry(ack);
+    Envelope e = entry == null ? null : entry.envelope;
+    if (e != null && e.type() == Envelope.Type.CHAT && c.v2 && ack.carriesChat()) {
+      // Protocol v2: the ack stands for our copy, at its place in the room's order.
+      apply(c, rooms.chat(ack.stamp(asFannedOut(entry))));
+      return;
+    }
     if (e != null && e.type() == Envelope.Type.JOIN) {
       apply(c, rooms.joined(e.room(), ack.seq(), ack.epoch()));
       return;
@@ -160,6 +178,27 @@ final class Inbound {
       rooms.left(e.room());
     }
     store.saveRoomsLater(rooms);
+  }
+
+  /**
+   * The chat of {@code entry} with its body as every other member reads it from the wire: the
+   * body we sent, if it holds only strings (a chat's text), else the body decoded from the frame
+   * we wrote (a number we sent as a {@code Long} or a {@code Double} reads back as what the codec
+   * makes of it, as on a copy).
+   */
+  private static Envelope asFannedOut(Outbox.Entry entry) {
+    Envelope sent = entry.envelope;
+    if (sent.body().size() == 1 && sent.text() != null) {
+      return sent; // just the text, the common case
+    }
+    for (Object value : sent.body().values()) {
+      if (!(value instanceof String)) {
+        Envelope decoded = (Envelope) CODEC.decode(entry.encoded);
+        return new Envelope(sent.type(), sent.id(), sent.room(), sent.from(), sent.seq(), sent.ts(),
+            decoded.body(), sent.epoch());
+      }
+    }
+    return sent;
   }
 
   private void rejected(Connection c, ErrorReply error) {

@@ -5,6 +5,7 @@ import dev.tether.api.Envelope;
 import dev.tether.api.ReadyState;
 import dev.tether.api.TetherException;
 import dev.tether.api.TetherSocket;
+import dev.tether.api.WireRules;
 import dev.tether.client.ClientStats;
 import jakarta.websocket.Session;
 import java.io.IOException;
@@ -226,6 +227,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
     synchronized (lock) {
       c.session = session;
       c.remote = session.getAsyncRemote();
+      c.v2 = WireRules.PROTOCOL_V2.equals(session.getNegotiatedSubprotocol());
       after = lifecycle.opened(c);
       if (after.action() == After.Action.FLUSH) {
         counters.connectionsOpened++;

@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Enqueueing and starting are split so that a caller can enqueue while holding its lock (which
  * fixes the order) and start the drain after releasing it (so that even a direct executor never runs
- * a callback under the lock). A task that throws is logged and the next one runs.
+ * a callback under the lock). A thread may instead {@link #claim} the drain and run it itself
+ * ({@link #runClaimed}); either way one drain runs at a time. A task that throws is logged and the
+ * next one runs.
  */
 final class SerialExecutor {
   private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
@@ -52,6 +54,25 @@ final class SerialExecutor {
         log.error("executor rejected {} tasks; {} are waiting", what, queue.size(), e);
       }
     }
+  }
+
+  /**
+   * Claims the next drain for the calling thread: true if no drain was running, and then the caller
+   * must call {@link #runClaimed()} (in a finally block); false if one is running, which runs what
+   * the caller enqueues too. While claimed, {@link #start()} from other threads does nothing, so a
+   * thread that is about to run the tasks it enqueues is not overtaken by a hand-off to the executor.
+   */
+  boolean claim() {
+    return draining.compareAndSet(false, true);
+  }
+
+  /**
+   * Runs the enqueued tasks on the calling thread, in order, and ends the claim; after
+   * {@value #BATCH} tasks the rest go to the executor. Call without holding locks, on a thread that
+   * may run the tasks (not a timer's), only after {@link #claim()} returned true.
+   */
+  void runClaimed() {
+    drain();
   }
 
   /**

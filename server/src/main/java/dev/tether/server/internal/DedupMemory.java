@@ -12,12 +12,15 @@ import java.util.function.LongSupplier;
  * call is O(1) amortized.
  */
 final class DedupMemory {
-  private record Entry(String key, Appended answer, long at) {}
+  /** A user's chat id: the strings the chat came with, not a concatenation of them. */
+  private record Key(String user, String id) {}
+
+  private record Entry(Key key, Appended answer, long at) {}
 
   private final int capacity;
   private final long maxAgeMillis;
   private final LongSupplier millis;
-  private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Key, Entry> entries = new ConcurrentHashMap<>();
   /** Entries in the order they were added; may hold entries already replaced. */
   private final ConcurrentLinkedQueue<Entry> order = new ConcurrentLinkedQueue<>();
   private final AtomicInteger size = new AtomicInteger();
@@ -33,7 +36,7 @@ final class DedupMemory {
 
   /** What {@code user}'s chat {@code id} was given, or null if it is not remembered. */
   Appended get(String user, String id) {
-    Entry e = entries.get(key(user, id));
+    Entry e = entries.get(new Key(user, id));
     return e == null || expired(e, millis.getAsLong()) ? null : e.answer();
   }
 
@@ -43,7 +46,7 @@ final class DedupMemory {
    */
   Appended claim(String user, String id, Appended answer) {
     long now = millis.getAsLong();
-    String key = key(user, id);
+    Key key = new Key(user, id);
     Entry fresh = new Entry(key, answer, now);
     while (true) {
       Entry prior = entries.putIfAbsent(key, fresh);
@@ -81,9 +84,5 @@ final class DedupMemory {
 
   private boolean expired(Entry e, long now) {
     return now - e.at() > maxAgeMillis;
-  }
-
-  private static String key(String user, String id) {
-    return user + '\u0000' + id;
   }
 }

@@ -39,7 +39,10 @@ import org.slf4j.LoggerFactory;
  * <p>How a chat goes: the connection's thread checks membership and hands the chat to the store's
  * atomic {@link RoomStore#append}; the store calls back, in seq order per room, once the chat is
  * durable; the callback queues the sender's ack and offers the chat to every member of the room
- * (under the room's lock, so all members see one order). Nothing here waits on the network or the
+ * (under the room's lock, so all members see one order). On a protocol v2 connection
+ * ({@link WireRules#PROTOCOL_V2}) the sender's ack carries {@code from}, {@code ts} and
+ * {@code epoch} and stands for its copy, which is then not sent to it (see
+ * {@link Subscription#answerOwn}); the user's other connections get the copy as usual. Nothing here waits on the network or the
  * disk: frames are queued to each connection's {@link Outbound} and written by the shared send
  * threads ({@code tether-server-N}, daemon, one per core, at least two), store reads and writes run
  * on the store's threads.
@@ -123,6 +126,7 @@ public final class Hub {
   /** A new config of this hub's endpoint at {@code /im}, to add to any server container. */
   public ServerEndpointConfig endpointConfig() {
     return ServerEndpointConfig.Builder.create(ImEndpoint.class, "/im")
+        .subprotocols(List.of(WireRules.PROTOCOL_V2))
         .configurator(new ImConfigurator(this))
         .extensions(Compression.installed(config))
         .build();
@@ -420,8 +424,12 @@ public final class Hub {
   }
 
   private void chat(Peer peer, Envelope chat, long n) {
-    PendingAnswer answer = new PendingAnswer(peer);
-    if (!peer.isMember(chat.room())) {
+    boolean member = peer.isMember(chat.room());
+    // Protocol v2: the sender's ack may stand for its copy (see Subscription#answerOwn). Not while
+    // requests for the room wait for a leave: the membership that gets the chat is not made yet.
+    Subscription own = member && peer.v2() && peer.requests(chat.room()) == null ? peer.subscription(chat.room()) : null;
+    PendingAnswer answer = own != null ? new PendingAnswer(peer, own) : new PendingAnswer(peer);
+    if (!member) {
       // Dedup comes before membership: a chat accepted before is acked again wherever it is sent.
       store.accepted(peer.user(), chat.id()).whenComplete((found, error) -> {
         if (error != null) {
@@ -445,10 +453,12 @@ public final class Hub {
       RoomStore.AppendCallback callback = new RoomStore.AppendCallback() {
         @Override
         public void appended(RoomStore.Appended result) {
-          answer.answer(new Ack(chat.id(), result.seq()));
+          Ack ack = new Ack(chat.id(), result.seq());
           if (result.duplicate()) {
+            answer.answer(ack);
             dedupHits.increment();
           } else {
+            answer.accepted(ack, peer.v2() ? new Ack(chat.id(), result.seq(), result.epoch(), user, result.ts()) : null);
             chatsAccepted.increment();
             if (feed == null) {
               dispatch(chat.room(), result.seq(), result.epoch(), result.frame());

@@ -1,5 +1,6 @@
 package dev.tether.server.internal;
 
+import dev.tether.api.WireRules;
 import dev.tether.server.Authenticator;
 import jakarta.websocket.Extension;
 import jakarta.websocket.HandshakeResponse;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * authenticator (401/403, or 503 if it throws). Refusing is container-specific: see
  * {@link Refusals}.
  *
- * <p>It also picks the extensions of each connection: permessage-deflate or not ({@link Compression}).
+ * <p>It also picks the extensions of each connection: permessage-deflate or not ({@link Compression}),
+ * and its protocol version: v2 if the client offers {@link WireRules#PROTOCOL_V2}, else v1.
  *
  * <p>Containers call {@link #checkOrigin} first and do not call {@link #modifyHandshake} if it says
  * no, so a refused origin is shown to the tap there.
@@ -107,6 +109,22 @@ final class ImConfigurator extends ServerEndpointConfig.Configurator {
       config.getUserProperties().put(AUTHENTICATED_USER, user);
       tellUser(response, user);
     }
+  }
+
+  /**
+   * The first subprotocol the client asks for that the endpoint has ({@link WireRules#PROTOCOL_V2});
+   * none (v1) if it asks for none of them. Decided here rather than by the container's default,
+   * which differs between containers (and may be another container's, found by the ServiceLoader).
+   */
+  @Override
+  public String getNegotiatedSubprotocol(List<String> supported, List<String> requested) {
+    for (String asked : requested) {
+      String p = asked.trim();
+      if (supported.contains(p)) {
+        return p;
+      }
+    }
+    return "";
   }
 
   /** The response header that names the connection's user (PROTOCOL.md, "Who you are"). */

@@ -1,6 +1,7 @@
 package dev.tether.server.internal;
 
 import dev.tether.api.Wire;
+import dev.tether.api.WireRules;
 import dev.tether.server.internal.Outbound.Frame;
 import jakarta.websocket.Session;
 import java.nio.ByteBuffer;
@@ -30,6 +31,8 @@ public final class Peer {
    */
   private final ConcurrentHashMap<String, RoomRequests> requests = new ConcurrentHashMap<>(0);
   private final SenderOrder order = new SenderOrder();
+  /** Whether the connection negotiated protocol v2 ({@link WireRules#PROTOCOL_V2}). */
+  private final boolean v2;
   private final Outbound outbound;
   private volatile boolean closing;
 
@@ -39,7 +42,13 @@ public final class Peer {
     this.user = user;
     this.entry = entry;
     this.limiter = limiter;
+    this.v2 = WireRules.PROTOCOL_V2.equals(session.getNegotiatedSubprotocol());
     this.outbound = outbound.apply(this);
+  }
+
+  /** Whether the connection speaks protocol v2: its own chats are answered by acks that stand for them. */
+  boolean v2() {
+    return v2;
   }
 
   Outbound outbound() {

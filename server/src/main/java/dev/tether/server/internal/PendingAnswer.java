@@ -1,5 +1,6 @@
 package dev.tether.server.internal;
 
+import dev.tether.api.Ack;
 import dev.tether.api.Wire;
 
 /**
@@ -17,6 +18,11 @@ import dev.tether.api.Wire;
  */
 final class PendingAnswer {
   private final Peer peer;
+  /**
+   * Protocol v2: the sender's membership of the chat's room, which places the answer to an
+   * accepted chat ({@link Subscription#answerOwn}); null for every other answer.
+   */
+  private final Subscription own;
   /** Guarded by this. */
   private boolean returned;
   /** Guarded by this; answered or failed before the call returned. */
@@ -27,17 +33,28 @@ final class PendingAnswer {
   private Outbound.Slot slot;
 
   PendingAnswer(Peer peer) {
+    this(peer, (Subscription) null);
+  }
+
+  /** The answer to a chat of {@code own}'s room on a protocol v2 connection. */
+  PendingAnswer(Peer peer, Subscription own) {
     this.peer = peer;
+    this.own = own;
   }
 
   /** The answer to a frame that took its {@code slot} when it arrived (it waited for its turn). */
   PendingAnswer(Peer peer, Outbound.Slot slot) {
     this.peer = peer;
+    this.own = null;
     this.slot = slot;
   }
 
   /** The store's answer, from its callback. */
   void answer(Wire wire) {
+    if (own != null) {
+      own(wire, null);
+      return;
+    }
     String text = Hub.encode(wire);
     Outbound.Slot place;
     synchronized (this) {
@@ -50,6 +67,32 @@ final class PendingAnswer {
     }
     peer.outbound().add(place, Outbound.Frame.text(text, true));
     peer.outbound().finish(place);
+  }
+
+  /**
+   * The answer to a chat the store accepted: {@code full} (its ack with what the server stamped on
+   * it) where it can stand for the sender's copy, else {@code plain}; see
+   * {@link Subscription#answerOwn}. Without protocol v2, {@code plain} ({@code full} may be null).
+   */
+  void accepted(Wire plain, Ack full) {
+    if (own == null) {
+      answer(plain);
+    } else {
+      own(plain, full);
+    }
+  }
+
+  private void own(Wire plain, Ack full) {
+    Outbound.Slot place;
+    synchronized (this) {
+      if (!returned) {
+        done = true;
+        own.answerOwn(null, plain, full);
+        return;
+      }
+      place = slot;
+    }
+    own.answerOwn(place, plain, full);
   }
 
   /**
@@ -69,7 +112,7 @@ final class PendingAnswer {
   synchronized Throwable returned() {
     returned = true;
     if (!done && slot == null) {
-      slot = peer.outbound().slot();
+      slot = own != null ? own.ownSlot() : peer.outbound().slot();
     }
     return failure;
   }

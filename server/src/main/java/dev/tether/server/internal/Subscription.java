@@ -2,6 +2,7 @@ package dev.tether.server.internal;
 
 import dev.tether.api.Ack;
 import dev.tether.api.ErrorReply;
+import dev.tether.api.Wire;
 import dev.tether.server.RoomStore;
 import dev.tether.server.internal.Outbound.Frame;
 import dev.tether.server.internal.Outbound.Slot;
@@ -38,6 +39,16 @@ import java.util.ArrayDeque;
  * so that the connection's answers keep their receipt order. A waiting join or leave is answered,
  * and a waiting resume started, under the same lock hold that ends the request before it: no chat
  * of the room slips between them, so an ack's seq always matches the chats queued before it.
+ *
+ * <p><b>Protocol v2: the sender's ack stands for its copy.</b> On a v2 connection the ack of a
+ * chat the connection sent carries what the server stamped on it, and the connection gets no copy
+ * of the chat: the client delivers its chat from the ack. So the ack must take the copy's place in
+ * the room's order: every chat of the room before it that this member gets must come before it.
+ * The ack goes where the connection's answers go (at the end of the queue if the store answered at
+ * once, else into the slot taken when the store call returned), and chats the room offers while an
+ * own chat's slot waits go into that slot, ahead of the ack. Where that cannot hold (the member is
+ * joining or replaying, or an earlier own chat still waits) the ack is the plain one and the copy
+ * is sent, as in v1.
  *
  * <p>Locking: this object's monitor guards the state. {@link #offer} is called with the room's lock
  * held (and, for a store that answers inline, the store's); it only queues. The store is never
@@ -98,6 +109,15 @@ final class Subscription {
   private final ArrayDeque<Runnable> afterOpen = new ArrayDeque<>(0);
   /** The hub's room this membership was added to; set once, before the first request. */
   private volatile Room home;
+  /**
+   * Guarded by this; protocol v2, while LIVE: the answer slots of this connection's chats of the
+   * room that the store has not answered yet, oldest first. Chats offered meanwhile go into the
+   * first, ahead of its ack (see {@link #answerOwn}).
+   */
+  private final ArrayDeque<Slot> ownSlots = new ArrayDeque<>(0);
+  /** Guarded by this; protocol v2: the seq and epoch of the own chat whose ack stood for it (0: none). */
+  private long standingSeq;
+  private String standingEpoch;
 
   Subscription(Peer peer, String room, Hub hub) {
     this.peer = peer;
@@ -248,6 +268,45 @@ final class Subscription {
     endLocked();
   }
 
+  /**
+   * Protocol v2: the store call for a chat this connection sent returned before the store answered;
+   * the answer's place in the connection's queue. While the member is LIVE, chats the room offers
+   * until the answer comes go into it, ahead of the ack.
+   */
+  synchronized Slot ownSlot() {
+    Slot slot = peer.outbound().slot();
+    if (state == State.LIVE) {
+      ownSlots.addLast(slot);
+    }
+    return slot;
+  }
+
+  /**
+   * Protocol v2: queues the answer to a chat this connection sent, into {@code slot} (from
+   * {@link #ownSlot}), or at the end of the queue if null (the store answered before its call
+   * returned). {@code full}, the ack carrying the chat, if the chat was accepted now and every chat
+   * of the room before it that this member gets is queued ahead of it: then the chat's copy is not
+   * sent to this member. Otherwise {@code plain} (a duplicate's ack, or an ack the copy follows).
+   */
+  synchronized void answerOwn(Slot slot, Wire plain, Ack full) {
+    boolean first = slot == null ? ownSlots.isEmpty() : ownSlots.peekFirst() == slot;
+    if (slot != null) {
+      ownSlots.remove(slot);
+    }
+    boolean stands = full != null && state == State.LIVE && first;
+    if (stands) {
+      standingSeq = full.seq();
+      standingEpoch = full.epoch();
+    }
+    Frame frame = Frame.text(Hub.encode(stands ? full : plain), true);
+    if (slot == null) {
+      peer.outbound().enqueue(frame);
+    } else {
+      peer.outbound().add(slot, frame);
+      peer.outbound().finish(slot);
+    }
+  }
+
   /** The answer to a join or leave now: the member's position and its epoch. */
   private Ack ack(String id) {
     return new Ack(id, position, epoch);
@@ -356,7 +415,14 @@ final class Subscription {
         case LIVE -> {
           Admit admit = admitLocked(seq, chatEpoch);
           if (admit == Admit.DELIVER) {
-            peer.outbound().enqueue(Frame.text(frame, bytes));
+            if (seq == standingSeq && chatEpoch.equals(standingEpoch)) {
+              standingSeq = 0; // v2: the sender's ack stood for this copy
+              standingEpoch = null;
+            } else if (!ownSlots.isEmpty()) {
+              peer.outbound().add(ownSlots.peekFirst(), Frame.text(frame, bytes));
+            } else {
+              peer.outbound().enqueue(Frame.text(frame, bytes));
+            }
           }
           hole = admit == Admit.HOLE;
         }
@@ -376,6 +442,7 @@ final class Subscription {
 
   private Replay startReplayLocked(String id, long after, String resumeEpoch, Slot slot) {
     state = State.REPLAYING;
+    ownSlots.clear(); // their acks will be plain: the copies come with the replay
     replay = new Replay(id, after, resumeEpoch, slot);
     peer.outbound().feed(slot, replay);
     return replay;
@@ -383,6 +450,7 @@ final class Subscription {
 
   private void endLocked() {
     state = State.ENDED;
+    ownSlots.clear();
     Outbound out = peer.outbound();
     for (Held h; (h = held.pollFirst()) != null; ) {
       out.release(h.frame().bytes());
