@@ -198,6 +198,13 @@ class ReadmeSnippetsTest {
                   + "MeterRegistry registry = new SimpleMeterRegistry();\n",
               "if (registry.getMeters().isEmpty()) throw new AssertionError(\"no meters\");\n",
               "server.close();\nstub.close();\n")),
+      Map.entry("cluster-node", DEFAULT
+          .given("var tokens = new Object() { String userFor(String token) { return \"alice\"; } };\n",
+              "node.close();\n", "")
+          .compileOnly("its store needs a Redis at redis.internal; RedisClusterTest runs nodes on a real redis-server")),
+      Map.entry("cluster-client", DEFAULT
+          .given("var tokens = new Object() { String current() { return \"t0ken\"; } };\n",
+              "if (client.uris().size() != 2) throw new AssertionError(client.uris());\nclient.close();\n", "")),
       Map.entry("module-info", DEFAULT));
 
   /** A block of README.md: where it is and what it says. */

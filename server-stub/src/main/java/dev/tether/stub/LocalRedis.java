@@ -72,6 +72,7 @@ public final class LocalRedis implements AutoCloseable {
     return builder().start();
   }
 
+  /** Settings for a Redis to start: its configuration lines and port ({@link Builder#start()}). */
   public static Builder builder() {
     return new Builder();
   }
@@ -81,6 +82,7 @@ public final class LocalRedis implements AutoCloseable {
     return URI.create("redis://127.0.0.1:" + port);
   }
 
+  /** The port it listens on, on 127.0.0.1; the same across {@code restart}s. */
   public int port() {
     return port;
   }
@@ -96,6 +98,7 @@ public final class LocalRedis implements AutoCloseable {
     return process.pid();
   }
 
+  /** True while its process is alive (false after {@link #stop()} or a kill). */
   public boolean isRunning() {
     return process != null && process.isAlive();
   }
