@@ -184,6 +184,8 @@ class RedisClusterTest {
     awaitReady(alice);
     send(alice, "lobby", "a", 30);
     await().atMost(LONG).until(() -> alice.ackedSeqs.size() == 30);
+    // An ack future completes on the reader thread, before the callback thread hands alice her own chat.
+    await().atMost(LONG).until(() -> alice.delivered.size() >= 1);
     String epoch = alice.delivered("lobby").get(0).epoch();
 
     WsRecorder carol = WsRecorder.connect(b, "carol"); // node B never had a member of lobby
