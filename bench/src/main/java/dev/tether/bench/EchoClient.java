@@ -187,7 +187,10 @@ interface EchoClient {
     };
   }
 
-  /** Fan-outs of our own chats, counted but not waited for: the window is released by the ack. */
+  /**
+   * Our own chats handed to {@code onEnvelope} (a copy on v1, the ack's chat on v2), counted but not
+   * waited for: the window is released by the ack.
+   */
   AtomicLong FAN_OUTS = new AtomicLong();
 
   private static EchoClient tetherEnvelope(URI uri, Consumer<String> onReply) throws Exception {

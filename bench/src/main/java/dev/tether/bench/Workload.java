@@ -204,9 +204,10 @@ final class Workload {
   // ---- server: chats/s through a TetherServer, and its heap per idle connection ------------------
 
   /**
-   * {@code connections} raw Tyrus connections, each a member of its own room, each keeping
-   * {@code window} chats unacked: the server's ack rate, with every chat also fanned out to its
-   * sender. Same harness for every store; {@code param} is {@code CONNECTIONSxWINDOW}.
+   * {@code connections} raw Tyrus connections on protocol v2 ({@code tether.v2}: the ack carries the
+   * chat, no copy to the sender), each a member of its own room, each keeping {@code window} chats
+   * unacked: the server's ack rate. Same harness for every store; {@code param} is
+   * {@code CONNECTIONSxWINDOW}.
    */
   static void serverChats(String store, String param) throws Exception {
     int connections = Integer.parseInt(param.substring(0, param.indexOf('x')));
@@ -237,7 +238,12 @@ final class Workload {
               }
             });
           }
-        }, ClientEndpointConfig.Builder.create().build(), EchoClient.withUser(server.uri(), "bench" + c));
+        }, ClientEndpointConfig.Builder.create().preferredSubprotocols(List.of(dev.tether.api.WireRules.PROTOCOL_V2))
+            .build(), EchoClient.withUser(server.uri(), "bench" + c));
+        if (!dev.tether.api.WireRules.PROTOCOL_V2.equals(session.getNegotiatedSubprotocol())) {
+          throw new IllegalStateException("the server did not accept " + dev.tether.api.WireRules.PROTOCOL_V2
+              + ": got '" + session.getNegotiatedSubprotocol() + "'");
+        }
         String room = "room" + c;
         session.getBasicRemote().sendText("{\"type\":\"join\",\"id\":\"j" + c + "\",\"room\":\"" + room + "\"}");
         if (!joined.await(30, TimeUnit.SECONDS)) {
