@@ -8,7 +8,7 @@ import java.util.concurrent.CompletionStage;
 /**
  * The members of one room on this server: the subscriptions its chats are fanned out to. The
  * room's state (epoch, seqs, history) lives in the store, not here. Guarded by this object's
- * monitor, which {@link Hub#dispatch} holds while it offers a chat to every member, so that all
+ * monitor, which {@link Rooms#dispatch} holds while it offers a chat to every member, so that all
  * members are offered a room's chats in the order the store reported them.
  *
  * <p>With a store that has a feed (several servers share it), a room is followed through the feed

@@ -34,7 +34,7 @@ import java.util.ArrayDeque;
  * in the order they came: one waits until the one before it is done. A leave that waits makes the
  * membership <em>leaving</em>: it gets no more live chats, and what the connection sends for the
  * room after the leave waits in the peer's {@link RoomRequests} until the leave is answered, then
- * goes to a new membership (see {@link Hub#left}). An answer given at once goes
+ * goes to a new membership (see {@link Memberships#left}). An answer given at once goes
  * to the end of the connection's queue; one that waits took a {@link Slot} when its frame arrived,
  * so that the connection's answers keep their receipt order. A waiting join or leave is answered,
  * and a waiting resume started, under the same lock hold that ends the request before it: no chat
@@ -183,9 +183,9 @@ final class Subscription {
       place = slot != null ? slot : peer.outbound().slot();
       opening = place;
     }
-    hub.open(this, this::openIssued).whenComplete((roomState, error) -> {
+    hub.rooms().open(this, this::openIssued).whenComplete((roomState, error) -> {
       if (error != null) {
-        hub.storeFailed(peer, "open " + room, error);
+        hub.closings().storeFailed(peer, "open " + room, error);
         return;
       }
       opened(id, place, roomState);
@@ -237,7 +237,7 @@ final class Subscription {
   /**
    * Leave: the connection is no longer a member; acked once requests before it are answered.
    * Returns true if the membership ended now; false if the leave waits behind another request
-   * (the membership is <em>leaving</em>), in which case {@link Hub#left} is told once it ends.
+   * (the membership is <em>leaving</em>), in which case {@link Memberships#left} is told once it ends.
    */
   boolean leave(String id, Slot slot) {
     synchronized (this) {
@@ -330,7 +330,7 @@ final class Subscription {
       } else if (request instanceof Leave leave) {
         answer(leave.slot(), ack(leave.id()));
         endLocked();
-        return () -> hub.left(this);
+        return () -> hub.memberships().left(this);
       } else if (request instanceof Resume resume) {
         return startReplayLocked(resume.id(), resume.after(), resume.epoch(), resume.slot())::begin;
       }
@@ -373,7 +373,7 @@ final class Subscription {
       }
     }
     if (hole) {
-      hub.fanOutHole(peer, room);
+      hub.closings().fanOutHole(peer, room);
     } else if (next != null) {
       next.run();
     }
@@ -436,7 +436,7 @@ final class Subscription {
       }
     }
     if (hole) {
-      hub.fanOutHole(peer, room);
+      hub.closings().fanOutHole(peer, room);
     }
   }
 
@@ -506,9 +506,9 @@ final class Subscription {
 
     /** Creates the room if needed, then reads the first page. Call without the lock. */
     void begin() {
-      hub.open(Subscription.this, Subscription.this::openIssued).whenComplete((roomState, error) -> {
+      hub.rooms().open(Subscription.this, Subscription.this::openIssued).whenComplete((roomState, error) -> {
         if (error != null) {
-          hub.storeFailed(peer, "open " + room, error);
+          hub.closings().storeFailed(peer, "open " + room, error);
           return;
         }
         synchronized (Subscription.this) {
@@ -538,7 +538,7 @@ final class Subscription {
       }
       hub.store().history(room, next, PAGE, pageBytes(hub.config())).whenComplete((page, error) -> {
         if (error != null) {
-          hub.storeFailed(peer, "read history of " + room, error);
+          hub.closings().storeFailed(peer, "read history of " + room, error);
           return;
         }
         onPage(page);
@@ -568,7 +568,7 @@ final class Subscription {
       }
       if (reset) {
         // The stream changed under a replay half sent: the client resumes again and learns of it.
-        hub.fanOutHole(peer, room);
+        hub.closings().fanOutHole(peer, room);
       } else if (again) {
         fetch();
       } else {
@@ -666,7 +666,7 @@ final class Subscription {
         }
       }
       if (hole) {
-        hub.fanOutHole(peer, room);
+        hub.closings().fanOutHole(peer, room);
       } else if (fetchNow) {
         fetch();
       } else if (next != null) {
