@@ -59,15 +59,15 @@ final class Rooms {
   CompletionStage<RoomStore.RoomState> open(Subscription sub, Runnable issued) {
     Room home = sub.home();
     if (feed == null || home == null) {
-      CompletionStage<RoomStore.RoomState> read = store.open(sub.room());
-      issued.run();
-      return read;
+      return read(sub.room(), issued);
     }
-    return home.ready().thenCompose(followed -> {
-      CompletionStage<RoomStore.RoomState> read = store.open(sub.room());
-      issued.run();
-      return read;
-    });
+    return home.ready().thenCompose(followed -> read(sub.room(), issued));
+  }
+
+  private CompletionStage<RoomStore.RoomState> read(String room, Runnable issued) {
+    CompletionStage<RoomStore.RoomState> read = store.open(room);
+    issued.run();
+    return read;
   }
 
   /**
