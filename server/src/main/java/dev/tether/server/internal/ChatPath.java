@@ -92,12 +92,13 @@ final class ChatPath {
     RoomStore.AppendCallback callback = new RoomStore.AppendCallback() {
       @Override
       public void appended(RoomStore.Appended result) {
-        Ack ack = new Ack(chat.id(), result.seq());
         if (result.duplicate()) {
-          answer.answer(ack);
+          answer.answer(new Ack(chat.id(), result.seq()));
           hub.countDedupHit();
         } else {
-          answer.accepted(ack, peer.v2() ? new Ack(chat.id(), result.seq(), result.epoch(), user, result.ts()) : null);
+          answer.accepted(answer.mayStandForCopy()
+              ? new Ack(chat.id(), result.seq(), result.epoch(), user, result.ts())
+              : new Ack(chat.id(), result.seq()));
           hub.countAccepted();
           if (!rooms.fedByStore()) {
             rooms.dispatch(chat.room(), result.seq(), result.epoch(), result.frame());

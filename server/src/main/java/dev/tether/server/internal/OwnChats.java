@@ -50,10 +50,11 @@ final class OwnChats {
 
   /**
    * Queues the answer to an own chat, into {@code slot} (from {@link #take}), or at the end of the
-   * queue if null (the store answered before its call returned). {@code full}, the ack carrying
-   * the chat, if the chat was accepted now, the member is {@code live} and every chat of the room
-   * before it that the member gets is queued ahead of it: then its copy is skipped. Otherwise
-   * {@code plain} (a duplicate's ack, or an ack the copy follows).
+   * queue if null (the store answered before its call returned): {@code plain} (a duplicate's ack)
+   * or {@code full}, the ack carrying a chat accepted now. {@code full} is sent as it is if the
+   * member is {@code live} and every chat of the room before it that the member gets is queued
+   * ahead of it: then its copy is skipped. Otherwise it goes in its plain form (id and seq), and
+   * the copy follows.
    */
   void answer(Slot slot, Wire plain, Ack full, boolean live) {
     boolean first = slot == null ? slots.isEmpty() : slots.peekFirst() == slot;
@@ -65,7 +66,8 @@ final class OwnChats {
       standingSeq = full.seq();
       standingEpoch = full.epoch();
     }
-    Frame frame = Frame.text(Hub.encode(stands ? full : plain), true);
+    Wire wire = stands ? full : full != null ? new Ack(full.id(), full.seq()) : plain;
+    Frame frame = Frame.text(Hub.encode(wire), true);
     if (slot == null) {
       out.enqueue(frame);
     } else {

@@ -262,9 +262,10 @@ final class Subscription {
   /**
    * Protocol v2: queues the answer to a chat this connection sent, into {@code slot} (from
    * {@link #ownSlot}), or at the end of the queue if null (the store answered before its call
-   * returned). {@code full}, the ack carrying the chat, if the chat was accepted now and every chat
-   * of the room before it that this member gets is queued ahead of it: then the chat's copy is not
-   * sent to this member. Otherwise {@code plain} (a duplicate's ack, or an ack the copy follows).
+   * returned). Either {@code plain} (a duplicate's ack) or {@code full}, the ack carrying a chat
+   * accepted now, which is sent if every chat of the room before it that this member gets is
+   * queued ahead of it (then the chat's copy is not sent to this member), else in its plain form
+   * (id and seq: an ack the copy follows).
    */
   synchronized void answerOwn(Slot slot, Wire plain, Ack full) {
     own.answer(slot, plain, full, state == State.LIVE);
