@@ -5,6 +5,7 @@ import dev.tether.api.EnvelopeCodec;
 import dev.tether.api.SocketDelegate;
 import dev.tether.api.TetherSocket;
 import dev.tether.client.TetherClient;
+import dev.tether.server.RoomStore;
 import dev.tether.server.TetherServer;
 import dev.tether.stub.StubServer;
 import java.lang.management.ManagementFactory;
@@ -22,7 +23,8 @@ import java.util.function.Supplier;
 
 /**
  * Heap bytes allocated per operation, counted with {@code ThreadMXBean.getThreadAllocatedBytes}:
- * the codec's operations on the calling thread, and whole round trips (a chat envelope to its ack,
+ * the codec's operations and the in-memory room store's per-chat work on the calling thread, and
+ * whole round trips (a chat envelope to its ack,
  * or a raw text to its echo) through a client and a server in this JVM, attributed to the server
  * by its threads' names ({@code tether-listen-*}, {@code tether-server-*}) and to the client by
  * all the others; CPU time per round trip is counted the same way ({@code getThreadCpuTime}).
@@ -30,7 +32,9 @@ import java.util.function.Supplier;
  * Uses only public API, so it also runs against an older build of Tether.
  *
  * <p>Usage: {@code java -cp bench/target/tether-bench.jar dev.tether.bench.AllocationProbe
- * [codec] [stub] [tether]} (default: all three). Prints one line per measurement.
+ * [codec] [store] [stub] [tether]} (default: all four). Prints one line per measurement. The
+ * codec's and the store's lines are exact (one thread, nothing else running); a round trip's also
+ * count the transport's buffers, which vary by a few percent with how frames batch.
  */
 final class AllocationProbe {
   private static final com.sun.management.ThreadMXBean THREADS =
@@ -42,9 +46,12 @@ final class AllocationProbe {
   private AllocationProbe() {}
 
   public static void main(String[] args) throws Exception {
-    List<String> what = args.length == 0 ? List.of("codec", "stub", "tether") : List.of(args);
+    List<String> what = args.length == 0 ? List.of("codec", "store", "stub", "tether") : List.of(args);
     if (what.contains("codec")) {
       codec();
+    }
+    if (what.contains("store")) {
+      store();
     }
     for (String server : List.of("stub", "tether")) {
       if (what.contains(server)) {
@@ -74,6 +81,50 @@ final class AllocationProbe {
     perOp("encode ack (server)", () -> codec.encode(new dev.tether.api.Ack(sent.id(), 123_456)));
   }
 
+  // ---- the in-memory store's per-chat work, on this thread --------------------------------------
+
+  /**
+   * What {@link RoomStore#inMemory()} allocates per chat besides the frame: the draft, the dedup
+   * memory, the history ring and budget, and the answer. The renderer hands out one frame, so
+   * that rendering (the codec's line above) is not counted again.
+   */
+  static void store() {
+    RoomStore store = RoomStore.inMemory();
+    String frame = EnvelopeCodec.shared().encode(
+        Envelope.chat("probe", TEXT).accepted("probe", 1, 1_767_225_600_000L, "q3Jx0cVb9LmT2wAe"));
+    RoomStore.FrameRenderer renderer = (seq, epoch) -> frame;
+    // Ids made up front: a new chat each time, and the id's own allocation not counted.
+    String[] ids = new String[2 * CODEC_OPS];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = "id-" + i;
+    }
+    RoomStore.AppendCallback sink = new RoomStore.AppendCallback() {
+      @Override
+      public void appended(RoomStore.Appended result) {}
+
+      @Override
+      public void failed(Throwable error) {
+        throw new IllegalStateException(error);
+      }
+    };
+    int[] next = {0};
+    perOp("append a new chat (memory store)", () -> append(store, ids[next[0]++], renderer, sink));
+    // The newest chats, which the dedup memory (100,000 of them) still has.
+    int[] again = {0};
+    perOp("append a duplicate (memory store)",
+        () -> append(store, ids[ids.length - 1 - again[0]++ % 50_000], renderer, sink));
+    store.close();
+  }
+
+  /** Appends chat {@code id} as the server would (its draft, the server's history defaults). */
+  private static Object append(RoomStore store, String id, RoomStore.FrameRenderer renderer,
+      RoomStore.AppendCallback callback) {
+    store.append(new RoomStore.Draft("probe", "probe", id, 1_767_225_600_000L,
+        TetherServer.Builder.DEFAULT_HISTORY_PER_ROOM, TetherServer.Builder.DEFAULT_HISTORY_BYTES_PER_ROOM,
+        TEXT.length(), renderer), callback);
+    return callback;
+  }
+
   private static void perOp(String what, Supplier<Object> op) {
     Object sink = null;
     for (int i = 0; i < CODEC_OPS; i++) {
@@ -85,7 +136,8 @@ final class AllocationProbe {
       sink = op.get();
     }
     long bytes = THREADS.getThreadAllocatedBytes(id) - before;
-    line("codec", what, bytes / (double) CODEC_OPS, sink == null ? "(null)" : "");
+    line(what.endsWith("(memory store)") ? "store" : "codec", what, bytes / (double) CODEC_OPS,
+        sink == null ? "(null)" : "");
   }
 
   // ---- round trips through a client and a server in this JVM ------------------------------------

@@ -10,12 +10,35 @@ import java.util.function.LongSupplier;
  * What accepted chats were given, by (user, id), in memory: at most {@code capacity} entries and
  * none older than {@code maxAgeMillis}, the oldest forgotten first. Thread-safe and lock-free; each
  * call is O(1) amortized.
+ *
+ * <p>Per accepted chat it keeps one {@link Key} (made once by the caller, for the look-up and the
+ * claim alike) and one entry holding the answer's fields; the {@link Appended} a look-up returns
+ * is made only for a chat found, which is rare.
  */
 final class DedupMemory {
   /** A user's chat id: the strings the chat came with, not a concatenation of them. */
-  private record Key(String user, String id) {}
+  record Key(String user, String id) {}
 
-  private record Entry(Key key, Appended answer, long at) {}
+  /** What a chat was given, and when it was remembered; equal only to itself. */
+  private static final class Entry {
+    final Key key;
+    final String epoch;
+    final long seq;
+    final long ts;
+    final long at;
+
+    Entry(Key key, String epoch, long seq, long ts, long at) {
+      this.key = key;
+      this.epoch = epoch;
+      this.seq = seq;
+      this.ts = ts;
+      this.at = at;
+    }
+
+    Appended answer() {
+      return new Appended(epoch, seq, ts, true, null);
+    }
+  }
 
   private final int capacity;
   private final long maxAgeMillis;
@@ -34,20 +57,20 @@ final class DedupMemory {
     this.millis = millis;
   }
 
-  /** What {@code user}'s chat {@code id} was given, or null if it is not remembered. */
-  Appended get(String user, String id) {
-    Entry e = entries.get(new Key(user, id));
+  /** What {@code key}'s chat was given, as a duplicate's answer, or null if it is not remembered. */
+  Appended get(Key key) {
+    Entry e = entries.get(key);
     return e == null || expired(e, millis.getAsLong()) ? null : e.answer();
   }
 
   /**
-   * Remembers {@code answer} for {@code user}'s {@code id} unless something is remembered already;
-   * returns what was, or null if {@code answer} is now remembered.
+   * Remembers that {@code key}'s chat was given {@code seq} of {@code epoch} at {@code ts}, unless
+   * something is remembered for it already; returns what was (as a duplicate's answer), or null if
+   * this is now remembered.
    */
-  Appended claim(String user, String id, Appended answer) {
+  Appended claim(Key key, String epoch, long seq, long ts) {
     long now = millis.getAsLong();
-    Key key = new Key(user, id);
-    Entry fresh = new Entry(key, answer, now);
+    Entry fresh = new Entry(key, epoch, seq, ts, now);
     while (true) {
       Entry prior = entries.putIfAbsent(key, fresh);
       if (prior == null) {
@@ -77,12 +100,12 @@ final class DedupMemory {
       }
       if (order.remove(head)) {
         size.decrementAndGet();
-        entries.remove(head.key(), head);
+        entries.remove(head.key, head);
       }
     }
   }
 
   private boolean expired(Entry e, long now) {
-    return now - e.at() > maxAgeMillis;
+    return now - e.at > maxAgeMillis;
   }
 }

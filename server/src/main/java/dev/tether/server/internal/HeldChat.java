@@ -1,20 +1,20 @@
 package dev.tether.server.internal;
 
-import dev.tether.server.RoomStore.StoredChat;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
  * One chat of a {@link MemoryRoomStore} room's history, shared by the room's ring and the store's
  * {@link HistoryBudget}. Whichever of the two drops it first {@linkplain #release() releases} it:
- * the frame is then garbage at once and the bytes are counted off exactly once. Thread-safe.
+ * the frame is then garbage at once and the bytes are counted off exactly once. It holds the frame
+ * itself; a history read makes the {@code StoredChat} it returns. Thread-safe.
  */
 final class HeldChat {
-  private static final VarHandle CHAT;
+  private static final VarHandle FRAME;
 
   static {
     try {
-      CHAT = MethodHandles.lookup().findVarHandle(HeldChat.class, "chat", StoredChat.class);
+      FRAME = MethodHandles.lookup().findVarHandle(HeldChat.class, "frame", String.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -23,23 +23,23 @@ final class HeldChat {
   final long seq;
   /** The frame's UTF-8 length. */
   final long bytes;
-  /** Null once released. */
-  private volatile StoredChat chat;
+  /** The chat's text frame; null once released. */
+  private volatile String frame;
 
-  HeldChat(StoredChat chat, long bytes) {
-    this.seq = chat.seq();
+  HeldChat(long seq, String frame, long bytes) {
+    this.seq = seq;
     this.bytes = bytes;
-    this.chat = chat;
+    this.frame = frame;
   }
 
-  /** The chat, or null if it has been released. */
-  StoredChat chat() {
-    return chat;
+  /** The chat's frame, or null if it has been released. */
+  String frame() {
+    return frame;
   }
 
   /** Drops the chat; true for the one caller that dropped it, which counts its bytes off. */
   boolean release() {
-    StoredChat c = chat;
-    return c != null && CHAT.compareAndSet(this, c, null);
+    String f = frame;
+    return f != null && FRAME.compareAndSet(this, f, null);
   }
 }

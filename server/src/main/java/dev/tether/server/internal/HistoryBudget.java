@@ -77,7 +77,7 @@ final class HistoryBudget {
     int s = stale.get();
     if (s > 1024 && s > queued.get() / 2 && compacting.compareAndSet(false, true)) {
       try {
-        order.removeIf(c -> c.chat() == null);
+        order.removeIf(c -> c.frame() == null);
         stale.set(0);
         queued.set(order.size());
       } finally {

@@ -55,9 +55,9 @@ public final class ImEndpoint extends Endpoint {
     }
     peer = p;
     log.debug("open {}", p);
-    session.addMessageHandler(String.class, (MessageHandler.Whole<String>) text -> hub.onText(p, text));
+    session.addMessageHandler(String.class, (MessageHandler.Whole<String>) text -> hub.inbound().onText(p, text));
     session.addMessageHandler(
-        ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) bytes -> hub.onBinary(p, bytes));
+        ByteBuffer.class, (MessageHandler.Whole<ByteBuffer>) bytes -> hub.inbound().onBinary(p, bytes));
   }
 
   @Override

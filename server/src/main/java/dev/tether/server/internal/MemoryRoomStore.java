@@ -127,12 +127,12 @@ public final class MemoryRoomStore implements RoomStore {
     }
 
     /**
-     * Drops the oldest chats beyond {@code limit} chats or {@code maxBytes} (keeping the newest);
-     * returns the bytes and count of those this call released.
+     * Drops the oldest chats beyond {@code limit} chats or {@code maxBytes} (keeping the newest),
+     * then tells {@code budget} of {@code added} (the chat just added) and of those this call released.
      */
-    long[] trim(int limit, long maxBytes) {
+    void trim(int limit, long maxBytes, HeldChat added, HistoryBudget budget) {
       long freedBytes = 0;
-      long freed = 0;
+      int freed = 0;
       while (size > limit || (bytes > maxBytes && size > 1)) {
         HeldChat oldest = removeOldest();
         if (oldest.release()) {
@@ -141,12 +141,12 @@ public final class MemoryRoomStore implements RoomStore {
         }
       }
       shrink();
-      return new long[] {freedBytes, freed};
+      budget.added(added, freedBytes, freed);
     }
 
     /** Forgets the chats the store's budget released (always the oldest). */
     void dropReleased() {
-      while (size > 0 && at(0).chat() == null) {
+      while (size > 0 && at(0).frame() == null) {
         removeOldest();
       }
       shrink();
@@ -227,7 +227,8 @@ public final class MemoryRoomStore implements RoomStore {
   /** Appends in {@code g}; false, having done nothing, if a reset made {@code g} the past. */
   private boolean append(Generation g, Draft draft, AppendCallback callback) {
     DedupMemory dedup = g.dedup();
-    Appended known = dedup.get(draft.user(), draft.id());
+    DedupMemory.Key key = new DedupMemory.Key(draft.user(), draft.id());
+    Appended known = dedup.get(key);
     if (known != null) {
       // A duplicate changes nothing, not even which rooms exist.
       callback.appended(known);
@@ -238,11 +239,8 @@ public final class MemoryRoomStore implements RoomStore {
       if (data.dead || g != generation) {
         return false;
       }
-      Appended prior = dedup.get(draft.user(), draft.id());
-      if (prior != null) {
-        callback.appended(prior);
-        return true;
-      }
+      // No second look-up here: a twin accepted since the one above is found by the claim below,
+      // which undoes this append and answers with the twin's result.
       long seq = data.lastSeq + 1;
       String frame;
       try {
@@ -252,19 +250,18 @@ public final class MemoryRoomStore implements RoomStore {
         return true;
       }
       // Stored first, claimed for dedup last: whoever finds the claim finds the chat stored.
-      HeldChat held = new HeldChat(new StoredChat(seq, frame), WireRules.utf8Length(frame));
+      HeldChat held = new HeldChat(seq, frame, WireRules.utf8Length(frame));
       data.add(held);
       data.lastSeq = seq;
-      Appended raced = dedup.claim(draft.user(), draft.id(), new Appended(data.epoch, seq, draft.ts(), true, null));
+      Appended raced = dedup.claim(key, data.epoch, seq, draft.ts());
       if (raced != null) {
-        // The same (user, id) was just accepted in another room: this one is a duplicate after all.
+        // The same (user, id) was just accepted (in this room or another): a duplicate after all.
         data.undoAdd();
         data.lastSeq = seq - 1;
         callback.appended(raced);
         return true;
       }
-      long[] freed = data.trim(draft.historyLimit(), draft.historyBytes());
-      g.budget().added(held, freed[0], (int) freed[1]);
+      data.trim(draft.historyLimit(), draft.historyBytes(), held, g.budget());
       callback.appended(new Appended(data.epoch, seq, draft.ts(), false, frame));
       return true;
     }
@@ -275,7 +272,8 @@ public final class MemoryRoomStore implements RoomStore {
     if (closed) {
       return closedStage();
     }
-    return CompletableFuture.completedFuture(Optional.ofNullable(generation.dedup().get(user, id)));
+    return CompletableFuture.completedFuture(
+        Optional.ofNullable(generation.dedup().get(new DedupMemory.Key(user, id))));
   }
 
   @Override
@@ -320,8 +318,8 @@ public final class MemoryRoomStore implements RoomStore {
           long bytes = 0;
           for (long i = skip; i < data.size && chats.size() < limit; i++) {
             HeldChat held = data.at((int) i);
-            StoredChat chat = held.chat();
-            if (chat == null) {
+            String frame = held.frame();
+            if (frame == null) {
               raced = true; // the budget released the oldest meanwhile: read again
               break;
             }
@@ -329,7 +327,7 @@ public final class MemoryRoomStore implements RoomStore {
             if (!chats.isEmpty() && bytes > maxBytes) {
               break;
             }
-            chats.add(chat);
+            chats.add(new StoredChat(held.seq, frame));
           }
         }
         if (!raced) {

@@ -70,15 +70,24 @@ final class PendingAnswer {
   }
 
   /**
-   * The answer to a chat the store accepted: {@code full} (its ack with what the server stamped on
-   * it) where it can stand for the sender's copy, else {@code plain}; see
-   * {@link Subscription#answerOwn}. Without protocol v2, {@code plain} ({@code full} may be null).
+   * Whether this answers a chat whose ack may stand for the sender's copy (protocol v2, see
+   * {@link Subscription#answerOwn}): then {@link #accepted} takes the ack that carries the chat.
    */
-  void accepted(Wire plain, Ack full) {
+  boolean mayStandForCopy() {
+    return own != null;
+  }
+
+  /**
+   * The answer to a chat the store accepted now: {@code ack}, which carries the chat (what the
+   * server stamped on it) if {@link #mayStandForCopy}, else the plain one. An ack carrying the
+   * chat stands for the sender's copy where it can, and goes plain otherwise (see
+   * {@link Subscription#answerOwn}).
+   */
+  void accepted(Ack ack) {
     if (own == null) {
-      answer(plain);
+      answer(ack);
     } else {
-      own(plain, full);
+      own(null, ack);
     }
   }
 

@@ -8,7 +8,7 @@ import java.util.concurrent.CompletionStage;
 /**
  * The members of one room on this server: the subscriptions its chats are fanned out to. The
  * room's state (epoch, seqs, history) lives in the store, not here. Guarded by this object's
- * monitor, which {@link Hub#dispatch} holds while it offers a chat to every member, so that all
+ * monitor, which {@link Rooms#dispatch} holds while it offers a chat to every member, so that all
  * members are offered a room's chats in the order the store reported them.
  *
  * <p>With a store that has a feed (several servers share it), a room is followed through the feed
@@ -26,6 +26,11 @@ final class Room {
   private final String name;
   /** Guarded by this. */
   private final Set<Subscription> members = new LinkedHashSet<>();
+  /**
+   * Guarded by this; the members as an array, which fan-out walks without allocating; made again
+   * by the first offer after the members changed (null until then).
+   */
+  private Subscription[] fanOut;
   /** Guarded by this; true once removed from the hub's map: members must go to a new Room. */
   private boolean retired;
   /** Guarded by this. */
@@ -57,6 +62,7 @@ final class Room {
       return Added.RETIRED;
     }
     members.add(member);
+    fanOut = null;
     if (started) {
       return Added.ADDED;
     }
@@ -94,6 +100,7 @@ final class Room {
   /** Removes a member; the room is retired when none are left. */
   synchronized Removed remove(Subscription member) {
     members.remove(member);
+    fanOut = null;
     return members.isEmpty() ? retireLocked() : Removed.KEPT;
   }
 
@@ -116,7 +123,11 @@ final class Room {
    * the frame's UTF-8 length, measured once for all of them.
    */
   synchronized void offer(long seq, String epoch, String frame, long bytes) {
-    for (Subscription member : members) {
+    Subscription[] to = fanOut;
+    if (to == null) {
+      to = fanOut = members.toArray(new Subscription[0]);
+    }
+    for (Subscription member : to) {
       member.offer(seq, epoch, frame, bytes);
     }
   }

@@ -8,7 +8,7 @@ import java.util.ArrayDeque;
  * connection's membership of the room was <em>leaving</em>: its leave is queued behind a request
  * still being worked on (a replay, say), so the membership cannot end yet. What comes after the
  * leave is for a new membership; it waits here, each request with the answer slot it took when it
- * arrived, and is performed in order once the leave is answered (see {@link Hub}).
+ * arrived, and is performed in order once the leave is answered (see {@link Memberships}).
  *
  * <p>Guarded by the peer's {@linkplain Peer#requestsLock() requests lock}, except {@link #member},
  * which only the connection's thread touches.

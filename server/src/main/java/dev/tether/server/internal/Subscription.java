@@ -1,12 +1,12 @@
 package dev.tether.server.internal;
 
 import dev.tether.api.Ack;
-import dev.tether.api.ErrorReply;
 import dev.tether.api.Wire;
 import dev.tether.server.RoomStore;
 import dev.tether.server.internal.Outbound.Frame;
 import dev.tether.server.internal.Outbound.Slot;
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletionStage;
 
 /**
  * One connection's membership of one room, as a small state machine that decides which of the
@@ -34,43 +34,28 @@ import java.util.ArrayDeque;
  * in the order they came: one waits until the one before it is done. A leave that waits makes the
  * membership <em>leaving</em>: it gets no more live chats, and what the connection sends for the
  * room after the leave waits in the peer's {@link RoomRequests} until the leave is answered, then
- * goes to a new membership (see {@link Hub#left}). An answer given at once goes
+ * goes to a new membership (see {@link Memberships#left}). An answer given at once goes
  * to the end of the connection's queue; one that waits took a {@link Slot} when its frame arrived,
  * so that the connection's answers keep their receipt order. A waiting join or leave is answered,
  * and a waiting resume started, under the same lock hold that ends the request before it: no chat
  * of the room slips between them, so an ack's seq always matches the chats queued before it.
  *
- * <p><b>Protocol v2: the sender's ack stands for its copy.</b> On a v2 connection the ack of a
- * chat the connection sent carries what the server stamped on it, and the connection gets no copy
- * of the chat: the client delivers its chat from the ack. So the ack must take the copy's place in
- * the room's order: every chat of the room before it that this member gets must come before it.
- * The ack goes where the connection's answers go (at the end of the queue if the store answered at
- * once, else into the slot taken when the store call returned), and chats the room offers while an
- * own chat's slot waits go into that slot, ahead of the ack. Where that cannot hold (the member is
- * joining or replaying, or an earlier own chat still waits) the ack is the plain one and the copy
- * is sent, as in v1.
+ * <p><b>Protocol v2: the sender's ack stands for its copy</b> while the member is LIVE; its
+ * {@link OwnChats} keep that ack in the copy's place in the room's order.
  *
- * <p>Locking: this object's monitor guards the state. {@link #offer} is called with the room's lock
- * held (and, for a store that answers inline, the store's); it only queues. The store is never
- * called with this lock held.
+ * <p>The parts: the member's place in the stream is a {@link StreamPosition}; a resume is a
+ * {@link Replay}; the v2 own-chat slots are {@link OwnChats}. This class keeps the states, the
+ * requests' order and the chats held while OPENING.
+ *
+ * <p>Threads and locking: requests come from the connection's thread (or, for requests that
+ * waited behind a leave, from whichever thread answered it); {@link #offer} from the store's
+ * threads in seq order, with the room's lock held (and, for a store that answers inline, the
+ * store's): it only queues. This object's monitor guards the state, and that of its position, its
+ * replay and its own chats. The store is never called with this lock held, nor the hub's
+ * {@link Memberships} (whose requests lock is taken before this one, never after).
  */
 final class Subscription {
-  /** History chats read per store call during a replay, at most. */
-  static final int PAGE = 100;
-
-  /**
-   * Bytes of history frames read per store call during a replay, at most (but one chat at least):
-   * half the member queue's bytes, so that a replay never holds much more than its connection may
-   * have queued. These frames are not counted in the member queue.
-   */
-  static long pageBytes(HubConfig config) {
-    return Math.max(1, config.maxQueuedBytes() / 2);
-  }
-
   private enum State { OPENING, REPLAYING, LIVE, ENDED }
-
-  /** What to do with an offered chat, given the member's epoch and position. */
-  private enum Admit { DROP, DELIVER, HOLE }
 
   private sealed interface Request permits Join, Resume, Leave {}
 
@@ -80,21 +65,16 @@ final class Subscription {
 
   private record Leave(String id, Slot slot) implements Request {}
 
-  /** A chat offered while the member could not take it yet; counted in the member queue. */
-  private record Held(long seq, String epoch, Frame frame) {}
-
   private final Peer peer;
   private final String room;
   private final Hub hub;
 
   /** Guarded by this. */
   private State state = State.OPENING;
-  /** Guarded by this; LIVE: the epoch of {@link #position}. */
-  private String epoch;
-  /** Guarded by this; LIVE: the seq of the newest chat queued to the member. */
-  private long position;
-  /** Guarded by this; chats offered while OPENING. */
-  private final ArrayDeque<Held> held = new ArrayDeque<>(0);
+  /** Guarded by this; LIVE: the epoch and seq of the newest chat queued to the member. */
+  private final StreamPosition position = new StreamPosition();
+  /** Guarded by this; chats offered while OPENING, counted in the member queue. */
+  private final ArrayDeque<OfferedChat> held = new ArrayDeque<>(0);
   /** Guarded by this; where the opening join's answer goes while OPENING. */
   private Slot opening;
   /** Guarded by this; the replay in progress while REPLAYING. */
@@ -109,20 +89,14 @@ final class Subscription {
   private final ArrayDeque<Runnable> afterOpen = new ArrayDeque<>(0);
   /** The hub's room this membership was added to; set once, before the first request. */
   private volatile Room home;
-  /**
-   * Guarded by this; protocol v2, while LIVE: the answer slots of this connection's chats of the
-   * room that the store has not answered yet, oldest first. Chats offered meanwhile go into the
-   * first, ahead of its ack (see {@link #answerOwn}).
-   */
-  private final ArrayDeque<Slot> ownSlots = new ArrayDeque<>(0);
-  /** Guarded by this; protocol v2: the seq and epoch of the own chat whose ack stood for it (0: none). */
-  private long standingSeq;
-  private String standingEpoch;
+  /** Guarded by this; protocol v2: the answer slots of this connection's chats of the room. */
+  private final OwnChats own;
 
   Subscription(Peer peer, String room, Hub hub) {
     this.peer = peer;
     this.room = room;
     this.hub = hub;
+    this.own = new OwnChats(peer.outbound());
   }
 
   String room() {
@@ -157,6 +131,14 @@ final class Subscription {
     append.run();
   }
 
+  /**
+   * Reads the room's state for this membership's join or resume (see {@link Rooms#open}); the
+   * chats that waited for the read to be issued go once it is. Call without the lock.
+   */
+  CompletionStage<RoomStore.RoomState> readRoom() {
+    return hub.rooms().open(this, this::openIssued);
+  }
+
   /** The first store read was issued: the chats that waited for it go, in order. */
   private void openIssued() {
     while (true) {
@@ -183,9 +165,9 @@ final class Subscription {
       place = slot != null ? slot : peer.outbound().slot();
       opening = place;
     }
-    hub.open(this, this::openIssued).whenComplete((roomState, error) -> {
+    readRoom().whenComplete((roomState, error) -> {
       if (error != null) {
-        hub.storeFailed(peer, "open " + room, error);
+        hub.closings().storeFailed(peer, "open " + room, error);
         return;
       }
       opened(id, place, roomState);
@@ -237,7 +219,7 @@ final class Subscription {
   /**
    * Leave: the connection is no longer a member; acked once requests before it are answered.
    * Returns true if the membership ended now; false if the leave waits behind another request
-   * (the membership is <em>leaving</em>), in which case {@link Hub#left} is told once it ends.
+   * (the membership is <em>leaving</em>), in which case {@link Memberships#left} is told once it ends.
    */
   boolean leave(String id, Slot slot) {
     synchronized (this) {
@@ -274,42 +256,24 @@ final class Subscription {
    * until the answer comes go into it, ahead of the ack.
    */
   synchronized Slot ownSlot() {
-    Slot slot = peer.outbound().slot();
-    if (state == State.LIVE) {
-      ownSlots.addLast(slot);
-    }
-    return slot;
+    return own.take(state == State.LIVE);
   }
 
   /**
    * Protocol v2: queues the answer to a chat this connection sent, into {@code slot} (from
    * {@link #ownSlot}), or at the end of the queue if null (the store answered before its call
-   * returned). {@code full}, the ack carrying the chat, if the chat was accepted now and every chat
-   * of the room before it that this member gets is queued ahead of it: then the chat's copy is not
-   * sent to this member. Otherwise {@code plain} (a duplicate's ack, or an ack the copy follows).
+   * returned). Either {@code plain} (a duplicate's ack) or {@code full}, the ack carrying a chat
+   * accepted now, which is sent if every chat of the room before it that this member gets is
+   * queued ahead of it (then the chat's copy is not sent to this member), else in its plain form
+   * (id and seq: an ack the copy follows).
    */
   synchronized void answerOwn(Slot slot, Wire plain, Ack full) {
-    boolean first = slot == null ? ownSlots.isEmpty() : ownSlots.peekFirst() == slot;
-    if (slot != null) {
-      ownSlots.remove(slot);
-    }
-    boolean stands = full != null && state == State.LIVE && first;
-    if (stands) {
-      standingSeq = full.seq();
-      standingEpoch = full.epoch();
-    }
-    Frame frame = Frame.text(Hub.encode(stands ? full : plain), true);
-    if (slot == null) {
-      peer.outbound().enqueue(frame);
-    } else {
-      peer.outbound().add(slot, frame);
-      peer.outbound().finish(slot);
-    }
+    own.answer(slot, plain, full, state == State.LIVE);
   }
 
   /** The answer to a join or leave now: the member's position and its epoch. */
   private Ack ack(String id) {
-    return new Ack(id, position, epoch);
+    return new Ack(id, position.seq(), position.epoch());
   }
 
   /**
@@ -330,7 +294,7 @@ final class Subscription {
       } else if (request instanceof Leave leave) {
         answer(leave.slot(), ack(leave.id()));
         endLocked();
-        return () -> hub.left(this);
+        return () -> hub.memberships().left(this);
       } else if (request instanceof Resume resume) {
         return startReplayLocked(resume.id(), resume.after(), resume.epoch(), resume.slot())::begin;
       }
@@ -350,18 +314,17 @@ final class Subscription {
         return;
       }
       opening = null;
-      epoch = roomState.epoch();
-      position = roomState.lastSeq();
+      position.moveTo(roomState.epoch(), roomState.lastSeq());
       state = State.LIVE;
       Outbound out = peer.outbound();
       out.add(slot, Frame.text(Hub.encode(ack(id)), true));
-      for (Held h; (h = held.pollFirst()) != null; ) {
-        Admit admit = admitLocked(h.seq(), h.epoch());
-        if (admit == Admit.DELIVER) {
+      for (OfferedChat h; (h = held.pollFirst()) != null; ) {
+        StreamPosition.Admit admit = position.admit(h.seq(), h.epoch());
+        if (admit == StreamPosition.Admit.DELIVER) {
           out.addReserved(slot, h.frame());
         } else {
           out.release(h.frame().bytes());
-          if (admit == Admit.HOLE) {
+          if (admit == StreamPosition.Admit.HOLE) {
             hole = true;
             break;
           }
@@ -373,33 +336,10 @@ final class Subscription {
       }
     }
     if (hole) {
-      hub.fanOutHole(peer, room);
+      hub.closings().fanOutHole(peer, room);
     } else if (next != null) {
       next.run();
     }
-  }
-
-  /**
-   * Where an offered chat of {@code chatEpoch} and {@code seq} stands against the member's epoch
-   * and position, moving them on for a chat to deliver. Requires the lock and a known epoch.
-   */
-  private Admit admitLocked(long seq, String chatEpoch) {
-    if (!chatEpoch.equals(epoch)) {
-      if (seq != 1) {
-        return Admit.HOLE;
-      }
-      // The store started the room anew while this member stayed: a new stream, from its start.
-      epoch = chatEpoch;
-      position = 0;
-    }
-    if (seq <= position) {
-      return Admit.DROP;
-    }
-    if (seq == position + 1) {
-      position = seq;
-      return Admit.DELIVER;
-    }
-    return Admit.HOLE;
   }
 
   /**
@@ -413,46 +353,55 @@ final class Subscription {
           return;
         }
         case LIVE -> {
-          Admit admit = admitLocked(seq, chatEpoch);
-          if (admit == Admit.DELIVER) {
-            if (seq == standingSeq && chatEpoch.equals(standingEpoch)) {
-              standingSeq = 0; // v2: the sender's ack stood for this copy
-              standingEpoch = null;
-            } else if (!ownSlots.isEmpty()) {
-              peer.outbound().add(ownSlots.peekFirst(), Frame.text(frame, bytes));
-            } else {
-              peer.outbound().enqueue(Frame.text(frame, bytes));
-            }
+          StreamPosition.Admit admit = position.admit(seq, chatEpoch);
+          if (admit == StreamPosition.Admit.DELIVER) {
+            own.deliver(seq, chatEpoch, frame, bytes);
           }
-          hole = admit == Admit.HOLE;
+          hole = admit == StreamPosition.Admit.HOLE;
         }
         case OPENING -> {
           Frame f = Frame.text(frame, bytes);
           if (peer.outbound().reserve(f.bytes())) {
-            held.addLast(new Held(seq, chatEpoch, f));
+            held.addLast(new OfferedChat(seq, chatEpoch, f));
           }
         }
         case REPLAYING -> replay.offerLocked(seq, chatEpoch, frame, bytes);
       }
     }
     if (hole) {
-      hub.fanOutHole(peer, room);
+      hub.closings().fanOutHole(peer, room);
     }
+  }
+
+  /** Whether {@code r} is this membership's replay in progress; requires the lock. */
+  boolean replaysLocked(Replay r) {
+    return replay == r;
+  }
+
+  /**
+   * The replay sent its ack and every chat it held: the member is LIVE at the position the replay
+   * moved it to. Requires the lock; returns what to do once it is released (see
+   * {@link #advanceLocked}).
+   */
+  Runnable replayedLocked() {
+    replay = null;
+    state = State.LIVE;
+    return advanceLocked();
   }
 
   private Replay startReplayLocked(String id, long after, String resumeEpoch, Slot slot) {
     state = State.REPLAYING;
-    ownSlots.clear(); // their acks will be plain: the copies come with the replay
-    replay = new Replay(id, after, resumeEpoch, slot);
+    own.clear(); // their acks will be plain: the copies come with the replay
+    replay = new Replay(this, position, hub, id, after, resumeEpoch, slot);
     peer.outbound().feed(slot, replay);
     return replay;
   }
 
   private void endLocked() {
     state = State.ENDED;
-    ownSlots.clear();
+    own.clear();
     Outbound out = peer.outbound();
-    for (Held h; (h = held.pollFirst()) != null; ) {
+    for (OfferedChat h; (h = held.pollFirst()) != null; ) {
       out.release(h.frame().bytes());
     }
     if (opening != null) {
@@ -468,226 +417,5 @@ final class Subscription {
       out.finish(r instanceof Join j ? j.slot() : r instanceof Leave l ? l.slot() : ((Resume) r).slot());
     }
     busy = false;
-  }
-
-  /**
-   * One resume: reads the history page by page as the connection takes it, then the chats offered
-   * meanwhile, then the ack; the source of its answer's slot in the connection's {@link Outbound}.
-   * Guarded by the subscription's monitor.
-   */
-  private final class Replay implements Outbound.Source {
-    private final String id;
-    /** The seq the client resumes after, in the client's epoch. */
-    private final long after;
-    /** The epoch the client's {@code after} belongs to; null for a client without epochs. */
-    private final String resumeEpoch;
-    private final Slot slot;
-    /** The stream replayed: the room's epoch when the replay read it. */
-    private String streamEpoch;
-    /** What is replayed comes after this seq of {@link #streamEpoch}: {@code after}, or 0 for a new stream. */
-    private long from;
-    /** The newest seq accounted for: put into {@link #frames}, reported as a gap, or {@link #from}. */
-    private long cursor;
-    private boolean firstPage = true;
-    /** True from the start: nothing is read before {@link #begin} knows the room's epoch. */
-    private boolean fetching = true;
-    private boolean finished;
-    /** Epoch and gap errors, history chats and finally the ack, in order; not counted in the member queue. */
-    private final ArrayDeque<Frame> frames = new ArrayDeque<>();
-    /** Chats offered during the replay, counted in the member queue. */
-    private final ArrayDeque<Held> live = new ArrayDeque<>(0);
-
-    Replay(String id, long after, String resumeEpoch, Slot slot) {
-      this.id = id;
-      this.after = after;
-      this.resumeEpoch = resumeEpoch;
-      this.slot = slot;
-    }
-
-    /** Creates the room if needed, then reads the first page. Call without the lock. */
-    void begin() {
-      hub.open(Subscription.this, Subscription.this::openIssued).whenComplete((roomState, error) -> {
-        if (error != null) {
-          hub.storeFailed(peer, "open " + room, error);
-          return;
-        }
-        synchronized (Subscription.this) {
-          if (replay != this) {
-            return;
-          }
-          replayLocked(roomState.epoch());
-        }
-        fetch();
-      });
-    }
-
-    /** Replays the stream {@code e}: from the client's seq if it is the client's stream, else from 0. */
-    private void replayLocked(String e) {
-      streamEpoch = e;
-      from = resumeEpoch != null && !resumeEpoch.equals(e) ? 0 : after;
-      cursor = from;
-    }
-
-    private void fetch() {
-      long next;
-      synchronized (Subscription.this) {
-        if (replay != this) {
-          return;
-        }
-        next = cursor;
-      }
-      hub.store().history(room, next, PAGE, pageBytes(hub.config())).whenComplete((page, error) -> {
-        if (error != null) {
-          hub.storeFailed(peer, "read history of " + room, error);
-          return;
-        }
-        onPage(page);
-      });
-    }
-
-    private void onPage(RoomStore.History page) {
-      boolean again = false;
-      boolean reset = false;
-      synchronized (Subscription.this) {
-        if (replay != this) {
-          return;
-        }
-        String pageEpoch = page.epoch() != null ? page.epoch() : streamEpoch;
-        if (!pageEpoch.equals(streamEpoch)) {
-          if (firstPage) {
-            // The room started anew between the open and this read: replay that stream instead.
-            replayLocked(pageEpoch);
-            again = true;
-          } else {
-            reset = true;
-          }
-        } else {
-          fetching = false;
-          takePageLocked(page);
-        }
-      }
-      if (reset) {
-        // The stream changed under a replay half sent: the client resumes again and learns of it.
-        hub.fanOutHole(peer, room);
-      } else if (again) {
-        fetch();
-      } else {
-        peer.outbound().wake();
-      }
-    }
-
-    private void takePageLocked(RoomStore.History page) {
-      if (firstPage) {
-        firstPage = false;
-        if (resumeEpoch != null && !resumeEpoch.equals(streamEpoch)) {
-          frames.addLast(Frame.text(Hub.encode(ErrorReply.epochChanged(id, room, resumeEpoch, streamEpoch)), false));
-        }
-        // Not "first > from + 1": from may be Long.MAX_VALUE.
-        if (page.firstSeq() > 0 && from < page.firstSeq() - 1) {
-          frames.addLast(gap(from + 1, page.firstSeq() - 1));
-          cursor = page.firstSeq() - 1;
-        }
-      }
-      for (RoomStore.StoredChat chat : page.chats()) {
-        if (chat.seq() <= cursor) {
-          continue;
-        }
-        if (chat.seq() > cursor + 1) {
-          // Trimmed between two pages: the history moved on while the member read it.
-          frames.addLast(gap(cursor + 1, chat.seq() - 1));
-        }
-        frames.addLast(Frame.text(chat.frame(), false));
-        cursor = chat.seq();
-      }
-      Held firstLive = live.peekFirst();
-      boolean caughtUp = firstLive != null && firstLive.epoch().equals(streamEpoch)
-          && cursor >= firstLive.seq() - 1;
-      // The page ends where the history did when it was read, or it was cut short (by count or
-      // bytes) and the next page follows.
-      if (caughtUp || page.chats().isEmpty() || cursor >= page.lastSeq()) {
-        long ackSeq = caughtUp ? cursor : page.lastSeq();
-        epoch = streamEpoch;
-        position = ackSeq;
-        finished = true;
-        frames.addLast(Frame.text(Hub.encode(new Ack(id, ackSeq, streamEpoch)), false));
-        hub.countResume();
-      }
-    }
-
-    private Frame gap(long first, long last) {
-      hub.countGap();
-      return Frame.text(Hub.encode(ErrorReply.historyGap(id, room, first, last)), false);
-    }
-
-    /** A live chat during the replay; called with the subscription's lock held. */
-    void offerLocked(long seq, String chatEpoch, String frame, long bytes) {
-      if (finished && frames.isEmpty() && live.isEmpty() && chatEpoch.equals(epoch) && seq <= position) {
-        return;
-      }
-      Frame f = Frame.text(frame, bytes);
-      if (peer.outbound().reserve(f.bytes())) {
-        live.addLast(new Held(seq, chatEpoch, f));
-      }
-    }
-
-    @Override
-    public Frame poll() {
-      Frame frame;
-      boolean fetchNow = false;
-      boolean hole = false;
-      Runnable next = null;
-      synchronized (Subscription.this) {
-        if (replay != this) {
-          return null;
-        }
-        frame = frames.pollFirst();
-        if (frame == null && finished) {
-          for (Held h; (h = live.pollFirst()) != null; ) {
-            Admit admit = admitLocked(h.seq(), h.epoch());
-            if (admit == Admit.DELIVER) {
-              frame = h.frame();
-              break;
-            }
-            peer.outbound().release(h.frame().bytes());
-            if (admit == Admit.HOLE) {
-              hole = true;
-              break;
-            }
-          }
-          if (frame == null && !hole) {
-            replay = null;
-            state = State.LIVE;
-            peer.outbound().finish(slot);
-            next = advanceLocked();
-          }
-        } else if (frame == null && !fetching) {
-          fetching = true;
-          fetchNow = true;
-        }
-      }
-      if (hole) {
-        hub.fanOutHole(peer, room);
-      } else if (fetchNow) {
-        fetch();
-      } else if (next != null) {
-        next.run();
-      }
-      return frame;
-    }
-
-    @Override
-    public boolean hasMore() {
-      synchronized (Subscription.this) {
-        return replay == this && (!frames.isEmpty() || finished);
-      }
-    }
-
-    void releaseLocked() {
-      for (Held h; (h = live.pollFirst()) != null; ) {
-        peer.outbound().release(h.frame().bytes());
-      }
-      frames.clear();
-      peer.outbound().finish(slot);
-    }
   }
 }
