@@ -50,6 +50,8 @@ final class SoakCharts {
     FAULT_COLOURS.put("stop-reading", new Color(0xbcbd22));
     FAULT_COLOURS.put("client-kill", new Color(0xe377c2));
     FAULT_COLOURS.put("lossy-link", new Color(0x8c564b));
+    FAULT_COLOURS.put("node-kill", new Color(0xff1493));
+    FAULT_COLOURS.put("redis-restart", new Color(0x006400));
   }
 
   private SoakCharts() {}
@@ -179,7 +181,7 @@ final class SoakCharts {
   /** The samples of a soak's CSV. */
   static List<SoakSampler.Sample> read(Path csv) throws IOException {
     List<String> lines = Files.readAllLines(csv);
-    if (lines.isEmpty() || !lines.get(0).equals(SoakSampler.HEADER)) {
+    if (lines.isEmpty() || !(lines.get(0).equals(SoakSampler.HEADER) || lines.get(0).equals(SoakSampler.HEADER_V1))) {
       throw new IOException(csv + " is not a soak CSV (expected the header " + SoakSampler.HEADER + ")");
     }
     return lines.subList(1, lines.size()).stream().map(SoakSampler.Sample::parse).toList();
