@@ -62,11 +62,12 @@ final class SoakCharts {
     NumberAxis minutes = new NumberAxis("minutes");
     CombinedDomainXYPlot plot = new CombinedDomainXYPlot(minutes);
     plot.setGap(12);
+    String server = samples.stream().anyMatch(s -> s.redisUp() >= 0) ? "heaviest node JVM" : "server JVM";
     plot.add(panel(samples, new NumberAxis("heap after GC, MiB"),
-        new String[] {"client JVM", "server JVM"},
+        new String[] {"client JVM", server},
         SoakSampler.Sample::clientHeapMiB, SoakSampler.Sample::serverHeapMiB), 2);
     plot.add(panel(samples, new NumberAxis("live threads"),
-        new String[] {"client JVM", "server JVM", "child client JVMs"},
+        new String[] {"client JVM", server, "child client JVMs"},
         SoakSampler.Sample::clientThreads, SoakSampler.Sample::serverThreads, s -> s.childThreads()), 2);
     LogAxis ms = new LogAxis("end-to-end latency, ms");
     ms.setSmallestValue(0.1);

@@ -177,7 +177,8 @@ final class SoakReport {
           .collect(java.util.stream.Collectors.joining(", ")) + " incarnations; every client given every node's URI"
           + " (its home node first) and failing over between them, each room with members on every node");
       row(md, "Redis", redis.version() + ", appendonly yes, appendfsync always, " + redis.starts() + " starts");
-      row(md, "server figures", "heap, threads and connections of the server are the sums over the nodes");
+      row(md, "server figures", "the server's heap and threads below are those of the heaviest node up each second"
+          + " (a leak in any node shows there), its connections the sum over the nodes up");
     }
     row(md, "client processes", children.stream().mapToInt(ChildProcess::incarnations).sum() + " incarnations of "
         + children.size() + " child clients");
@@ -230,7 +231,7 @@ final class SoakReport {
     }
     md.append("\nSlope of heap after GC over the run: client JVM ")
         .append(f("%+.1f", SoakBounds.slopePerHour(samples, runSeconds, SoakSampler.Sample::clientHeapMiB)))
-        .append(redis == null ? " MiB/h, server JVM " : " MiB/h, node JVMs (sum) ")
+        .append(redis == null ? " MiB/h, server JVM " : " MiB/h, heaviest node JVM ")
         .append(f("%+.1f", SoakBounds.slopePerHour(samples, runSeconds, SoakSampler.Sample::serverHeapMiB)))
         .append(" MiB/h (each server incarnation starts afresh). Heap after GC is measured every ")
         .append(Soak.GC_PERIOD_S).append(" s with a full GC in each JVM.\n");

@@ -32,9 +32,9 @@ final class SoakSampler implements AutoCloseable {
   static final String HEADER = HEADER_V1 + ",nodes_up,redis_up";
 
   /**
-   * One second of the run. Server figures are NaN while it is down; with {@code --cluster} they are
-   * the sums over the nodes (heap and threads NaN unless every node reported, connections those of
-   * the nodes up) and {@code serverUp} means every node is up; latencies are NaN in a second
+   * One second of the run. Server figures are NaN while it is down; with {@code --cluster}, heap and
+   * threads are the largest of the nodes up, connections the sum over them (NaN while none is up),
+   * and {@code serverUp} means every node is up; latencies are NaN in a second
    * without deliveries; {@code faults} names the faults injected in this second, joined by '+';
    * {@code phase} is {@code run} while faults are injected, then {@code drain}. {@code nodesUp}
    * counts the server processes up; {@code redisUp} is 1 or 0, -1 without a cluster (and in CSVs
@@ -153,23 +153,23 @@ final class SoakSampler implements AutoCloseable {
   private Sample take() {
     localLogs.forEach(EventLog::flush);
     double t = (System.nanoTime() - t0) / 1e9;
-    // Sums over the nodes (the one server without a cluster): heap and threads only if all reported.
-    double serverHeap = 0;
-    double serverThreads = 0;
-    double serverConnections = 0;
-    int reporting = 0;
+    // The one server's figures; with a cluster, the heaviest node's heap and threads (a leak in any
+    // node shows there) and the connections of every node up.
+    double serverHeap = Double.NaN;
+    double serverThreads = Double.NaN;
+    double serverConnections = Double.NaN;
     int nodesUp = 0;
     for (SoakServerProcess p : servers) {
       SoakServerProcess.Stat s = p.latest();
       nodesUp += p.isUp() ? 1 : 0;
       if (s != null) {
-        reporting++;
-        serverHeap = s.heapAfterGc() < 0 || serverHeap < 0 ? -1 : serverHeap + s.heapAfterGc();
-        serverThreads += s.threads();
-        serverConnections += s.connections();
+        if (s.heapAfterGc() >= 0) {
+          serverHeap = Double.isNaN(serverHeap) ? s.heapAfterGc() : Math.max(serverHeap, s.heapAfterGc());
+        }
+        serverThreads = Double.isNaN(serverThreads) ? s.threads() : Math.max(serverThreads, s.threads());
+        serverConnections = (Double.isNaN(serverConnections) ? 0 : serverConnections) + s.connections();
       }
     }
-    boolean all = reporting == servers.size();
     long sent = 0;
     long delivered = localDelivered.get();
     long outbox = 0;
@@ -201,8 +201,7 @@ final class SoakSampler implements AutoCloseable {
     }
     int proxied = links.stream().mapToInt(SoakLink::connectionCount).sum();
     Sample sample = new Sample(t, load1(), heap.heapAfterGc() / 1048576.0, HeapWatch.heapUsed() / 1048576.0,
-        !all || serverHeap < 0 ? Double.NaN : serverHeap / 1048576.0, HeapWatch.threads(),
-        all ? serverThreads : Double.NaN, childThreads, reporting == 0 ? Double.NaN : serverConnections, proxied,
+        serverHeap / 1048576.0, HeapWatch.threads(), serverThreads, childThreads, serverConnections, proxied,
         outbox, sent - lastSent, delivered - lastDelivered,
         any ? interval.getValueAtPercentile(50) / 1000.0 : Double.NaN,
         any ? interval.getValueAtPercentile(99) / 1000.0 : Double.NaN,
