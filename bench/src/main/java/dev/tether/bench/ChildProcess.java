@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 final class ChildProcess implements AutoCloseable {
   private final String user;
   private final String room;
-  private final URI uri;
+  private final List<URI> uris;
   private final Path dir;
   private final double rate;
   /** Written under this, read without it; null while killed. */
@@ -37,10 +37,11 @@ final class ChildProcess implements AutoCloseable {
   /** {outbox, reconnects, delivered, threads, sent} of the running incarnation; null while down. */
   private volatile long[] stat;
 
-  ChildProcess(String user, String room, URI uri, Path dir, double rate) {
+  /** A child client of {@code uris} (the server's, or the nodes' in the order to fail over in). */
+  ChildProcess(String user, String room, List<URI> uris, Path dir, double rate) {
     this.user = user;
     this.room = room;
-    this.uri = uri;
+    this.uris = List.copyOf(uris);
     this.dir = dir;
     this.rate = rate;
   }
@@ -67,7 +68,8 @@ final class ChildProcess implements AutoCloseable {
         "-XX:TieredStopAtLevel=1", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
         "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
         "-Dorg.slf4j.simpleLogger.showDateTime=true", "-cp", ServerProcess.classPath(),
-        SoakChild.class.getName(), uri.toString(), user, room, dir.toString(), Double.toString(rate));
+        SoakChild.class.getName(),
+        String.join(",", uris.stream().map(URI::toString).toList()), user, room, dir.toString(), Double.toString(rate));
     Process p;
     try {
       p = new ProcessBuilder(command)

@@ -1,6 +1,5 @@
 package dev.tether.bench;
 
-import dev.tether.stub.FaultProxy;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
@@ -13,16 +12,25 @@ import java.util.random.RandomGenerator;
 interface FaultKind {
   /** What a fault acts on: {@link #target} indexes into it. */
   enum Scope {
-    /** The server process (target 0). */
+    /** The server process, or with {@code --cluster} every node at once (target 0). */
     SERVER,
-    /** One proxied link (a {@link FaultProxy} in front of the server), or all of them (target -1). */
+    /** One node of a cluster (target: its index); never the last one up. */
+    NODE,
+    /** The cluster's Redis (target 0). */
+    REDIS,
+    /** One {@link SoakLink} (a proxy in front of each node), or all of them (target -1). */
     LINK,
     /** One client in a child process. */
     CHILD
   }
 
-  /** The things faults act on. */
-  record Targets(SoakServerProcess server, List<FaultProxy> links, List<ChildProcess> children) {}
+  /**
+   * The things faults act on.
+   *
+   * @param servers the server, or the nodes of a cluster
+   * @param redis the cluster's Redis, or null without {@code --cluster}
+   */
+  record Targets(List<SoakServerProcess> servers, SoakRedis redis, List<SoakLink> links, List<ChildProcess> children) {}
 
   /** A short name, used on the command line and in reports: {@code server-kill}. */
   String name();

@@ -1,40 +1,75 @@
 package dev.tether.bench;
 
-import dev.tether.stub.FaultProxy;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
 /**
- * The catalogue of {@link FaultKind}s, with the durations each draws. Kinds this build cannot
+ * The catalogue of {@link FaultKind}s, with the durations each draws: one for a soak on one server
+ * ({@link #all()}), one for a {@code --cluster} soak ({@link #cluster()}). Kinds a soak cannot
  * inject are declared too, with the reason, so that a run says what it did not test.
  */
 final class FaultKinds {
   private FaultKinds() {}
 
-  static final String NEEDS_CLUSTER = "not available in this build: needs the Redis cluster (issue 12)";
+  static final String NEEDS_CLUSTER = "not available on one server: run the soak with --cluster (nodes on Redis)";
 
-  /** Every kind, available or not, in the order reports list them. */
+  /** Every kind of a soak on one server (SQLite), available or not, in the order reports list them. */
   static List<FaultKind> all() {
-    return List.of(
-        new ServerFault("server-restart", "graceful restart of the server (SIGTERM: 1001 to every client), same SQLite file",
-            SoakServerProcess::stop, 3000, null),
-        new ServerFault("server-kill", "server SIGKILLed and started again on its SQLite file",
-            SoakServerProcess::kill, 3000, null),
-        new ServerFault("state-reset", "server SIGKILLed and started on a new SQLite file: every room's state lost",
-            SoakServerProcess::killAndForget, 2000, null),
+    return all(false);
+  }
+
+  /** Every kind of a {@code --cluster} soak (nodes on Redis), in the order reports list them. */
+  static List<FaultKind> cluster() {
+    return all(true);
+  }
+
+  static List<FaultKind> all(boolean cluster) {
+    List<FaultKind> server = cluster
+        ? List.of(
+            new ServerFault("server-restart", FaultKind.Scope.NODE,
+                "graceful restart of one node (SIGTERM: 1001 to its clients, which fail over), on Redis",
+                (t, node) -> t.servers().get(node).stop(), (t, node) -> t.servers().get(node).start(), 0, 3000, 1),
+            new ServerFault("server-kill", FaultKind.Scope.SERVER,
+                "every node SIGKILLed at once and started again on Redis",
+                (t, node) -> t.servers().forEach(SoakServerProcess::kill), FaultKinds::startAll, 0, 3000, 1),
+            new ServerFault("state-reset", FaultKind.Scope.REDIS,
+                "Redis SIGKILLed and started again with its data deleted: every room's state lost",
+                (t, node) -> t.redis().killAndForget(), (t, node) -> t.redis().start(), 0, 2000, 1))
+        : List.of(
+            new ServerFault("server-restart", FaultKind.Scope.SERVER,
+                "graceful restart of the server (SIGTERM: 1001 to every client), same SQLite file",
+                (t, node) -> t.servers().get(0).stop(), (t, node) -> t.servers().get(0).start(), 0, 3000, 1),
+            new ServerFault("server-kill", FaultKind.Scope.SERVER, "server SIGKILLed and started again on its SQLite file",
+                (t, node) -> t.servers().get(0).kill(), (t, node) -> t.servers().get(0).start(), 0, 3000, 1),
+            new ServerFault("state-reset", FaultKind.Scope.SERVER,
+                "server SIGKILLed and started on a new SQLite file: every room's state lost",
+                (t, node) -> t.servers().get(0).killAndForget(), (t, node) -> t.servers().get(0).start(), 0, 2000, 1));
+    List<FaultKind> kinds = new ArrayList<>(server);
+    kinds.addAll(List.of(
         new ConnectionDrop(),
         new LinkFault("blackhole", "nothing forwarded on the link, bytes held and connections kept; healed later",
-            2000, 15000, FaultProxy::blackhole, FaultProxy::heal),
+            2000, 15000, SoakLink::blackhole, SoakLink::heal),
         new Latency(),
         new LinkFault("stop-reading", "the link stops reading both ways (zero TCP window); healed later",
-            3000, 20000, FaultProxy::stopReading, FaultProxy::heal),
+            3000, 20000, SoakLink::stopReading, SoakLink::heal),
         new ClientKill(),
-        new LossyLink(),
-        new Unavailable("node-kill", FaultKind.Scope.SERVER, NEEDS_CLUSTER),
-        new Unavailable("redis-restart", FaultKind.Scope.SERVER, NEEDS_CLUSTER));
+        new LossyLink()));
+    if (cluster) {
+      kinds.add(new ServerFault("node-kill", FaultKind.Scope.NODE,
+          "one node SIGKILLed (its clients fail over to the others) and started again on Redis",
+          (t, node) -> t.servers().get(node).kill(), (t, node) -> t.servers().get(node).start(), 1000, 8000, 2));
+      kinds.add(new RedisRestart());
+    } else {
+      kinds.add(new Unavailable("node-kill", FaultKind.Scope.NODE, NEEDS_CLUSTER));
+      kinds.add(new Unavailable("redis-restart", FaultKind.Scope.REDIS, NEEDS_CLUSTER));
+    }
+    return List.copyOf(kinds);
   }
 
   static String seconds(long millis) {
@@ -49,33 +84,88 @@ final class FaultKinds {
     return target < 0 ? "every link" : "link " + target;
   }
 
-  /** Stops the server one way, starts it again after a downtime. */
-  record ServerFault(String name, String what, Consumer<SoakServerProcess> stop, long maxDowntime,
-      String unavailable) implements FaultKind {
-    @Override
-    public FaultKind.Scope scope() {
-      return FaultKind.Scope.SERVER;
+  /** Starts every node that is down, at once (each start may wait for its JVM, and for Redis). */
+  private static void startAll(FaultKind.Targets targets, int target) {
+    List<CompletableFuture<Void>> starts = targets.servers().stream()
+        .map(s -> CompletableFuture.runAsync(s::start, r -> {
+          Thread t = new Thread(r, "soak-start-" + s.name());
+          t.setDaemon(true);
+          t.start();
+        })).toList();
+    try {
+      CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
     }
+  }
 
-    @Override
-    public int weight() {
-      return 1;
-    }
+  /** What a server-side fault does to its target (a node's index, or 0). */
+  interface Action {
+    void run(FaultKind.Targets targets, int target);
+  }
 
+  /**
+   * Stops a server, the nodes, or Redis one way and starts it again after a downtime of
+   * {@code minDowntime..maxDowntime} ms.
+   */
+  record ServerFault(String name, FaultKind.Scope scope, String what, Action stop, Action start, long minDowntime,
+      long maxDowntime, int weight) implements FaultKind {
     @Override
     public long drawDuration(RandomGenerator random) {
-      return between(random, 0, maxDowntime);
+      return between(random, minDowntime, maxDowntime);
     }
 
     @Override
     public Runnable inject(Targets targets, int target, long parameter) {
-      stop.accept(targets.server());
-      return targets.server()::start;
+      stop.run(targets, target);
+      return () -> start.run(targets, target);
     }
 
     @Override
     public String describe(int target, long durationMillis, long parameter) {
-      return name + ": " + what + ", down for " + seconds(durationMillis);
+      return name + (scope == FaultKind.Scope.NODE ? " of node " + target : "") + ": " + what + ", down for "
+          + seconds(durationMillis);
+    }
+  }
+
+  /**
+   * Redis stopped, by SIGTERM (it fsyncs and exits) or by SIGKILL (only what was fsynced before the
+   * answer survives: with {@code appendfsync always}, every acknowledged write), drawn half and half,
+   * and started again on its data after 0-5 s. The nodes ride it out: chats refused or failed
+   * meanwhile are resent by their clients.
+   */
+  record RedisRestart() implements FaultKind {
+    @Override
+    public String name() {
+      return "redis-restart";
+    }
+
+    @Override
+    public FaultKind.Scope scope() {
+      return FaultKind.Scope.REDIS;
+    }
+
+    @Override
+    public long drawDuration(RandomGenerator random) {
+      return between(random, 0, 5000);
+    }
+
+    /** 1: SIGKILL, 0: SIGTERM. */
+    @Override
+    public long drawParameter(RandomGenerator random) {
+      return random.nextInt(2);
+    }
+
+    @Override
+    public Runnable inject(Targets targets, int target, long parameter) {
+      targets.redis().stop(parameter == 1);
+      return targets.redis()::start;
+    }
+
+    @Override
+    public String describe(int target, long durationMillis, long parameter) {
+      return "redis-restart: Redis " + (parameter == 1 ? "SIGKILLed" : "stopped (SIGTERM)")
+          + " and started again on its data (appendfsync always), down for " + seconds(durationMillis);
     }
   }
 
@@ -104,7 +194,7 @@ final class FaultKinds {
     @Override
     public Runnable inject(Targets targets, int target, long parameter) {
       if (target < 0) {
-        targets.links().forEach(FaultProxy::cutAll);
+        targets.links().forEach(SoakLink::cutAll);
       } else {
         targets.links().get(target).cutAll();
       }
@@ -118,8 +208,8 @@ final class FaultKinds {
   }
 
   /** A switch on one link, on for a while. */
-  record LinkFault(String name, String what, long min, long max, Consumer<FaultProxy> on,
-      Consumer<FaultProxy> off) implements FaultKind {
+  record LinkFault(String name, String what, long min, long max, Consumer<SoakLink> on,
+      Consumer<SoakLink> off) implements FaultKind {
     @Override
     public FaultKind.Scope scope() {
       return FaultKind.Scope.LINK;
@@ -132,7 +222,7 @@ final class FaultKinds {
 
     @Override
     public Runnable inject(Targets targets, int target, long parameter) {
-      FaultProxy proxy = targets.links().get(target);
+      SoakLink proxy = targets.links().get(target);
       on.accept(proxy);
       return () -> off.accept(proxy);
     }
@@ -167,7 +257,7 @@ final class FaultKinds {
 
     @Override
     public Runnable inject(Targets targets, int target, long parameter) {
-      FaultProxy proxy = targets.links().get(target);
+      SoakLink proxy = targets.links().get(target);
       proxy.latency(Duration.ofMillis(parameter));
       return () -> proxy.latency(Duration.ZERO);
     }
@@ -210,7 +300,7 @@ final class FaultKinds {
 
     @Override
     public Runnable inject(Targets targets, int target, long parameter) {
-      FaultProxy proxy = targets.links().get(target);
+      SoakLink proxy = targets.links().get(target);
       proxy.lossy(probability(parameter), parameter >>> 16);
       return () -> proxy.lossy(0, 0);
     }

@@ -8,12 +8,15 @@ import java.util.SplittableRandom;
 
 /**
  * A soak's faults, drawn up front from its seed: a pure function of the seed and the run's shape
- * (length, kinds, links, child clients), so that the same seed replays the same faults at the same
- * offsets on the same targets. Faults come at random gaps of {@code minGap..maxGap}; each draws its
- * kind by weight, then a target that no earlier fault still occupies (a link stays occupied until
- * it is healed plus a second, a client process or the server until it has had time to start
- * again), then its duration and parameter. A kind with no free target is drawn again. Kinds this
- * build cannot inject are planned like the others and skipped when their time comes.
+ * (length, kinds, links, child clients, nodes), so that the same seed replays the same faults at
+ * the same offsets on the same targets. Faults come at random gaps of {@code minGap..maxGap}; each
+ * draws its kind by weight, then a target that no earlier fault still occupies (a link stays
+ * occupied until it is healed plus a second, a client process, a node, the server or Redis until
+ * it has had time to start again), then its duration and parameter. A {@code SERVER} fault takes
+ * every node (the one server without a cluster); a {@code NODE} fault takes one node, and only
+ * while another is free, so that one node is always up for the clients to fail over to; Redis is a
+ * target of its own. A kind with no free target is drawn again. Kinds the soak cannot inject are
+ * planned like the others and skipped when their time comes.
  */
 final class FaultPlan {
   /** One planned fault, {@code atMillis} after the run started; target -1 is every link. */
@@ -35,15 +38,23 @@ final class FaultPlan {
 
   private FaultPlan() {}
 
+  /** The plan of a soak on one server. */
   static List<Planned> plan(long seed, long startMillis, long endMillis, long minGap, long maxGap,
       List<FaultKind> kinds, int links, int children) {
+    return plan(seed, startMillis, endMillis, minGap, maxGap, kinds, links, children, 1);
+  }
+
+  /** The plan of a soak on {@code nodes} servers (1: one server, no cluster). */
+  static List<Planned> plan(long seed, long startMillis, long endMillis, long minGap, long maxGap,
+      List<FaultKind> kinds, int links, int children, int nodes) {
     if (kinds.isEmpty() || minGap < 1 || maxGap < minGap) {
       throw new IllegalArgumentException("need kinds and 1 <= minGap <= maxGap: " + kinds.size()
           + " kinds, gap " + minGap + ".." + maxGap);
     }
     SplittableRandom random = new SplittableRandom(seed);
     int totalWeight = kinds.stream().mapToInt(FaultKind::weight).sum();
-    long serverBusy = 0;
+    long[] nodeBusy = new long[nodes];
+    long redisBusy = 0;
     long[] linkBusy = new long[links];
     long[] childBusy = new long[children];
     List<Planned> plan = new ArrayList<>();
@@ -60,11 +71,25 @@ final class FaultPlan {
         int target;
         switch (kind.scope()) {
           case SERVER -> {
-            if (serverBusy > at) {
+            if (Arrays.stream(nodeBusy).anyMatch(b -> b > at)) {
               continue;
             }
             target = 0;
-            serverBusy = at + duration + SERVER_SETTLE;
+            Arrays.fill(nodeBusy, at + duration + SERVER_SETTLE);
+          }
+          case NODE -> {
+            if (Arrays.stream(nodeBusy).filter(b -> b <= at).count() < 2) {
+              continue;
+            }
+            target = free(nodeBusy, at, random);
+            nodeBusy[target] = at + duration + SERVER_SETTLE;
+          }
+          case REDIS -> {
+            if (redisBusy > at) {
+              continue;
+            }
+            target = 0;
+            redisBusy = at + duration + SERVER_SETTLE;
           }
           case LINK -> {
             if (kind.drawAllLinks(random)) {

@@ -30,11 +30,8 @@ final class FaultScheduler {
   private final PrintStream out;
   private final EventLog log;
   private final Thread thread;
-  private final ScheduledExecutorService healer = Executors.newScheduledThreadPool(2, r -> {
-    Thread t = new Thread(r, "soak-heal");
-    t.setDaemon(true);
-    return t;
-  });
+  /** A thread per node and two more: a node's start may wait for Redis, whose start must not wait behind it. */
+  private final ScheduledExecutorService healer;
   private final ConcurrentLinkedQueue<Heal> pending = new ConcurrentLinkedQueue<>();
   /** New events, taken by the sampler. */
   final ConcurrentLinkedQueue<Event> fresh = new ConcurrentLinkedQueue<>();
@@ -79,6 +76,11 @@ final class FaultScheduler {
     this.t0 = t0Nanos;
     this.out = out;
     this.log = log;
+    this.healer = Executors.newScheduledThreadPool(targets.servers().size() + 2, r -> {
+      Thread t = new Thread(r, "soak-heal");
+      t.setDaemon(true);
+      return t;
+    });
     this.thread = new Thread(this::run, "soak-faults");
     this.thread.setDaemon(true);
   }
@@ -147,10 +149,18 @@ final class FaultScheduler {
     return fatal;
   }
 
-  /** Stops injecting, ends every fault still on (restarting what is down), and returns after. */
+  /**
+   * Stops injecting, ends every fault still on (restarting what is down: Redis first, which the
+   * nodes wait for), and returns after.
+   */
   void stopAndHeal() throws InterruptedException {
     stopped = true;
     thread.join();
+    for (Heal h : List.copyOf(pending)) {
+      if (h.fault.kind().scope() == FaultKind.Scope.REDIS) {
+        h.run();
+      }
+    }
     for (Heal h; (h = pending.peek()) != null; ) {
       h.run();
     }

@@ -4,6 +4,7 @@ import dev.tether.client.OutboxStore;
 import dev.tether.stub.FaultProxy;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -25,9 +26,16 @@ import org.HdrHistogram.Recorder;
 /**
  * The chaos soak: {@link SoakOptions#clients} Tether clients in {@link SoakOptions#rooms} rooms on
  * a {@link SoakServer} process (SQLite), each behind one of {@link SoakOptions#links}
- * {@link FaultProxy} links, sending at a steady rate while a seeded {@link FaultPlan} breaks
- * things; then drains, checks every log with {@link SoakChecker}, checks the resource bounds with
- * {@link SoakBounds}, and writes the CSV, the chart and the report ({@link SoakReport}).
+ * {@link SoakLink}s ({@link FaultProxy}s), sending at a steady rate while a seeded
+ * {@link FaultPlan} breaks things; then drains, checks every log with {@link SoakChecker}, checks
+ * the resource bounds with {@link SoakBounds}, and writes the CSV, the chart and the report
+ * ({@link SoakReport}).
+ *
+ * <p>With {@link SoakOptions#cluster}: a {@link SoakRedis} and {@link SoakOptions#nodes}
+ * {@link SoakServer} processes on {@code RoomStore.redis}; each link has a proxy per node, and
+ * every client is given every node's URI through its link, its home node first (client {@code i}
+ * in room {@code r = i % rooms} starts on node {@code (i / rooms + r) % nodes}, so that each room
+ * has members on every node), and fails over to the others in turn.
  *
  * <p>Clients: the first {@link SoakOptions#children} run in their own JVMs ({@link SoakChild}, on
  * SQLite outboxes, killed and restarted by the {@code client-kill} fault), the next
@@ -63,11 +71,12 @@ final class Soak {
     List<FaultKind> kinds = o.kinds();
     long runMillis = (long) (o.minutes * 60_000);
     List<FaultPlan.Planned> plan = FaultPlan.plan(o.seed, o.quietStartSeconds * 1000L, runMillis,
-        (long) (o.gapMin() * 1000), (long) (o.gapMax() * 1000), kinds, o.links, o.children);
+        (long) (o.gapMin() * 1000), (long) (o.gapMax() * 1000), kinds, o.links, o.children, o.servers());
     out.printf("soak: seed %d (replay: %s)%n", o.seed, o.replayCommand());
     out.printf("soak: %d clients (%d in child processes, %d on SQLite outboxes here, %d in memory) in %d rooms, "
-            + "%.1f chats/s each, %d links, %.1f min, %d faults planned; work dir %s%n", o.clients, o.children,
-        o.durable, o.clients - o.children - o.durable, o.rooms, o.rate, o.links, o.minutes, plan.size(), work);
+            + "%.1f chats/s each, %d links, %.1f min, %d faults planned, %s; work dir %s%n", o.clients, o.children,
+        o.durable, o.clients - o.children - o.durable, o.rooms, o.rate, o.links, o.minutes, plan.size(),
+        o.cluster ? o.nodes + " nodes on Redis" : "one server on SQLite", work);
     for (FaultKind k : kinds) {
       if (k.unavailable() != null) {
         out.printf("soak: %s %s%n", k.name(), k.unavailable());
@@ -75,9 +84,9 @@ final class Soak {
     }
     Files.write(work.resolve("plan.txt"), plan.stream().map(FaultPlan.Planned::toString).toList());
 
-    SoakServerProcess server = new SoakServerProcess(ServerProcess.freePort(), work.resolve("server").resolve("rooms.db"),
-        work.resolve("server"));
-    List<FaultProxy> links = new ArrayList<>();
+    SoakRedis redis = null;
+    List<SoakServerProcess> servers = new ArrayList<>();
+    List<SoakLink> links = new ArrayList<>();
     List<SoakClient> local = new ArrayList<>();
     List<EventLog> localLogs = new ArrayList<>();
     List<OutboxStore> stores = new ArrayList<>();
@@ -95,18 +104,32 @@ final class Soak {
     FaultScheduler faults = null;
     EventLog faultLog = EventLog.append(work.resolve("faults.log"), true);
     try {
-      server.start();
+      if (o.cluster) {
+        SoakRedis r = redis = SoakRedis.start(work.resolve("redis"));
+        out.printf("soak: Redis at %s: %s%n", r.uri(), r.version());
+        for (int n = 0; n < o.nodes; n++) {
+          servers.add(new SoakServerProcess("node" + n, ServerProcess.freePort(), r.uri(), r::isUp,
+              work.resolve("server")));
+        }
+      } else {
+        servers.add(new SoakServerProcess(ServerProcess.freePort(), work.resolve("server").resolve("rooms.db"),
+            work.resolve("server")));
+      }
+      for (SoakServerProcess s : servers) {
+        s.start();
+      }
+      List<URI> nodeUris = servers.stream().map(SoakServerProcess::uri).toList();
       for (int i = 0; i < o.links; i++) {
-        links.add(FaultProxy.start(server.uri()));
+        links.add(SoakLink.start(nodeUris));
       }
       List<CompletableFuture<?>> joins = new ArrayList<>();
       for (int i = 0; i < o.clients; i++) {
         String room = "room" + (i % o.rooms);
-        FaultProxy link = links.get(i % o.links);
+        List<URI> uris = links.get(i % o.links).urisFrom((i / o.rooms + i % o.rooms) % servers.size());
         if (i < o.children) {
           String user = String.format(Locale.ROOT, "c%02d", i);
           Path dir = Files.createDirectories(work.resolve(user));
-          children.add(new ChildProcess(user, room, link.uri(), dir, o.rate));
+          children.add(new ChildProcess(user, room, uris, dir, o.rate));
           participants.add(new SoakChecker.Participant(user, room, dir.resolve("events.log"), true));
         } else {
           String user = String.format(Locale.ROOT, "%s%02d", i < o.children + o.durable ? "d" : "m", i);
@@ -116,7 +139,7 @@ final class Soak {
           if (store != null) {
             stores.add(store);
           }
-          SoakClient c = new SoakClient(link.uri(), user, room, log, store, latency, localDelivered, 0);
+          SoakClient c = new SoakClient(uris, user, room, log, store, latency, localDelivered, 0);
           c.open();
           joins.add(c.join());
           local.add(c);
@@ -132,9 +155,9 @@ final class Soak {
 
       long t0 = System.nanoTime();
       heap = HeapWatch.start(GC_PERIOD_S);
-      faults = new FaultScheduler(plan, new FaultKind.Targets(server, links, children), t0, out, faultLog);
-      sampler = new SoakSampler(t0, heap, server, links, local, localLogs, children, localDelivered, latency, faults,
-          o.results.resolve(stamp + ".csv"));
+      faults = new FaultScheduler(plan, new FaultKind.Targets(servers, redis, links, children), t0, out, faultLog);
+      sampler = new SoakSampler(t0, heap, servers, redis, links, local, localLogs, children, localDelivered, latency,
+          faults, o.results.resolve(stamp + ".csv"));
       sampler.start();
       List<ScheduledFuture<?>> sending = new ArrayList<>();
       long period = (long) (1e6 / o.rate);
@@ -170,14 +193,17 @@ final class Soak {
       out.printf("soak: %s%n", drain);
       List<SoakSampler.Sample> samples = sampler.stop();
       closeAll(local, localLogs, stores, children);
-      server.stop();
+      servers.forEach(SoakServerProcess::stop);
+      if (redis != null) {
+        redis.close(); // before its data directory goes with the work directory
+      }
 
       out.println("soak: checking " + participants.size() + " logs");
       SoakChecker.Result result = new SoakChecker(participants).check();
       List<SoakBounds.Check> bounds = SoakBounds.check(samples, runSeconds, o.maxThreadGrowth, o.maxHeapGrowthMib,
           o.maxHeapGrowthPercent);
       SoakReport report = new SoakReport(o, stamp, plan, faults, kinds, samples, sampler.overall(), result, bounds,
-          drain, runSeconds, server.incarnations(), children);
+          drain, runSeconds, servers, redis, children);
       report.write();
       boolean passed = report.passed();
       out.print(report.console());
@@ -197,10 +223,13 @@ final class Soak {
       for (ChildProcess c : children) {
         c.close();
       }
-      for (FaultProxy p : links) {
-        p.close();
+      for (SoakLink l : links) {
+        l.close();
       }
-      server.close();
+      servers.forEach(SoakServerProcess::close);
+      if (redis != null) {
+        redis.close();
+      }
       if (heap != null) {
         heap.close();
       }

@@ -50,6 +50,8 @@ final class SoakCharts {
     FAULT_COLOURS.put("stop-reading", new Color(0xbcbd22));
     FAULT_COLOURS.put("client-kill", new Color(0xe377c2));
     FAULT_COLOURS.put("lossy-link", new Color(0x8c564b));
+    FAULT_COLOURS.put("node-kill", new Color(0xff1493));
+    FAULT_COLOURS.put("redis-restart", new Color(0x006400));
   }
 
   private SoakCharts() {}
@@ -60,11 +62,12 @@ final class SoakCharts {
     NumberAxis minutes = new NumberAxis("minutes");
     CombinedDomainXYPlot plot = new CombinedDomainXYPlot(minutes);
     plot.setGap(12);
+    String server = samples.stream().anyMatch(s -> s.redisUp() >= 0) ? "heaviest node JVM" : "server JVM";
     plot.add(panel(samples, new NumberAxis("heap after GC, MiB"),
-        new String[] {"client JVM", "server JVM"},
+        new String[] {"client JVM", server},
         SoakSampler.Sample::clientHeapMiB, SoakSampler.Sample::serverHeapMiB), 2);
     plot.add(panel(samples, new NumberAxis("live threads"),
-        new String[] {"client JVM", "server JVM", "child client JVMs"},
+        new String[] {"client JVM", server, "child client JVMs"},
         SoakSampler.Sample::clientThreads, SoakSampler.Sample::serverThreads, s -> s.childThreads()), 2);
     LogAxis ms = new LogAxis("end-to-end latency, ms");
     ms.setSmallestValue(0.1);
@@ -179,7 +182,7 @@ final class SoakCharts {
   /** The samples of a soak's CSV. */
   static List<SoakSampler.Sample> read(Path csv) throws IOException {
     List<String> lines = Files.readAllLines(csv);
-    if (lines.isEmpty() || !lines.get(0).equals(SoakSampler.HEADER)) {
+    if (lines.isEmpty() || !(lines.get(0).equals(SoakSampler.HEADER) || lines.get(0).equals(SoakSampler.HEADER_V1))) {
       throw new IOException(csv + " is not a soak CSV (expected the header " + SoakSampler.HEADER + ")");
     }
     return lines.subList(1, lines.size()).stream().map(SoakSampler.Sample::parse).toList();

@@ -8,6 +8,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -27,13 +29,14 @@ import java.util.stream.Stream;
  * <p>Protocol on stdin/stdout: prints {@code ready} once it can send (first incarnation: once the
  * join is acked), then {@code STAT outbox reconnects delivered threads sent} every second. Reads
  * {@code go} (start sending; later incarnations start by themselves), {@code stop} (stop sending)
- * and {@code exit} (close and exit 0). Arguments: {@code URI USER ROOM DIR RATE}.
+ * and {@code exit} (close and exit 0). Arguments: {@code URIS USER ROOM DIR RATE}, {@code URIS} the server's URI or the nodes',
+ * comma-separated, in the order to fail over in.
  */
 final class SoakChild {
   private SoakChild() {}
 
   public static void main(String[] args) throws Exception {
-    URI uri = URI.create(args[0]);
+    List<URI> uris = Arrays.stream(args[0].split(",")).map(URI::create).toList();
     String user = args[1];
     String room = args[2];
     Path dir = Path.of(args[3]);
@@ -45,7 +48,7 @@ final class SoakChild {
     log.line("K " + incarnation + " " + EventLog.nowMicros());
     AtomicLong delivered = new AtomicLong();
     OutboxStore store = OutboxStore.sqlite(dir.resolve("outbox.db"));
-    SoakClient client = new SoakClient(uri, user, room, log, store, null, delivered, resumeFrom[1]);
+    SoakClient client = new SoakClient(uris, user, room, log, store, null, delivered, resumeFrom[1]);
     client.open();
     if (incarnation == 1) {
       client.join().get(60, TimeUnit.SECONDS);

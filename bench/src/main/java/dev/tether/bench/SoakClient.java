@@ -8,6 +8,8 @@ import dev.tether.api.TetherSocket;
 import dev.tether.client.OutboxStore;
 import dev.tether.client.TetherClient;
 import java.net.URI;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Recorder;
@@ -40,18 +42,21 @@ final class SoakClient implements AutoCloseable {
   private final AtomicLong unsettled = new AtomicLong();
 
   /**
+   * @param servers the server's URI, or the nodes' (through their links): the client fails over
+   *     between them in this order
    * @param store the durable outbox, or null for the client's own in-memory one
    * @param latency where end-to-end latencies (µs) of delivered chats go, or null
    * @param delivered counts chats delivered to this client
    * @param firstN the number of the next chat to send
    */
-  SoakClient(URI server, String user, String room, EventLog log, OutboxStore store, Recorder latency,
+  SoakClient(List<URI> servers, String user, String room, EventLog log, OutboxStore store, Recorder latency,
       AtomicLong delivered, long firstN) {
     this.user = user;
     this.room = room;
     this.log = log;
     this.next = firstN;
-    TetherClient.Builder b = TetherClient.builder(URI.create(server + "?user=" + user))
+    URI[] uris = servers.stream().map(u -> URI.create(u + "?user=" + user)).toArray(URI[]::new);
+    TetherClient.Builder b = TetherClient.builder(uris[0], Arrays.copyOfRange(uris, 1, uris.length))
         .delegate(new Listener(log, latency, delivered));
     if (store != null) {
       b.outboxStore(store);

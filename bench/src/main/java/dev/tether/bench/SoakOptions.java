@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
 
 /** The {@code soak} command line: {@code java -jar bench/target/tether-bench.jar soak [options]}. */
 @Command(name = "soak", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Chaos soak: clients in rooms on a TetherServer (SQLite, own process) behind fault proxies, "
-        + "sending steadily while seeded faults are injected; then every client's log is checked (lost, duplicated, "
+    description = "Chaos soak: clients in rooms on a TetherServer (SQLite, own process), or with --cluster on nodes "
+        + "of a cluster on Redis, behind fault proxies, sending steadily while seeded faults are injected; then every client's log is checked (lost, duplicated, "
         + "out of order, reported) and the run is written to soak/results/<date>.csv, .png and .md, and SOAK.md. "
         + "Exit code 0 only without silent loss, duplicates, broken seq or sender order, undrained outboxes and thread or "
         + "heap growth beyond the bounds.%n")
@@ -50,13 +50,26 @@ final class SoakOptions implements Callable<Integer> {
       description = "FaultProxy links in front of the server; client i uses link i %% links (default ${DEFAULT-VALUE}).")
   int links;
 
+  @Option(names = "--cluster",
+      description = "Run on a cluster: a redis-server started by the soak (appendonly yes, appendfsync always, its data in"
+          + " the work directory) and --nodes TetherServer nodes on RoomStore.redis, each in its own JVM; every client"
+          + " gets every node's URI (through its link: one proxy per node) and fails over between them, and each room"
+          + " has members on every node. Adds node-kill and redis-restart; server-restart restarts one node, server-kill"
+          + " SIGKILLs every node, state-reset restarts Redis on no data.")
+  boolean cluster;
+
+  @Option(names = "--nodes", defaultValue = "2",
+      description = "With --cluster: the nodes (default ${DEFAULT-VALUE}); client i starts on node (i / rooms + i %% rooms) %% nodes.")
+  int nodes;
+
   @Option(names = "--fault-gap", defaultValue = "3-10",
       description = "Seconds between faults, drawn uniformly in MIN-MAX (default ${DEFAULT-VALUE}).")
   String faultGap;
 
   @Option(names = "--faults", split = ",",
       description = "Fault kinds to draw from (default: all): server-restart, server-kill, state-reset, "
-          + "connection-drop, blackhole, latency, stop-reading, client-kill, lossy-link, node-kill, redis-restart.")
+          + "connection-drop, blackhole, latency, stop-reading, client-kill, lossy-link, node-kill, redis-restart"
+          + " (the last two only with --cluster: without, they are drawn and skipped).")
   List<String> faultNames;
 
   @Option(names = "--strict-sender-order", negatable = true, defaultValue = "true", fallbackValue = "true",
@@ -142,6 +155,9 @@ final class SoakOptions implements Callable<Integer> {
     require(children >= 0 && durable >= 0 && children + durable <= clients,
         "--children + --durable must be at most --clients: " + children + " + " + durable + " > " + clients);
     require(links >= 1, "--links must be >= 1: " + links);
+    require(!cluster || (nodes >= 2 && nodes <= 16), "--nodes must be in [2, 16]: " + nodes);
+    require(cluster || spec.commandLine().getParseResult() == null || !spec.commandLine().getParseResult().hasMatchedOption("--nodes"),
+        "--nodes needs --cluster");
     require(drainSeconds >= 10, "--drain-seconds must be >= 10: " + drainSeconds);
     String[] gap = faultGap.split("-");
     try {
@@ -171,7 +187,7 @@ final class SoakOptions implements Callable<Integer> {
 
   /** The fault kinds to draw from, in catalogue order. */
   List<FaultKind> kinds() {
-    List<FaultKind> all = FaultKinds.all();
+    List<FaultKind> all = FaultKinds.all(cluster);
     if (faultNames == null || faultNames.isEmpty()) {
       return all;
     }
@@ -187,11 +203,19 @@ final class SoakOptions implements Callable<Integer> {
     return kinds;
   }
 
+  /** Server processes: the nodes of the cluster, or the one server. */
+  int servers() {
+    return cluster ? nodes : 1;
+  }
+
   /** The command that replays this run's faults. */
   String replayCommand() {
     StringBuilder b = new StringBuilder("java -jar bench/target/tether-bench.jar soak");
     b.append(String.format(Locale.ROOT, " --clients %d --rooms %d --minutes %s --rate %s --children %d --durable %d"
             + " --links %d --fault-gap %s", clients, rooms, num(minutes), num(rate), children, durable, links, faultGap));
+    if (cluster) {
+      b.append(" --cluster --nodes ").append(nodes);
+    }
     if (faultNames != null && !faultNames.isEmpty()) {
       b.append(" --faults ").append(String.join(",", faultNames));
     }

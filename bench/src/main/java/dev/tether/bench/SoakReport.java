@@ -27,12 +27,14 @@ final class SoakReport {
   private final List<SoakBounds.Check> bounds;
   private final Soak.Drain drain;
   private final double runSeconds;
-  private final int serverIncarnations;
+  private final List<SoakServerProcess> servers;
+  /** Null without a cluster. */
+  private final SoakRedis redis;
   private final List<ChildProcess> children;
 
   SoakReport(SoakOptions o, String stamp, List<FaultPlan.Planned> plan, FaultScheduler faults, List<FaultKind> kinds,
       List<SoakSampler.Sample> samples, Histogram latency, SoakChecker.Result result, List<SoakBounds.Check> bounds,
-      Soak.Drain drain, double runSeconds, int serverIncarnations, List<ChildProcess> children) {
+      Soak.Drain drain, double runSeconds, List<SoakServerProcess> servers, SoakRedis redis, List<ChildProcess> children) {
     this.o = o;
     this.stamp = stamp;
     this.plan = plan;
@@ -44,7 +46,8 @@ final class SoakReport {
     this.bounds = bounds;
     this.drain = drain;
     this.runSeconds = runSeconds;
-    this.serverIncarnations = serverIncarnations;
+    this.servers = servers;
+    this.redis = redis;
     this.children = children;
   }
 
@@ -92,8 +95,18 @@ final class SoakReport {
         drops, blackholed links healed later, latency spikes, links that stop reading, links that lose
         client messages on live connections, room state resets (the server SIGKILLed and started on a
         new, empty SQLite file), client processes SIGKILLed and restarted on their SQLite outbox. Kinds
-        this build cannot inject (the cluster's node kill and Redis restart) are drawn too and skipped
-        with a printed line, so a report says what it did not test. After the run every fault is
+        a soak on one server cannot inject (the cluster's node kill and Redis restart) are drawn too and
+        skipped with a printed line, so a report says what it did not test.
+
+        With `--cluster` the soak starts a `redis-server` (appendonly yes, appendfsync always, its data in
+        the work directory) and `--nodes` (default 2) `TetherServer` nodes on `RoomStore.redis`, each in
+        its own JVM; every link has a proxy per node, every client is given every node's URI through its
+        link (its home node first, so that each room has members on every node) and fails over between
+        them. Then `node-kill` SIGKILLs one node (never the last one up) and starts it again after 1-8 s,
+        `redis-restart` stops Redis (SIGTERM or SIGKILL, drawn half and half) and starts it again on its
+        data after 0-5 s, `server-restart` restarts one node gracefully, `server-kill` SIGKILLs every node
+        at once, and `state-reset` SIGKILLs Redis and starts it on no data (every room's state lost:
+        new epochs, `onReset`). After the run every fault is
         healed, the outboxes drain, and a checker reads every client's log: each chat whose `send`
         returned must reach every member of its room once, in seq order and in its sender's order; a chat
         that did not is *lost*, *reported* if `onGap`/`onReset` told that member, else *silent*.
@@ -102,6 +115,7 @@ final class SoakReport {
         mvn -q -B -Pbench -DskipTests package
         java -jar bench/target/tether-bench.jar soak                      # 50 clients, 5 rooms, 10 min
         java -jar bench/target/tether-bench.jar soak --minutes 30 --seed 42
+        java -jar bench/target/tether-bench.jar soak --cluster            # 2 nodes on Redis, every fault kind
         java -jar bench/target/tether-bench.jar soak --help               # every option
         ```
 
@@ -154,8 +168,18 @@ final class SoakReport {
         + " in the soak JVM on SQLite outboxes, " + (local - o.durable) + " in the soak JVM with the in-memory outbox");
     row(md, "load offered", f("%.1f", o.rate) + " chats/s per client, " + f("%.0f", o.rate * o.clients)
         + " chats/s in all, each fanned out to every member of its room");
-    row(md, "server", "`TetherServer` defaults on `RoomStore.sqlite`, own JVM (-Xmx256m, SerialGC), "
-        + serverIncarnations + " incarnations (restarts and kills)");
+    if (redis == null) {
+      row(md, "server", "`TetherServer` defaults on `RoomStore.sqlite`, own JVM (-Xmx256m, SerialGC), "
+          + servers.get(0).incarnations() + " incarnations (restarts and kills)");
+    } else {
+      row(md, "cluster", servers.size() + " `TetherServer` nodes, defaults on `RoomStore.redis`, each in its own JVM"
+          + " (-Xmx256m, SerialGC), " + servers.stream().map(n -> n.name() + " " + n.incarnations())
+          .collect(java.util.stream.Collectors.joining(", ")) + " incarnations; every client given every node's URI"
+          + " (its home node first) and failing over between them, each room with members on every node");
+      row(md, "Redis", redis.version() + ", appendonly yes, appendfsync always, " + redis.starts() + " starts");
+      row(md, "server figures", "the server's heap and threads below are those of the heaviest node up each second"
+          + " (a leak in any node shows there), its connections the sum over the nodes up");
+    }
     row(md, "client processes", children.stream().mapToInt(ChildProcess::incarnations).sum() + " incarnations of "
         + children.size() + " child clients");
     row(md, "machine", machine());
@@ -207,7 +231,7 @@ final class SoakReport {
     }
     md.append("\nSlope of heap after GC over the run: client JVM ")
         .append(f("%+.1f", SoakBounds.slopePerHour(samples, runSeconds, SoakSampler.Sample::clientHeapMiB)))
-        .append(" MiB/h, server JVM ")
+        .append(redis == null ? " MiB/h, server JVM " : " MiB/h, heaviest node JVM ")
         .append(f("%+.1f", SoakBounds.slopePerHour(samples, runSeconds, SoakSampler.Sample::serverHeapMiB)))
         .append(" MiB/h (each server incarnation starts afresh). Heap after GC is measured every ")
         .append(Soak.GC_PERIOD_S).append(" s with a full GC in each JVM.\n");

@@ -91,4 +91,80 @@ class FaultPlanTest {
     assertThat(plan).filteredOn(f -> f.kind().scope() == FaultKind.Scope.LINK && f.kind().unavailable() == null)
         .allMatch(f -> f.target() >= -1 && f.target() < 2);
   }
+
+  private static List<FaultPlan.Planned> clusterPlan(long seed, int nodes) {
+    return FaultPlan.plan(seed, 10_000, HOUR, 3_000, 10_000, FaultKinds.cluster(), 5, 5, nodes);
+  }
+
+  @Test
+  void withoutAClusterTheClusterKindsAreDeclaredWithAReasonThatNamesTheOption() {
+    assertThat(KINDS).filteredOn(k -> k.unavailable() != null).extracting(FaultKind::name)
+        .containsExactly("node-kill", "redis-restart");
+    assertThat(KINDS).filteredOn(k -> k.unavailable() != null)
+        .allMatch(k -> k.unavailable().contains("--cluster"));
+  }
+
+  @Test
+  void inAClusterEveryKindIsAvailableAndDrawnWithTheSameNamesInTheSameOrder() {
+    assertThat(FaultKinds.cluster()).extracting(FaultKind::name)
+        .containsExactlyElementsOf(KINDS.stream().map(FaultKind::name).toList());
+    assertThat(FaultKinds.cluster()).allMatch(k -> k.unavailable() == null);
+    List<FaultPlan.Planned> plan = clusterPlan(3, 2);
+    assertThat(plan).isEqualTo(clusterPlan(3, 2));
+    Map<String, Long> byKind = plan.stream().collect(Collectors.groupingBy(f -> f.kind().name(), Collectors.counting()));
+    assertThat(byKind.keySet()).containsAll(KINDS.stream().map(FaultKind::name).toList());
+    assertThat(plan).filteredOn(f -> f.kind().name().equals("redis-restart"))
+        .extracting(FaultPlan.Planned::parameter).contains(0L, 1L).containsOnly(0L, 1L);
+    assertThat(plan).filteredOn(f -> f.kind().name().equals("node-kill"))
+        .allMatch(f -> f.durationMillis() >= 1000 && f.durationMillis() <= 8000 && f.target() >= 0 && f.target() < 2);
+  }
+
+  @Test
+  void aClusterAlwaysHasANodeUpAndRedisFaultsNeverOverlap() {
+    for (int nodes = 2; nodes <= 3; nodes++) {
+      for (long seed = 0; seed < 20; seed++) {
+        List<long[]> redis = new ArrayList<>();
+        List<List<long[]>> down = new ArrayList<>();
+        for (int n = 0; n < nodes; n++) {
+          down.add(new ArrayList<>());
+        }
+        for (FaultPlan.Planned f : clusterPlan(seed, nodes)) {
+          long[] span = {f.atMillis(), f.atMillis() + f.durationMillis()};
+          switch (f.kind().scope()) {
+            case REDIS -> redis.add(span);
+            case NODE -> down.get(f.target()).add(span);
+            case SERVER -> down.forEach(d -> d.add(span));
+            default -> { }
+          }
+        }
+        assertNoOverlap(redis, "seed " + seed + ": Redis");
+        for (int n = 0; n < nodes; n++) {
+          assertNoOverlap(down.get(n), "seed " + seed + ": node " + n);
+        }
+        // Every moment some node is up, unless a server-kill took them all.
+        for (FaultPlan.Planned f : clusterPlan(seed, nodes)) {
+          if (f.kind().scope() != FaultKind.Scope.NODE) {
+            continue;
+          }
+          long t = f.atMillis();
+          long others = 0;
+          for (int n = 0; n < nodes; n++) {
+            if (n != f.target() && down.get(n).stream().noneMatch(s -> s[0] <= t && t < s[1])) {
+              others++;
+            }
+          }
+          assertThat(others).as("seed %d, %d nodes: %s leaves no node up", seed, nodes, f).isPositive();
+        }
+      }
+    }
+  }
+
+  private static void assertNoOverlap(List<long[]> spans, String what) {
+    for (int i = 0; i < spans.size(); i++) {
+      for (int j = 0; j < i; j++) {
+        assertThat(spans.get(i)[0] >= spans.get(j)[1] || spans.get(i)[1] <= spans.get(j)[0])
+            .as("%s: faults at %d and %d overlap", what, spans.get(j)[0], spans.get(i)[0]).isTrue();
+      }
+    }
+  }
 }
