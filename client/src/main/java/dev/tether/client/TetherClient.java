@@ -10,6 +10,7 @@ import dev.tether.client.internal.ClientConfig;
 import dev.tether.client.internal.RealTetherSocket;
 import dev.tether.client.internal.Redaction;
 import dev.tether.client.internal.Scheduler;
+import dev.tether.client.internal.SharedRandom;
 import dev.tether.client.internal.TetherThreads;
 import jakarta.websocket.WebSocketContainer;
 import java.net.Authenticator;
@@ -760,7 +761,7 @@ public final class TetherClient implements TetherSocket {
           timeouts,
           liveness,
           new ClientConfig.Retry(reconnect, reconnectOn, monitor,
-              random != null ? random : RandomGenerator.of("L64X128MixRandom")),
+              random != null ? random : SharedRandom.instance()),
           outbox,
           new ClientConfig.Threads(callbackExecutor != null ? callbackExecutor : TetherThreads.callbacks(), scheduler),
           delegate,
