@@ -59,6 +59,9 @@ final class EndpointConfigs {
    * knows it, and one that does not answers without it), then the user's; immutable.
    */
   static List<String> offered(List<String> subprotocols) {
+    if (subprotocols.isEmpty()) {
+      return V2_ONLY;
+    }
     List<String> offered = new ArrayList<>(subprotocols.size() + 1);
     offered.add(WireRules.PROTOCOL_V2);
     for (String p : subprotocols) {
@@ -68,6 +71,9 @@ final class EndpointConfigs {
     }
     return List.copyOf(offered);
   }
+
+  /** What a client without subprotocols of its own offers: one list for all of them. */
+  private static final List<String> V2_ONLY = List.of(WireRules.PROTOCOL_V2);
 
   /** The response header in which a Tether server names the connection's user (PROTOCOL.md). */
   static final String USER_HEADER = "Tether-User";

@@ -174,6 +174,11 @@ final class Outbox {
     return entries == null ? 0 : entries.size();
   }
 
+  /** True if no entry was ever added, so no map was made. For tests. */
+  boolean holdsNoMap() {
+    return entries == null;
+  }
+
   long bytes() {
     return bytes;
   }

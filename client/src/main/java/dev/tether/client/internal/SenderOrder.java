@@ -298,6 +298,11 @@ final class SenderOrder {
         + (window == UNLIMITED ? "" : "/" + window) + ", unanswered " + unanswered().size() + "}";
   }
 
+  /** True if no envelope was numbered yet, so no collections were made. For tests. */
+  boolean holdsNoFrames() {
+    return unanswered == null;
+  }
+
   /** The frames written and not answered, by n; empty (and immutable) before the first is numbered. */
   private NavigableMap<Long, Frame> unanswered() {
     return unanswered != null ? unanswered : Collections.emptyNavigableMap();
