@@ -10,6 +10,7 @@ import dev.tether.client.internal.ClientConfig;
 import dev.tether.client.internal.RealTetherSocket;
 import dev.tether.client.internal.Redaction;
 import dev.tether.client.internal.Scheduler;
+import dev.tether.client.internal.SharedRandom;
 import dev.tether.client.internal.TetherThreads;
 import jakarta.websocket.WebSocketContainer;
 import java.net.Authenticator;
@@ -756,13 +757,14 @@ public final class TetherClient implements TetherSocket {
           : uris.stream().allMatch(Builder::isLoopback) ? null : NetworkMonitor.interfaces();
       return new ClientConfig(
           new ClientConfig.Target(uris, Map.copyOf(headers), headerSupplier, subprotocols, container, sslContext,
-              maxMessageSize, new ClientConfig.Proxying(proxySelector, proxyAuthenticator), compression),
+              maxMessageSize, proxySelector == null && proxyAuthenticator == null ? ClientConfig.Proxying.DEFAULTS
+                  : new ClientConfig.Proxying(proxySelector, proxyAuthenticator), compression),
           timeouts,
           liveness,
           new ClientConfig.Retry(reconnect, reconnectOn, monitor,
-              random != null ? random : RandomGenerator.of("L64X128MixRandom")),
+              random != null ? random : SharedRandom.instance()),
           outbox,
-          new ClientConfig.Threads(callbackExecutor != null ? callbackExecutor : TetherThreads.callbacks(), scheduler),
+          ClientConfig.Threads.of(callbackExecutor != null ? callbackExecutor : TetherThreads.callbacks(), scheduler),
           delegate,
           eventListener);
     }

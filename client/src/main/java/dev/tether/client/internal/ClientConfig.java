@@ -137,5 +137,14 @@ public record ClientConfig(
    * @param callbacks runs delegate callbacks (wrapped in a serial queue per client)
    * @param scheduler time: heartbeat, reconnect waits and timeouts
    */
-  public record Threads(Executor callbacks, Scheduler scheduler) {}
+  public record Threads(Executor callbacks, Scheduler scheduler) {
+    /** The shared pools: one instance for every client that keeps them. */
+    public static final Threads SHARED = new Threads(TetherThreads.callbacks(), TetherThreads.scheduler());
+
+    /** These threads, as the one shared instance when they are the shared pools. */
+    public static Threads of(Executor callbacks, Scheduler scheduler) {
+      return SHARED.callbacks() == callbacks && SHARED.scheduler() == scheduler ? SHARED
+          : new Threads(callbacks, scheduler);
+    }
+  }
 }

@@ -6,11 +6,12 @@ import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.PongMessage;
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.Session;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashSet;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One connection attempt and, if it opens, the connection: the JSR-356 endpoint the container
@@ -18,9 +19,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * ignores a connection that is no longer the one its current {@link Phase} holds. One instance per
  * attempt, so the instance itself tells a stale callback from a current one.
  *
- * <p>Fields are guarded by the socket's lock, except where noted.
+ * <p>Fields are guarded by the socket's lock, except where noted. What only some connections need
+ * (lost rooms, queues of frames and pings) is created when first needed: most connections are idle.
  */
 final class Connection extends Endpoint {
+  private static final VarHandle HEARTBEAT_PING_PENDING;
+
+  static {
+    try {
+      HEARTBEAT_PING_PENDING = MethodHandles.lookup()
+          .findVarHandle(Connection.class, "heartbeatPingPending", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   /** Hears what the container reports; implemented by the socket. Called on container threads. */
   interface Events {
@@ -69,8 +81,8 @@ final class Connection extends Endpoint {
   boolean v2;
   /** The sender-order counter and rewind state of this connection. */
   final SenderOrder order = new SenderOrder();
-  /** Rooms whose membership the server lost on this connection, to resume at the barrier's lift. */
-  final Set<String> lostRooms = new LinkedHashSet<>();
+  /** Rooms whose membership the server lost on this connection; null until one is. See {@link #lostRooms()}. */
+  private Set<String> lostRooms;
   /** This connection's frames, queued in order under the lock and written without it. Thread-safe. */
   final FrameWriter writer = new FrameWriter(this);
   /**
@@ -83,13 +95,37 @@ final class Connection extends Endpoint {
   volatile Heartbeat heartbeat;
   /** Pings of this connection, written one at a time on an I/O thread. Thread-safe. */
   final SerialExecutor pings = new SerialExecutor(TetherThreads.io(), "ping write");
-  /** True while a heartbeat ping waits to be written or is being written. */
-  final AtomicBoolean heartbeatPingPending = new AtomicBoolean();
+  /** True while a heartbeat ping waits to be written or is being written. Changed by CAS. */
+  @SuppressWarnings("unused") // through HEARTBEAT_PING_PENDING
+  private volatile boolean heartbeatPingPending;
 
   Connection(Events events, long number, URI uri) {
     this.events = events;
     this.number = number;
     this.uri = uri;
+  }
+
+  /** Rooms whose membership the server lost on this connection, to resume at the barrier's lift. */
+  Set<String> lostRooms() {
+    if (lostRooms == null) {
+      lostRooms = new LinkedHashSet<>();
+    }
+    return lostRooms;
+  }
+
+  /** True if no room was lost on this connection so far. For tests. */
+  boolean noLostRooms() {
+    return lostRooms == null;
+  }
+
+  /** Marks a heartbeat ping as waiting to be written: false if the previous one still waits. Any thread. */
+  boolean claimHeartbeatPing() {
+    return HEARTBEAT_PING_PENDING.compareAndSet(this, false, true);
+  }
+
+  /** The pending heartbeat ping was written (or failed to be). Any thread. */
+  void heartbeatPingWritten() {
+    heartbeatPingPending = false;
   }
 
   void stopHeartbeat() {

@@ -50,14 +50,15 @@ final class DeliveryTracker {
   /** The maintenance tick; runs on the scheduler thread and calls {@link #tick}. */
   private final Runnable tickTask;
 
-  /** Ids of resumes written on the current connection, and their rooms. */
-  private final Map<String, String> resumes = new HashMap<>();
+  /** Ids of resumes written on the current connection, and their rooms; null until the first. */
+  private Map<String, String> resumes;
   /**
    * Chats that expired while written on the current connection, by id: the server may still take
    * them, and on a protocol v2 connection its ack is then the sender's only copy of the chat, to be
    * delivered all the same. Forgotten when the connection ends (a resume replays what was taken).
+   * Null until the first.
    */
-  private final Map<String, Outbox.Entry> expiredInFlight = new HashMap<>();
+  private Map<String, Outbox.Entry> expiredInFlight;
   private boolean tickScheduled;
   /** See {@link #alsoWatch}. */
   private BooleanSupplier alsoWatching = () -> false;
@@ -150,6 +151,9 @@ final class DeliveryTracker {
   Envelope resumeFor(RoomTracker rooms, String room, long lastSeq) {
     assert Thread.holdsLock(lock);
     Envelope resume = Envelope.resume(room, lastSeq, rooms.epoch(room));
+    if (resumes == null) {
+      resumes = new HashMap<>();
+    }
     resumes.put(resume.id(), room);
     rooms.resumeSent(room, resume.id());
     return resume;
@@ -229,8 +233,12 @@ final class DeliveryTracker {
   /** The connection ended: every envelope written on it and not acked is QUEUED again. */
   void connectionLost() {
     assert Thread.holdsLock(lock);
-    resumes.clear();
-    expiredInFlight.clear();
+    if (resumes != null) {
+      resumes.clear();
+    }
+    if (expiredInFlight != null) {
+      expiredInFlight.clear();
+    }
     outbox.forEach(e -> {
       e.counted = false;
       if (e.written) {
@@ -244,7 +252,7 @@ final class DeliveryTracker {
   /** The room of the resume this ack answers, or null if it answers none. */
   String resumeAcked(Ack ack) {
     assert Thread.holdsLock(lock);
-    return resumes.remove(ack.id());
+    return resumes == null ? null : resumes.remove(ack.id());
   }
 
   /** An ack for one of our envelopes: ACKED, its future completes. Returns it, or null if unknown. */
@@ -263,7 +271,7 @@ final class DeliveryTracker {
     Outbox.Entry entry = outbox.removeEnvelope(ack.id());
     if (entry == null) {
       // A duplicate ack, or one for an envelope that already failed (expired).
-      return expiredInFlight.isEmpty() ? null : expiredInFlight.remove(ack.id());
+      return expiredInFlight == null || expiredInFlight.isEmpty() ? null : expiredInFlight.remove(ack.id());
     }
     counters.acks++;
     long now = scheduler.nanoTime();
@@ -345,6 +353,9 @@ final class DeliveryTracker {
     outbox.forEach(e -> {
       if (e.envelope != null && e.expiresAt <= now) {
         if (e.written && e.envelope.type() == Envelope.Type.CHAT) {
+          if (expiredInFlight == null) {
+            expiredInFlight = new HashMap<>();
+          }
           expiredInFlight.put(e.envelope.id(), e);
         }
         fail(e, new TetherException("expired: " + e.envelope.id() + " was not acknowledged in time"), true);

@@ -15,8 +15,9 @@ import javax.net.ssl.SSLContext;
  * its mind, or {@code ProxySelector.setDefault}, takes effect on the next attempt); a proxy is
  * reached through {@link ProxyAccess} and a Tyrus container configured for it.
  *
- * <p>Immutable but for {@link ProxyAccess}; {@link #connect} is called on {@code tether-io}
- * threads, at most one attempt at a time except that a timed-out one may still be running.
+ * <p>Immutable but for its {@link ProxyAccess}, created on first use; {@link #connect} is called on
+ * {@code tether-io} threads, at most one attempt at a time except that a timed-out one may still be
+ * running.
  */
 final class Dialer {
   /** Builds an attempt's endpoint configuration: one per attempt, to hear its response. */
@@ -27,7 +28,9 @@ final class Dialer {
   private final boolean routed;
   /** Null for the JVM's default at each attempt. */
   private final ProxySelector selector;
-  private final ProxyAccess access;
+  private final java.net.Authenticator authenticator;
+  /** Created by the first attempt through a proxy (most clients never make one); guarded by this. */
+  private ProxyAccess access;
   private final Duration connectTimeout;
   private final SSLContext sslContext;
 
@@ -48,13 +51,13 @@ final class Dialer {
           + ": configure the proxy on that container and pass it with container(..)");
     }
     this.selector = target.proxy().selector();
-    this.access = new ProxyAccess(target.proxy().authenticator(),
-        (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+    this.authenticator = target.proxy().authenticator();
     List<jakarta.websocket.Extension> extensions = target.compression()
         ? List.of(ContainerSupport.permessageDeflate(container, target.maxMessageSize())) : List.of();
     Runnable beforeHandshake = ContainerSupport.beforeHandshake(container);
+    List<String> offered = EndpointConfigs.offered(target.subprotocols());
     this.endpointConfig = c -> EndpointConfigs.create(target.headers(), target.headerSupplier(),
-        target.subprotocols(), extensions, beforeHandshake, c);
+        offered, extensions, beforeHandshake, c);
   }
 
   /**
@@ -70,6 +73,7 @@ final class Dialer {
       container.connectToServer(c, endpointConfig.apply(c), uri);
       return;
     }
+    ProxyAccess access = access();
     String authorization = access.authorization(route, uri);
     WebSocketContainer proxied = ContainerSupport.proxiedContainer(connectTimeout, sslContext, route, authorization);
     try {
@@ -77,6 +81,13 @@ final class Dialer {
     } catch (Exception e) {
       throw access.failed(route, e);
     }
+  }
+
+  private synchronized ProxyAccess access() {
+    if (access == null) {
+      access = new ProxyAccess(authenticator, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+    }
+    return access;
   }
 
   private ProxyRoute route(URI uri) throws ProxyException {

@@ -22,6 +22,7 @@ final class EndpointConfigs {
   /**
    * @param supplier called on every handshake (so that a refreshed token is used on reconnect);
    *     null for none. Its headers override the fixed ones.
+   * @param subprotocols to offer, as {@link #offered} made them (made once per client, not per attempt)
    * @param extensions to offer, such as permessage-deflate
    * @param beforeHandshake run first on every handshake, on the connecting thread
    * @param attempt whose {@link Connection#user} the response's {@value #USER_HEADER} sets
@@ -46,7 +47,21 @@ final class EndpointConfigs {
         attempt.user = user(response.getHeaders());
       }
     };
-    // Protocol v2 first: only a Tether server knows it, and one that does not answers without it.
+    return ClientEndpointConfig.Builder.create()
+        .preferredSubprotocols(subprotocols)
+        .extensions(extensions)
+        .configurator(configurator)
+        .build();
+  }
+
+  /**
+   * The subprotocols a client offers: protocol v2 ({@code tether.v2}) first (only a Tether server
+   * knows it, and one that does not answers without it), then the user's; immutable.
+   */
+  static List<String> offered(List<String> subprotocols) {
+    if (subprotocols.isEmpty()) {
+      return V2_ONLY;
+    }
     List<String> offered = new ArrayList<>(subprotocols.size() + 1);
     offered.add(WireRules.PROTOCOL_V2);
     for (String p : subprotocols) {
@@ -54,12 +69,11 @@ final class EndpointConfigs {
         offered.add(p);
       }
     }
-    return ClientEndpointConfig.Builder.create()
-        .preferredSubprotocols(offered)
-        .extensions(extensions)
-        .configurator(configurator)
-        .build();
+    return List.copyOf(offered);
   }
+
+  /** What a client without subprotocols of its own offers: one list for all of them. */
+  private static final List<String> V2_ONLY = List.of(WireRules.PROTOCOL_V2);
 
   /** The response header in which a Tether server names the connection's user (PROTOCOL.md). */
   static final String USER_HEADER = "Tether-User";

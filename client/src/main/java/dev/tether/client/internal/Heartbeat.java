@@ -38,8 +38,11 @@ final class Heartbeat {
   private long lastPingAt;
   private long lastRttNanos = -1;
   private Scheduler.Cancellable tick = Scheduler.Cancellable.DONE;
-  /** Deadlines of unanswered pings, oldest first; each leaves when it fires. */
-  private final ArrayDeque<Scheduler.Cancellable> deadlines = new ArrayDeque<>();
+  /**
+   * Deadlines of unanswered pings, oldest first; each leaves when it fires. Rarely more than one or
+   * two (the pong timeout is usually below the interval), so it starts small; it grows if needed.
+   */
+  private final ArrayDeque<Scheduler.Cancellable> deadlines = new ArrayDeque<>(2);
 
   /**
    * @param pinger sends a ping with the given payload; called on the scheduler thread, so it must

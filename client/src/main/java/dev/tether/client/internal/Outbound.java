@@ -86,7 +86,7 @@ final class Outbound {
    * the earlier ping's deadline will tell; stuck writes never pile up.
    */
   void heartbeatPing(Connection c, ByteBuffer payload) {
-    if (!c.heartbeatPingPending.compareAndSet(false, true)) {
+    if (!c.claimHeartbeatPing()) {
       log.debug("{}: previous heartbeat ping not written yet", c);
       return;
     }
@@ -94,7 +94,7 @@ final class Outbound {
       try {
         writePing(c, payload);
       } finally {
-        c.heartbeatPingPending.set(false);
+        c.heartbeatPingWritten();
       }
     });
     c.pings.start();

@@ -72,8 +72,11 @@ final class Outbox {
 
   private final int maxMessages;
   private final long maxBytes;
-  /** Keyed by envelope id for envelopes, by a unique Object for other frames; insertion-ordered. */
-  private final LinkedHashMap<Object, Entry> entries = new LinkedHashMap<>();
+  /**
+   * Keyed by envelope id for envelopes, by a unique Object for other frames; insertion-ordered.
+   * Null until the first entry: most sockets are idle most of the time.
+   */
+  private LinkedHashMap<Object, Entry> entries;
   private long bytes;
 
   Outbox(int maxMessages, long maxBytes) {
@@ -83,8 +86,8 @@ final class Outbox {
 
   /** Why {@code entry} does not fit, or null if it does. */
   String refusal(Entry entry) {
-    if (entries.size() >= maxMessages) {
-      return "outbox full: " + entries.size() + " messages waiting (max " + maxMessages + ")";
+    if (size() >= maxMessages) {
+      return "outbox full: " + size() + " messages waiting (max " + maxMessages + ")";
     }
     if (bytes + entry.size > maxBytes) {
       return "outbox full: " + bytes + " bytes waiting + " + entry.size + " > max " + maxBytes;
@@ -94,11 +97,14 @@ final class Outbox {
 
   /** The waiting envelope with {@code id}, or null. */
   Entry envelope(String id) {
-    return entries.get(id);
+    return entries == null ? null : entries.get(id);
   }
 
   /** The oldest entry written on the current connection, or null. */
   Entry firstWritten() {
+    if (entries == null) {
+      return null;
+    }
     for (Entry e : entries.values()) {
       if (e.written) {
         return e;
@@ -109,13 +115,16 @@ final class Outbox {
 
   /** Adds {@code entry} at the end; the caller checked {@link #refusal}. */
   void add(Entry entry) {
+    if (entries == null) {
+      entries = new LinkedHashMap<>();
+    }
     entries.put(entry.envelope != null ? entry.envelope.id() : new Object(), entry);
     bytes += entry.size;
   }
 
   /** Removes and returns the envelope with {@code id}, or null. */
   Entry removeEnvelope(String id) {
-    Entry e = entries.remove(id);
+    Entry e = entries == null ? null : entries.remove(id);
     if (e != null) {
       bytes -= e.size;
     }
@@ -124,6 +133,9 @@ final class Outbox {
 
   /** Visits every entry in order; the visitor returns true to remove the entry. */
   void forEach(java.util.function.Predicate<Entry> visitor) {
+    if (entries == null) {
+      return;
+    }
     Iterator<Entry> it = entries.values().iterator();
     while (it.hasNext()) {
       Entry e = it.next();
@@ -149,6 +161,9 @@ final class Outbox {
 
   /** Removes and returns everything, in order. */
   List<Entry> drain() {
+    if (entries == null) {
+      return new ArrayList<>();
+    }
     List<Entry> all = new ArrayList<>(entries.values());
     entries.clear();
     bytes = 0;
@@ -156,7 +171,12 @@ final class Outbox {
   }
 
   int size() {
-    return entries.size();
+    return entries == null ? 0 : entries.size();
+  }
+
+  /** True if no entry was ever added, so no map was made. For tests. */
+  boolean holdsNoMap() {
+    return entries == null;
   }
 
   long bytes() {

@@ -48,8 +48,6 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
   private static final Logger log = LoggerFactory.getLogger(RealTetherSocket.class);
 
   private final ClientConfig config;
-  /** The URIs, query values redacted, for messages and logs that are not about one connection. */
-  private final String target;
   private final UriRotation uris;
   private final Object lock = new Object();
   private final Callbacks events;
@@ -73,8 +71,6 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
   public RealTetherSocket(ClientConfig config, TetherSocket facade) {
     this.config = config;
     this.uris = new UriRotation(config.target().uris());
-    this.target = uris.all().stream().map(HandshakeFailures::redacted)
-        .collect(java.util.stream.Collectors.joining(", "));
     this.events = new Callbacks(config.threads().callbacks(), config.delegate(), facade, config.listener());
     this.scheduler = config.threads().scheduler();
     this.dialer = new Dialer(config);
@@ -84,12 +80,13 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
         events, store, counters, scheduler, config.timeouts().ack(), this::maintenanceTick);
     this.lifecycle = new Lifecycle(lock, scheduler, config.timeouts(), config.retry().policy(),
         config.retry().random(), events, this, uris);
-    this.flow = new WriteFlow(lock, lifecycle, delivery, rooms, scheduler, TetherThreads.io(), this::afterUnlock);
-    this.outbound = new Outbound(lock, lifecycle, flow, TetherThreads.io(), this::afterUnlock);
+    Runnable afterUnlock = this::afterUnlock; // one instance for all parts
+    this.flow = new WriteFlow(lock, lifecycle, delivery, rooms, scheduler, TetherThreads.io(), afterUnlock);
+    this.outbound = new Outbound(lock, lifecycle, flow, TetherThreads.io(), afterUnlock);
     this.inbound = new Inbound(lock, lifecycle, delivery, rooms, store, events, counters, outbound, flow,
-        config.target().maxMessageSize(), this::afterUnlock);
+        config.target().maxMessageSize(), afterUnlock);
     this.sender = new Sender(lock, lifecycle, delivery, store, scheduler, outbound, flow,
-        config.target().maxMessageSize(), this::afterUnlock);
+        config.target().maxMessageSize(), afterUnlock);
     Map<String, Long> restoredRooms = store.rooms();
     Map<String, String> restoredEpochs = store.roomEpochs();
     List<Envelope> restored = store.pending();
@@ -153,7 +150,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
           return;
         }
         if (phase instanceof Phase.Closing || phase instanceof Phase.Closed) {
-          throw new TetherException("not open: " + target + " was closed by close()");
+          throw new TetherException("not open: " + target() + " was closed by close()");
         }
         if (phase instanceof Phase.Idle) {
           if (stopped == null) {
@@ -164,7 +161,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           Throwable last = events.lastFailure();
-          throw new TetherException("not open within " + timeout.toMillis() + " ms: " + target + " is "
+          throw new TetherException("not open within " + timeout.toMillis() + " ms: " + target() + " is "
               + phase.readyState() + (last == null ? "" : "; last failure: " + last.getMessage()), last);
         }
         java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(lock, left);
@@ -206,7 +203,7 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
     }
     run(after);
     network.close();
-    store.settle(target);
+    store.settle(target());
   }
 
   @Override
@@ -404,6 +401,14 @@ public final class RealTetherSocket implements Connection.Events, Lifecycle.Hook
   private void connectionGone() {
     delivery.connectionLost();
     rooms.connectionLost();
+  }
+
+  /**
+   * The URIs, query values redacted, for messages and logs that are not about one connection. Made
+   * when needed, not kept: every idle client would carry it.
+   */
+  private String target() {
+    return uris.all().stream().map(HandshakeFailures::redacted).collect(java.util.stream.Collectors.joining(", "));
   }
 
   /** Fails what waits if the transition stopped the socket for good. Guarded by lock. */

@@ -101,9 +101,13 @@ final class RoomTracker {
   private final int idWindow;
   /** The owner's lock, asserted held on every call; null for a tracker used alone. */
   private final Object lock;
-  private final Map<String, Room> rooms = new LinkedHashMap<>();
-  /** Positions changed since {@link #takeDirty()}; -1: the room was left. */
-  private final Map<String, Long> dirty = new LinkedHashMap<>();
+  /** The joined rooms, in join order; the shared empty map until the first join (write through {@link #writableRooms()}). */
+  private Map<String, Room> rooms = Map.of();
+  /**
+   * Positions changed since {@link #takeDirty()}; -1: the room was left. The shared empty map
+   * while there are none (write through {@link #writableDirty()}).
+   */
+  private Map<String, Long> dirty = Map.of();
 
   RoomTracker(int idWindow) {
     this(idWindow, null);
@@ -113,6 +117,20 @@ final class RoomTracker {
   RoomTracker(int idWindow, Object lock) {
     this.idWindow = idWindow;
     this.lock = lock;
+  }
+
+  private Map<String, Room> writableRooms() {
+    if (!(rooms instanceof LinkedHashMap)) {
+      rooms = new LinkedHashMap<>();
+    }
+    return rooms;
+  }
+
+  private Map<String, Long> writableDirty() {
+    if (!(dirty instanceof LinkedHashMap)) {
+      dirty = new LinkedHashMap<>();
+    }
+    return dirty;
   }
 
   private boolean locked() {
@@ -127,7 +145,7 @@ final class RoomTracker {
   /** Rooms restored from a durable store, with the epoch of each position where it is known. */
   void restore(Map<String, Long> lastSeqs, Map<String, String> epochs) {
     assert locked();
-    lastSeqs.forEach((room, seq) -> rooms.put(room, new Room(seq, epochs.get(room), idWindow)));
+    lastSeqs.forEach((room, seq) -> writableRooms().put(room, new Room(seq, epochs.get(room), idWindow)));
   }
 
   boolean isTracked(String room) {
@@ -156,8 +174,8 @@ final class RoomTracker {
     assert locked();
     Room r = rooms.get(room);
     if (r == null) {
-      rooms.put(room, new Room(latestSeq, epoch, idWindow));
-      dirty.put(room, latestSeq);
+      writableRooms().put(room, new Room(latestSeq, epoch, idWindow));
+      writableDirty().put(room, latestSeq);
       return Step.NONE;
     }
     if (otherEpoch(r, epoch)) {
@@ -175,8 +193,10 @@ final class RoomTracker {
 
   void left(String room) {
     assert locked();
-    rooms.remove(room);
-    dirty.put(room, -1L);
+    if (!rooms.isEmpty()) {
+      rooms.remove(room);
+    }
+    writableDirty().put(room, -1L);
   }
 
   /** Each joined room and the seq to resume after, for a new connection. */
@@ -239,7 +259,7 @@ final class RoomTracker {
     List<Event> events = new ArrayList<>();
     events.add(new Missed(Math.max(first, r.lastSeq + 1), last));
     r.lastSeq = last;
-    dirty.put(room, last);
+    writableDirty().put(room, last);
     int duplicates = drain(room, r, events);
     return new Step(room, events, false, 0, duplicates);
   }
@@ -317,7 +337,7 @@ final class RoomTracker {
   private void adopt(String room, Room r, String epoch) {
     if (r.epoch == null && epoch != null) {
       r.epoch = epoch;
-      dirty.put(room, r.lastSeq);
+      writableDirty().put(room, r.lastSeq);
     }
   }
 
@@ -348,13 +368,13 @@ final class RoomTracker {
     if (r.resumeId != null) {
       r.resumeAsksOldStream = true;
     }
-    dirty.put(room, 0L);
+    writableDirty().put(room, 0L);
   }
 
   /** Moves the position to {@code e}; returns 1 if it was a duplicate by id (not delivered), else 0. */
   private int deliver(String room, Room r, Envelope e, List<Event> events) {
     r.lastSeq = e.seq();
-    dirty.put(room, e.seq());
+    writableDirty().put(room, e.seq());
     String key = e.from() + '\u0000' + e.id();
     if (r.delivered(key)) {
       return 1;
@@ -387,8 +407,8 @@ final class RoomTracker {
     if (dirty.isEmpty()) {
       return Collections.emptyMap();
     }
-    Map<String, Long> out = new LinkedHashMap<>(dirty);
-    dirty.clear();
+    Map<String, Long> out = dirty;
+    dirty = Map.of();
     return out;
   }
 

@@ -2,9 +2,11 @@ package dev.tether.client.internal;
 
 import dev.tether.api.ErrorReply;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
@@ -90,9 +92,10 @@ final class SenderOrder {
   }
 
   private long nextN = 1;
-  /** Written and not answered, by n. */
-  private final TreeMap<Long, Frame> unanswered = new TreeMap<>();
-  private final Map<String, Frame> byId = new HashMap<>();
+  /** Written and not answered, by n; null until the first envelope is numbered (read through {@link #unanswered()}). */
+  private TreeMap<Long, Frame> unanswered;
+  /** The same frames by envelope id; null while {@link #unanswered} is. */
+  private Map<String, Frame> byId;
   /** The rewind point R; 0 if none. */
   private long rewind;
   /** Frames up to this n are written in the current pass; those above wait. */
@@ -112,6 +115,10 @@ final class SenderOrder {
   Frame number(String id, String encoded, Outbox.Entry entry, long now) {
     boolean writeNow = mayWriteNew();
     Frame f = new Frame(nextN++, id, encoded, entry);
+    if (unanswered == null) {
+      unanswered = new TreeMap<>();
+      byId = new HashMap<>();
+    }
     unanswered.put(f.n, f);
     byId.put(id, f);
     if (writeNow) {
@@ -139,7 +146,7 @@ final class SenderOrder {
       return List.of();
     }
     List<Frame> out = new ArrayList<>();
-    for (Frame f : unanswered.tailMap(writtenUpTo, false).values()) {
+    for (Frame f : unanswered().tailMap(writtenUpTo, false).values()) {
       if (inFlight >= window || barrier != 0 && f.n > barrier) {
         break;
       }
@@ -161,7 +168,7 @@ final class SenderOrder {
    * {@code not_member}. False if no frame of this connection has that id.
    */
   boolean answered(String id) {
-    Frame f = byId.remove(id);
+    Frame f = byId == null ? null : byId.remove(id);
     if (f == null) {
       return false;
     }
@@ -183,7 +190,7 @@ final class SenderOrder {
    * {@code unavailable}, for the frame with counter {@code n} (0: none given; found by {@code id}).
    */
   Refusal refused(ErrorReply error) {
-    Frame f = error.n() > 0 ? unanswered.get(error.n()) : error.id() == null ? null : byId.get(error.id());
+    Frame f = error.n() > 0 ? unanswered().get(error.n()) : error.id() == null || byId == null ? null : byId.get(error.id());
     if (f == null && error.n() == 0) {
       return Refusal.NOT_OURS;
     }
@@ -198,7 +205,7 @@ final class SenderOrder {
     }
     rewind = k;
     List<Frame> stopped = new ArrayList<>();
-    for (Frame g : unanswered.tailMap(k, true).values()) {
+    for (Frame g : unanswered().tailMap(k, true).values()) {
       if (g.inFlight) {
         g.inFlight = false;
         inFlight--;
@@ -235,7 +242,7 @@ final class SenderOrder {
    * caller then writes what waited: {@link #pump}).
    */
   boolean liftBarrier() {
-    if (barrier == 0 || !unanswered.isEmpty() && unanswered.firstKey() <= barrier) {
+    if (barrier == 0 || !unanswered().isEmpty() && unanswered.firstKey() <= barrier) {
       return false;
     }
     barrier = 0;
@@ -259,7 +266,7 @@ final class SenderOrder {
     if (inFlight == 0) {
       return null;
     }
-    for (Frame f : unanswered.values()) {
+    for (Frame f : unanswered().values()) {
       if (f.inFlight) {
         return f;
       }
@@ -288,6 +295,16 @@ final class SenderOrder {
   public String toString() {
     return "SenderOrder{next " + nextN + ", R " + rewind + ", written to " + writtenUpTo
         + (holding ? ", holding" : "") + (barrier != 0 ? ", barrier " + barrier : "") + ", in flight " + inFlight
-        + (window == UNLIMITED ? "" : "/" + window) + ", unanswered " + unanswered.size() + "}";
+        + (window == UNLIMITED ? "" : "/" + window) + ", unanswered " + unanswered().size() + "}";
+  }
+
+  /** True if no envelope was numbered yet, so no collections were made. For tests. */
+  boolean holdsNoFrames() {
+    return unanswered == null;
+  }
+
+  /** The frames written and not answered, by n; empty (and immutable) before the first is numbered. */
+  private NavigableMap<Long, Frame> unanswered() {
+    return unanswered != null ? unanswered : Collections.emptyNavigableMap();
   }
 }

@@ -1,10 +1,10 @@
 package dev.tether.client.internal;
 
-import java.util.Queue;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,19 +17,36 @@ import org.slf4j.LoggerFactory;
  * a callback under the lock). A thread may instead {@link #claim} the drain and run it itself
  * ({@link #runClaimed}); either way one drain runs at a time. A task that throws is logged and the
  * next one runs.
+ *
+ * <p>Cost: an idle socket has several of these (callbacks, completions, pings), so one that never
+ * got a task is a single small object: its queue is created by the first {@link #enqueue}, and it
+ * is its own drain task ({@link #run()}, for the executor only).
  */
-final class SerialExecutor {
+final class SerialExecutor implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
   /** Tasks run per turn before yielding the pool thread to other clients. */
   private static final int BATCH = 256;
+  private static final VarHandle QUEUE;
+  private static final VarHandle DRAINING;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      QUEUE = lookup.findVarHandle(SerialExecutor.class, "queue", ConcurrentLinkedQueue.class);
+      DRAINING = lookup.findVarHandle(SerialExecutor.class, "draining", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private final Executor executor;
   /** What the tasks are, for logs. */
   private final String what;
-  private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
-  /** True while a drain is submitted or running; at most one at a time. */
-  private final AtomicBoolean draining = new AtomicBoolean();
-  private final Runnable drain = this::drain;
+  /** Null until the first task is enqueued, then never replaced (set once, by CAS). */
+  private volatile ConcurrentLinkedQueue<Runnable> queue;
+  /** True while a drain is submitted or running; at most one at a time. Changed by CAS. */
+  @SuppressWarnings("unused") // through DRAINING
+  private volatile boolean draining;
   /** The thread draining the queue now, or null. */
   private volatile Thread runner;
 
@@ -41,19 +58,31 @@ final class SerialExecutor {
 
   /** Adds a task; it runs after every task enqueued before it, once {@link #start()} is called. */
   void enqueue(Runnable task) {
-    queue.add(task);
+    ConcurrentLinkedQueue<Runnable> q = queue;
+    if (q == null) {
+      ConcurrentLinkedQueue<Runnable> fresh = new ConcurrentLinkedQueue<>();
+      ConcurrentLinkedQueue<?> won = (ConcurrentLinkedQueue<?>) QUEUE.compareAndExchange(this, null, fresh);
+      q = won == null ? fresh : queue;
+    }
+    q.add(task);
   }
 
   /** Makes sure enqueued tasks will run. Call it without holding locks. */
   void start() {
-    if (!queue.isEmpty() && draining.compareAndSet(false, true)) {
+    ConcurrentLinkedQueue<Runnable> q = queue;
+    if (q != null && !q.isEmpty() && DRAINING.compareAndSet(this, false, true)) {
       try {
-        executor.execute(drain);
+        executor.execute(this);
       } catch (RejectedExecutionException e) {
-        draining.set(false);
-        log.error("executor rejected {} tasks; {} are waiting", what, queue.size(), e);
+        draining = false;
+        log.error("executor rejected {} tasks; {} are waiting", what, q.size(), e);
       }
     }
+  }
+
+  /** True if no queue was ever needed: nothing was enqueued yet. For tests. */
+  boolean neverUsed() {
+    return queue == null;
   }
 
   /**
@@ -63,7 +92,7 @@ final class SerialExecutor {
    * thread that is about to run the tasks it enqueues is not overtaken by a hand-off to the executor.
    */
   boolean claim() {
-    return draining.compareAndSet(false, true);
+    return DRAINING.compareAndSet(this, false, true);
   }
 
   /**
@@ -91,11 +120,18 @@ final class SerialExecutor {
     return runner == Thread.currentThread();
   }
 
+  /** The drain, run by the executor after {@link #start()}; not for callers. */
+  @Override
+  public void run() {
+    drain();
+  }
+
   private void drain() {
     runner = Thread.currentThread();
+    ConcurrentLinkedQueue<Runnable> q = queue;
     try {
-      for (int i = 0; i < BATCH; i++) {
-        Runnable task = queue.poll();
+      for (int i = 0; q != null && i < BATCH; i++) {
+        Runnable task = q.poll();
         if (task == null) {
           break;
         }
@@ -107,7 +143,7 @@ final class SerialExecutor {
       }
     } finally {
       runner = null;
-      draining.set(false);
+      draining = false;
     }
     start();
   }

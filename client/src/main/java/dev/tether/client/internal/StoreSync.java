@@ -36,13 +36,16 @@ final class StoreSync {
   private static final Logger log = LoggerFactory.getLogger(StoreSync.class);
   private final OutboxStore store;
   private final Object lock;
-  /** Held across each durable send: the commit and the outbox insert happen in the same turn. */
-  private final Object sendOrder = new Object();
-  private final SerialExecutor later = new SerialExecutor(TetherThreads.io(), "outbox store call");
+  /**
+   * Held across each durable send: the commit and the outbox insert happen in the same turn. This
+   * and the fields below it but {@code events} are null without a store: nothing uses them then.
+   */
+  private final Object sendOrder;
+  private final SerialExecutor later;
   /** The delegate's callbacks, behind which room positions are released for saving. */
   private final Callbacks events;
   /** Positions whose callbacks have returned, waiting for the store queue; guarded by itself. */
-  private final Map<String, Position> released = new LinkedHashMap<>();
+  private final Map<String, Position> released;
   /** Guarded by released. True while a save of the released positions is queued and has not run. */
   private boolean releasedSaveQueued;
   /** Guarded by released. True once close() settled: positions released later are not saved. */
@@ -59,6 +62,9 @@ final class StoreSync {
     this.store = store;
     this.lock = lock;
     this.events = events;
+    this.sendOrder = store == null ? null : new Object();
+    this.later = store == null ? null : new SerialExecutor(TetherThreads.io(), "outbox store call");
+    this.released = store == null ? null : new LinkedHashMap<>();
   }
 
   boolean isDurable() {
@@ -156,7 +162,9 @@ final class StoreSync {
 
   /** Runs what was queued. Call after releasing the lock. */
   void start() {
-    later.start();
+    if (later != null) {
+      later.start();
+    }
   }
 
   /**

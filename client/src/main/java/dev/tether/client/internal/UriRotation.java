@@ -31,13 +31,16 @@ final class UriRotation {
     NONE_LEFT
   }
 
+  /** Flag in {@link #flags}: the URI failed for good. */
+  private static final byte EXCLUDED = 1;
+  /** Flag in {@link #flags}: a connection opened on the URI, at some time. */
+  private static final byte OPENED = 2;
+  /** Flag in {@link #flags}: the URI failed since the round began. */
+  private static final byte FAILED_THIS_ROUND = 4;
+
   private final List<URI> uris;
-  /** Guarded by lock: a URI that failed for good. */
-  private final boolean[] excluded;
-  /** Guarded by lock: a URI a connection opened on, at some time. */
-  private final boolean[] opened;
-  /** Guarded by lock: a URI that failed since the round began. */
-  private final boolean[] failedThisRound;
+  /** Guarded by lock: the flags of each URI (one array, not one per flag: every client has one). */
+  private final byte[] flags;
   /** Index of the URI in use or to be tried next; written under lock, read anywhere. */
   private volatile int current;
 
@@ -47,9 +50,7 @@ final class UriRotation {
       throw new IllegalArgumentException("no URIs");
     }
     this.uris = List.copyOf(uris);
-    this.excluded = new boolean[uris.size()];
-    this.opened = new boolean[uris.size()];
-    this.failedThisRound = new boolean[uris.size()];
+    this.flags = new byte[uris.size()];
   }
 
   /** The URI in use, or to be tried next. Any thread. */
@@ -68,13 +69,13 @@ final class UriRotation {
 
   /** A connection to {@code uri} opened. */
   void opened(URI uri) {
-    opened[uris.indexOf(uri)] = true;
+    flags[uris.indexOf(uri)] |= OPENED;
   }
 
   /** True if a connection to {@code uri} opened before: a final answer from it may be a restart. */
   boolean openedBefore(URI uri) {
     int i = uris.indexOf(uri);
-    return i >= 0 && opened[i];
+    return i >= 0 && is(i, OPENED);
   }
 
   /** The connection to the current URI carried a frame from the server: the next failure begins a round. */
@@ -84,7 +85,9 @@ final class UriRotation {
 
   /** A new round: after a backoff wait, or when the network came back. */
   void newRound() {
-    java.util.Arrays.fill(failedThisRound, false);
+    for (int i = 0; i < flags.length; i++) {
+      flags[i] &= ~FAILED_THIS_ROUND;
+    }
   }
 
   /**
@@ -95,15 +98,14 @@ final class UriRotation {
    */
   Next failed(boolean forGood) {
     int failed = current;
-    failedThisRound[failed] = true;
-    excluded[failed] |= forGood;
+    flags[failed] |= forGood ? FAILED_THIS_ROUND | EXCLUDED : FAILED_THIS_ROUND;
     int next = following(failed);
     if (next < 0) {
       return Next.NONE_LEFT;
     }
     current = next;
     for (int i = 0; i < uris.size(); i++) {
-      if (!excluded[i] && !failedThisRound[i]) {
+      if (!is(i, EXCLUDED) && !is(i, FAILED_THIS_ROUND)) {
         return Next.NOW;
       }
     }
@@ -115,11 +117,15 @@ final class UriRotation {
   private int following(int from) {
     for (int step = 1; step <= uris.size(); step++) {
       int i = (from + step) % uris.size();
-      if (!excluded[i]) {
+      if (!is(i, EXCLUDED)) {
         return i;
       }
     }
     return -1;
+  }
+
+  private boolean is(int i, byte flag) {
+    return (flags[i] & flag) != 0;
   }
 
   @Override
@@ -127,7 +133,7 @@ final class UriRotation {
     StringBuilder s = new StringBuilder("UriRotation{");
     for (int i = 0; i < uris.size(); i++) {
       s.append(i == 0 ? "" : ", ").append(i == current ? "*" : "").append(HandshakeFailures.redacted(uris.get(i)))
-          .append(excluded[i] ? " (out)" : failedThisRound[i] ? " (failed)" : "");
+          .append(is(i, EXCLUDED) ? " (out)" : is(i, FAILED_THIS_ROUND) ? " (failed)" : "");
     }
     return s.append('}').toString();
   }

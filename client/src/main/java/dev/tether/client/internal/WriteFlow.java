@@ -138,7 +138,7 @@ final class WriteFlow {
     e.counted = false; // back to the outbox: written again in first-sent order
     c.order.barrier();
     c.flushed = false;
-    c.lostRooms.add(e.envelope.room());
+    c.lostRooms().add(e.envelope.room());
     if (c.order.liftBarrier()) {
       rejoin(c);
     }
@@ -152,13 +152,13 @@ final class WriteFlow {
    */
   private void rejoin(Connection c) {
     Map<String, Long> positions = rooms.resumePoints();
-    for (String room : c.lostRooms) {
+    for (String room : c.lostRooms()) {
       Long position = positions.get(room);
       if (position != null) {
         resume(c, delivery.resumeFor(rooms, room, position));
       }
     }
-    c.lostRooms.clear();
+    c.lostRooms().clear();
     pump(c);
   }
 
