@@ -123,7 +123,7 @@ class ResetTest {
 
     bobsNetwork.setAvailable(false);
     proxy.cutAll();
-    await().until(() -> bob.readyState() != ReadyState.OPEN);
+    await().atMost(Duration.ofSeconds(30)).until(() -> bob.readyState() != ReadyState.OPEN);
     say(alice, "unseen ", 5); // seqs 21..25 of the old stream: lost with it
     server.resetState();
     say(alice, "after ", 20);
@@ -178,7 +178,7 @@ class ResetTest {
       oldEpoch = join(bob).epoch();
       say(alice, "before ", 20);
       first.awaitLines(20);
-      await().untilAsserted(() -> assertThat(store.rooms()).containsEntry(ROOM, 20L));
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(store.rooms()).containsEntry(ROOM, 20L));
       bob.close();
       assertThat(store.roomEpochs()).containsEntry(ROOM, oldEpoch);
     }
@@ -197,8 +197,9 @@ class ResetTest {
       Envelope resume = resumeFrom(server, "bob");
       assertThat(resume.seq()).isEqualTo(20);
       assertThat(resume.epoch()).isEqualTo(oldEpoch);
-      await().untilAsserted(() -> assertThat(store.rooms()).containsEntry(ROOM, 5L));
-      await().untilAsserted(() -> assertThat(store.roomEpochs()).containsEntry(ROOM, newEpoch));
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(store.rooms()).containsEntry(ROOM, 5L));
+      await().atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(store.roomEpochs()).containsEntry(ROOM, newEpoch));
       bob.close();
     }
   }
@@ -266,7 +267,7 @@ class ResetTest {
     TetherClient again = client(server.uri(), "alice", new RoomLog(),
         TetherClient.builder(URI.create(server.uri() + "?user=alice")).outboxStore(store));
     again.open();
-    await().untilAsserted(() -> assertThat(again.outboxSize()).isZero());
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(again.outboxSize()).isZero());
     say(again, "after ", 2);
 
     assertThat(bobLog.awaitLines(6).lines).isEqualTo(story(chats(1, 3, "alice", "before "),
@@ -290,7 +291,7 @@ class ResetTest {
         alice.readyState() == ReadyState.OPEN && bob.readyState() == ReadyState.OPEN);
     say(alice, "second ", 5);
     bobLog.awaitLines(10);
-    await().until(() -> server.connectionCount() == 2);
+    await().atMost(Duration.ofSeconds(30)).until(() -> server.connectionCount() == 2);
     server.dropAllConnections();
     say(alice, "third ", 5);
 
