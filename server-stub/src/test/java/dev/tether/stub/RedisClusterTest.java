@@ -218,7 +218,8 @@ class RedisClusterTest {
       assertThat(chat.epoch()).isEqualTo(epoch);
     }
     assertThat(carol.nextWire()).isEqualTo(new dev.tether.api.Ack(resume.id(), 30, epoch));
-    System.out.println("resume on another node: history_gap 6..20, then seqs 21..30, ack 30");
+    System.out.println("resume on another node: history_gap 6..20, then seqs 21..30, ack 30 (alice connected "
+        + alice.connects.get() + " times, gaps " + alice.gaps + ")");
   }
 
   @Test
