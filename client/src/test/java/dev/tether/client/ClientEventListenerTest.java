@@ -122,23 +122,23 @@ class ClientEventListenerTest {
     alice.open();
     alice.send(Envelope.join(ROOM)).get(10, TimeUnit.SECONDS);
     say(alice, "one");
-    await().until(() -> bob.log.contains("chat 1"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> bob.log.contains("chat 1"));
 
     // Bob's network goes and his connection with it; alice says 4 more, the history keeps 2.
     bobsNetwork.setAvailable(false);
     bobsLink.cutAll();
-    await().until(() -> bobClient.readyState() != ReadyState.OPEN);
+    await().atMost(Duration.ofSeconds(30)).until(() -> bobClient.readyState() != ReadyState.OPEN);
     for (String text : List.of("two", "three", "four", "five")) {
       say(alice, text);
     }
     bobsNetwork.setAvailable(true);
-    await().until(() -> bob.log.contains("chat 5"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> bob.log.contains("chat 5"));
 
     server.resetState();
     say(alice, "after the reset");
-    await().until(() -> bob.log.contains("onReset lobby after 5"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> bob.log.contains("onReset lobby after 5"));
     bobClient.close();
-    await().until(() -> bob.log.contains("onClose 1000"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> bob.log.contains("onClose 1000"));
 
     assertThat(bob.log).containsExactly(
         "connected", "onOpen", "chat 1",
@@ -162,7 +162,7 @@ class ClientEventListenerTest {
     assertThat(r.acked).containsExactly("JOIN", "CHAT hello");
     assertThat(r.ackLatencies).allSatisfy(d -> assertThat(d).isPositive().isLessThan(Duration.ofSeconds(10)));
 
-    await().until(() -> r.rtts.size() >= 3);
+    await().atMost(Duration.ofSeconds(30)).until(() -> r.rtts.size() >= 3);
     assertThat(r.rtts).allSatisfy(d -> assertThat(d).isPositive().isLessThan(Duration.ofSeconds(10)));
     assertThat(c.stats().lastRtt()).isNotNull();
   }

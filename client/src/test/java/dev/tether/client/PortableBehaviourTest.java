@@ -60,7 +60,7 @@ abstract class PortableBehaviourTest {
     TetherClient c = client(TetherClient.builder(server.uri()), d);
     c.open();
     d.take(Open.class);
-    await().untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
     return c;
   }
 
@@ -96,7 +96,7 @@ abstract class PortableBehaviourTest {
     assertThat(close.code()).isEqualTo(1000);
     assertThat(close.wasClean()).isTrue();
     assertThat(c.readyState()).isEqualTo(ReadyState.CLOSED);
-    await().untilAsserted(() -> assertThat(server.connectionCount()).isZero());
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(server.connectionCount()).isZero());
   }
 
   @Test
@@ -132,14 +132,16 @@ abstract class PortableBehaviourTest {
     try (FaultProxy proxy = FaultProxy.start(server.uri())) {
       RecordingDelegate d = new RecordingDelegate();
       TetherClient c = client(TetherClient.builder(proxy.uri())
-          .heartbeat(Duration.ofMillis(200), Duration.ofMillis(300)).connectTimeout(Duration.ofSeconds(1)), d);
+          // A connect timeout a loaded machine's handshake cannot blow: the first event must be onOpen.
+          .heartbeat(Duration.ofMillis(200), Duration.ofMillis(300)).connectTimeout(Duration.ofSeconds(5)), d);
       c.open();
       d.take(Open.class);
       proxy.blackhole();
       assertThat(d.take(Failure.class).error()).isInstanceOf(TimeoutException.class)
           .hasMessageStartingWith("no pong within 300 ms");
       proxy.heal();
-      d.next(Open.class, Duration.ofSeconds(20));
+      // An attempt made while the link was still a black hole waits out its connect timeout first.
+      d.next(Open.class, Duration.ofSeconds(40));
     }
   }
 

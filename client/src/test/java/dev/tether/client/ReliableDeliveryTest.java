@@ -93,7 +93,7 @@ class ReliableDeliveryTest {
 
     bobsNetwork.setAvailable(false);
     proxy.cutAll();
-    await().until(() -> bobClient.readyState() != ReadyState.OPEN);
+    await().atMost(Duration.ofSeconds(30)).until(() -> bobClient.readyState() != ReadyState.OPEN);
     List<CompletableFuture<Ack>> acks = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
       acks.add(alice.send(Envelope.chat(ROOM, "while bob is away " + i)));
@@ -122,7 +122,7 @@ class ReliableDeliveryTest {
 
     bobsNetwork.setAvailable(false);
     proxy.cutAll();
-    await().until(() -> bobClient.readyState() != ReadyState.OPEN);
+    await().atMost(Duration.ofSeconds(30)).until(() -> bobClient.readyState() != ReadyState.OPEN);
     List<CompletableFuture<Ack>> acks = new ArrayList<>();
     for (int i = 1; i <= 300; i++) {
       acks.add(alice.send(Envelope.chat(ROOM, "m" + i)));
@@ -161,7 +161,7 @@ class ReliableDeliveryTest {
       }
       // Strike while the block is half acknowledged: the rest is in flight or queued.
       acks.get(block * 1000 + 499).get(60, TimeUnit.SECONDS);
-      await().until(() -> server.connectionCount() == 2);
+      await().atMost(Duration.ofSeconds(30)).until(() -> server.connectionCount() == 2);
       if (block % 2 == 0) {
         server.restart();
       } else {
@@ -219,7 +219,7 @@ class ReliableDeliveryTest {
     RecordingDelegate d = new RecordingDelegate();
     TetherClient alice = open(TetherClient.builder(proxy.uri().resolve("/im?user=alice"))
         .heartbeat(Duration.ZERO, Duration.ofSeconds(1)).ackTimeout(Duration.ofMillis(500))
-        .connectTimeout(Duration.ofSeconds(1)), d);
+        .connectTimeout(Duration.ofSeconds(5)), d); // a loaded machine's handshake: the first event must be onOpen
     d.take(Open.class);
     proxy.blackhole();
     CompletableFuture<Ack> ack = alice.send(Envelope.chat(ROOM, "through the blackhole"));
@@ -257,7 +257,7 @@ class ReliableDeliveryTest {
     c.open();
     join.get(10, TimeUnit.SECONDS);
     c.send(Envelope.chat("not-joined", "refused")).handle((a, e) -> e).get(10, TimeUnit.SECONDS);
-    await().untilAsserted(() -> assertThat(states).containsExactly(
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(states).containsExactly(
         "JOIN QUEUED", "JOIN SENT", "JOIN ACKED", "CHAT SENT", "CHAT FAILED"));
   }
 
@@ -269,7 +269,7 @@ class ReliableDeliveryTest {
     try (OutboxStore store = OutboxStore.sqlite(file)) {
       TetherClient first = open(TetherClient.builder(server.uri().resolve("/im?user=alice")).outboxStore(store), new Inbox());
       server.stop();
-      await().until(() -> first.readyState() != ReadyState.OPEN);
+      await().atMost(Duration.ofSeconds(30)).until(() -> first.readyState() != ReadyState.OPEN);
       for (int i = 0; i < 3; i++) {
         Envelope e = Envelope.chat(ROOM, "written before the restart " + i);
         sent.add(e.id());
@@ -287,9 +287,9 @@ class ReliableDeliveryTest {
       // No join: the room was restored from the store and resumed.
       inbox.awaitChats(3);
       assertThat(inbox.chats).extracting(Envelope::id).containsExactlyElementsOf(sent);
-      await().untilAsserted(() -> assertThat(second.outboxSize()).isZero());
-      await().untilAsserted(() -> assertThat(store.pending()).isEmpty());
-      await().untilAsserted(() -> assertThat(store.rooms()).containsEntry(ROOM, 3L));
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(second.outboxSize()).isZero());
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(store.pending()).isEmpty());
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(store.rooms()).containsEntry(ROOM, 3L));
       second.close();
     }
   }
@@ -314,10 +314,11 @@ class ReliableDeliveryTest {
     TetherClient c = open(TetherClient.builder(proxy.uri()).heartbeat(Duration.ZERO, Duration.ofSeconds(1)), watcher);
     proxy.blackhole();
     CompletableFuture<Ack> ack = c.send(Envelope.chat(ROOM, "lost, then resent"));
-    await().untilAsserted(() -> assertThat(states).containsExactly("SENT"));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(states).containsExactly("SENT"));
     proxy.cutAll();
     proxy.heal();
     assertThat(ack.get(30, TimeUnit.SECONDS).seq()).isEqualTo(1);
-    await().untilAsserted(() -> assertThat(states).containsExactly("SENT", "QUEUED", "SENT", "ACKED"));
+    await().atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(states).containsExactly("SENT", "QUEUED", "SENT", "ACKED"));
   }
 }

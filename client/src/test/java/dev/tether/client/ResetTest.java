@@ -57,53 +57,55 @@ class ResetTest {
     CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
   }
 
+  /** alice and bob, each with its log, members of the room; {@code epoch} is the room's when bob joined. */
+  private record Members(TetherClient alice, RoomLog aliceLog, TetherClient bob, RoomLog bobLog, String epoch) {}
+
+  /** alice and bob join the room on {@code server}; alice says {@code count} chats, which bob gets. */
+  private Members aliceToldBob(URI server, String prefix, int count) throws Exception {
+    RoomLog aliceLog = new RoomLog();
+    RoomLog bobLog = new RoomLog();
+    TetherClient alice = client(server, "alice", aliceLog);
+    TetherClient bob = client(server, "bob", bobLog);
+    join(alice);
+    String epoch = join(bob).epoch();
+    say(alice, prefix, count);
+    bobLog.awaitLines(count);
+    return new Members(alice, aliceLog, bob, bobLog, epoch);
+  }
+
   /** The scenario: 20 chats, the server's state lost in place, 20 more. */
   @Test
   void aServerThatLosesItsStateIsOneResetThenTheNewStreamOnceInOrder() throws Exception {
     StubServer server = stub.server();
-    RoomLog aliceLog = new RoomLog();
-    RoomLog bobLog = new RoomLog();
-    TetherClient alice = client(server.uri(), "alice", aliceLog);
-    TetherClient bob = client(server.uri(), "bob", bobLog);
-    join(alice);
-    join(bob);
-    say(alice, "before ", 20);
-    bobLog.awaitLines(20);
+    Members room = aliceToldBob(server.uri(), "before ", 20);
 
     server.resetState();
-    say(alice, "after ", 20);
+    say(room.alice(), "after ", 20);
 
     List<String> expected = story(chats(1, 20, "alice", "before "), List.of("reset 20"),
         chats(1, 20, "alice", "after "));
-    assertThat(bobLog.awaitLines(41).lines).isEqualTo(expected);
-    assertThat(aliceLog.awaitLines(41).lines).as("alice's own copies").isEqualTo(expected);
-    assertThat(bob.stats().duplicatesDropped()).isZero();
-    assertThat(bobLog.failures).isEmpty();
-    bobLog.assertNothingMoreWithin(Duration.ofMillis(200));
+    assertThat(room.bobLog().awaitLines(41).lines).isEqualTo(expected);
+    assertThat(room.aliceLog().awaitLines(41).lines).as("alice's own copies").isEqualTo(expected);
+    assertThat(room.bob().stats().duplicatesDropped()).isZero();
+    assertThat(room.bobLog().failures).isEmpty();
+    room.bobLog().assertNothingMoreWithin(Duration.ofMillis(200));
   }
 
   @Test
   void aNewServerOnTheSamePortIsOneResetThenTheNewStream() throws Exception {
     StubServer server = stub.server();
-    RoomLog aliceLog = new RoomLog();
-    RoomLog bobLog = new RoomLog();
-    TetherClient alice = client(server.uri(), "alice", aliceLog);
-    TetherClient bob = client(server.uri(), "bob", bobLog);
-    join(alice);
-    join(bob);
-    say(alice, "before ", 20);
-    bobLog.awaitLines(20);
+    Members room = aliceToldBob(server.uri(), "before ", 20);
 
     StubServer fresh = stub.start(StubServer.builder().port(server.port()));
-    bobLog.awaitLines(21); // bob's resume named the old epoch: epoch_changed
-    say(alice, "after ", 20);
+    room.bobLog().awaitLines(21); // bob's resume named the old epoch: epoch_changed
+    say(room.alice(), "after ", 20);
 
     List<String> expected = story(chats(1, 20, "alice", "before "), List.of("reset 20"),
         chats(1, 20, "alice", "after "));
-    assertThat(bobLog.awaitLines(41).lines).isEqualTo(expected);
-    assertThat(aliceLog.awaitLines(41).lines).isEqualTo(expected);
+    assertThat(room.bobLog().awaitLines(41).lines).isEqualTo(expected);
+    assertThat(room.aliceLog().awaitLines(41).lines).isEqualTo(expected);
     assertThat(fresh.stats().resumes()).isGreaterThanOrEqualTo(2);
-    bobLog.assertNothingMoreWithin(Duration.ofMillis(200));
+    room.bobLog().assertNothingMoreWithin(Duration.ofMillis(200));
   }
 
   @Test
@@ -123,7 +125,7 @@ class ResetTest {
 
     bobsNetwork.setAvailable(false);
     proxy.cutAll();
-    await().until(() -> bob.readyState() != ReadyState.OPEN);
+    await().atMost(Duration.ofSeconds(30)).until(() -> bob.readyState() != ReadyState.OPEN);
     say(alice, "unseen ", 5); // seqs 21..25 of the old stream: lost with it
     server.resetState();
     say(alice, "after ", 20);
@@ -144,23 +146,17 @@ class ResetTest {
   @Test
   void aResetFoundByTheResumeOfASeqJump() throws Exception {
     StubServer server = stub.server();
-    RoomLog bobLog = new RoomLog();
-    TetherClient alice = client(server.uri(), "alice", new RoomLog());
-    TetherClient bob = client(server.uri(), "bob", bobLog);
-    join(alice);
-    String oldEpoch = join(bob).epoch();
-    say(alice, "before ", 20);
-    bobLog.awaitLines(20);
+    Members room = aliceToldBob(server.uri(), "before ", 20);
 
     server.resetState();
     server.sendToAll(EnvelopeCodec.shared().encode(Envelope.chat(ROOM, "held ahead of a gap").withId("c-23")
-        .withEpoch(oldEpoch).accepted("carol", 23, 1)));
-    bobLog.awaitLines(23);
-    say(alice, "after ", 20);
+        .withEpoch(room.epoch()).accepted("carol", 23, 1)));
+    room.bobLog().awaitLines(23);
+    say(room.alice(), "after ", 20);
 
-    assertThat(bobLog.awaitLines(43).lines).isEqualTo(story(chats(1, 20, "alice", "before "),
+    assertThat(room.bobLog().awaitLines(43).lines).isEqualTo(story(chats(1, 20, "alice", "before "),
         List.of("gap 21..22", "chat 23 carol: held ahead of a gap", "reset 23"), chats(1, 20, "alice", "after ")));
-    bobLog.assertNothingMoreWithin(Duration.ofMillis(200));
+    room.bobLog().assertNothingMoreWithin(Duration.ofMillis(200));
   }
 
   @Test
@@ -178,7 +174,7 @@ class ResetTest {
       oldEpoch = join(bob).epoch();
       say(alice, "before ", 20);
       first.awaitLines(20);
-      await().untilAsserted(() -> assertThat(store.rooms()).containsEntry(ROOM, 20L));
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(store.rooms()).containsEntry(ROOM, 20L));
       bob.close();
       assertThat(store.roomEpochs()).containsEntry(ROOM, oldEpoch);
     }
@@ -197,8 +193,9 @@ class ResetTest {
       Envelope resume = resumeFrom(server, "bob");
       assertThat(resume.seq()).isEqualTo(20);
       assertThat(resume.epoch()).isEqualTo(oldEpoch);
-      await().untilAsserted(() -> assertThat(store.rooms()).containsEntry(ROOM, 5L));
-      await().untilAsserted(() -> assertThat(store.roomEpochs()).containsEntry(ROOM, newEpoch));
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(store.rooms()).containsEntry(ROOM, 5L));
+      await().atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(store.roomEpochs()).containsEntry(ROOM, newEpoch));
       bob.close();
     }
   }
@@ -217,26 +214,19 @@ class ResetTest {
   @Test
   void aServerWithoutEpochsThatLostItsStateIsFoundByTheResumeAckedBelowThePosition() throws Exception {
     LegacyServer legacy = stub.closeAfter(LegacyServer.start());
-    RoomLog aliceLog = new RoomLog();
-    RoomLog bobLog = new RoomLog();
-    TetherClient alice = client(legacy.uri(), "alice", aliceLog);
-    TetherClient bob = client(legacy.uri(), "bob", bobLog);
-    join(alice);
-    join(bob);
-    say(alice, "before ", 20);
-    bobLog.awaitLines(20);
+    Members room = aliceToldBob(legacy.uri(), "before ", 20);
 
     legacy.loseState(); // and ends the connections, as a crash would
-    bobLog.awaitLines(21);
-    aliceLog.awaitLines(21);
-    say(alice, "after ", 20);
+    room.bobLog().awaitLines(21);
+    room.aliceLog().awaitLines(21);
+    say(room.alice(), "after ", 20);
 
     List<String> expected = story(chats(1, 20, "alice", "before "), List.of("reset 20"),
         chats(1, 20, "alice", "after "));
-    assertThat(bobLog.awaitLines(41).lines).isEqualTo(expected);
-    assertThat(aliceLog.awaitLines(41).lines).isEqualTo(expected);
-    assertThat(bobLog.chats).allMatch(e -> e.epoch() == null);
-    bobLog.assertNothingMoreWithin(Duration.ofMillis(200));
+    assertThat(room.bobLog().awaitLines(41).lines).isEqualTo(expected);
+    assertThat(room.aliceLog().awaitLines(41).lines).isEqualTo(expected);
+    assertThat(room.bobLog().chats).allMatch(e -> e.epoch() == null);
+    room.bobLog().assertNothingMoreWithin(Duration.ofMillis(200));
   }
 
   /**
@@ -266,7 +256,7 @@ class ResetTest {
     TetherClient again = client(server.uri(), "alice", new RoomLog(),
         TetherClient.builder(URI.create(server.uri() + "?user=alice")).outboxStore(store));
     again.open();
-    await().untilAsserted(() -> assertThat(again.outboxSize()).isZero());
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(again.outboxSize()).isZero());
     say(again, "after ", 2);
 
     assertThat(bobLog.awaitLines(6).lines).isEqualTo(story(chats(1, 3, "alice", "before "),
@@ -278,19 +268,16 @@ class ResetTest {
   @Test
   void aRestartThatKeepsTheStateOrADroppedConnectionIsNoReset() throws Exception {
     StubServer server = stub.server();
-    RoomLog bobLog = new RoomLog();
-    TetherClient alice = client(server.uri(), "alice", new RoomLog());
-    TetherClient bob = client(server.uri(), "bob", bobLog);
-    join(alice);
-    join(bob);
-    say(alice, "first ", 5);
-    bobLog.awaitLines(5);
+    Members room = aliceToldBob(server.uri(), "first ", 5);
+    TetherClient alice = room.alice();
+    TetherClient bob = room.bob();
+    RoomLog bobLog = room.bobLog();
     server.restart();
     await().atMost(Duration.ofSeconds(30)).until(() ->
         alice.readyState() == ReadyState.OPEN && bob.readyState() == ReadyState.OPEN);
     say(alice, "second ", 5);
     bobLog.awaitLines(10);
-    await().until(() -> server.connectionCount() == 2);
+    await().atMost(Duration.ofSeconds(30)).until(() -> server.connectionCount() == 2);
     server.dropAllConnections();
     say(alice, "third ", 5);
 

@@ -100,9 +100,9 @@ class SenderOrderOnTheWireTest {
       ns.add(server.takeReceived(Duration.ofSeconds(5)).n());
     }
     assertThat(ns).containsExactly(1L, 2L, 3L, 4L);
-    await().until(() -> server.connectionCount() == 1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> server.connectionCount() == 1);
     server.dropAllConnections();
-    await().until(() -> alice.stats().reconnects() == 1);
+    await().atMost(Duration.ofSeconds(30)).until(() -> alice.stats().reconnects() == 1);
     Received resume = server.takeReceived(Duration.ofSeconds(10));
     assertThat(resume.envelope().type()).isEqualTo(Envelope.Type.RESUME);
     assertThat(resume.n()).as("a new connection counts from 1 again").isEqualTo(1);
@@ -128,7 +128,8 @@ class SenderOrderOnTheWireTest {
     StubServer server = stub.server();
     FaultProxy proxy = stub.proxy();
     TetherClient alice = stub.track(TetherClient.builder(URI.create(proxy.uri() + "?user=alice"))
-        .ackTimeout(Duration.ofMillis(500)).reconnect(FAST).build());
+        // Long enough for every ack of a loaded machine: only the lost chat may time out (one reconnect).
+        .ackTimeout(Duration.ofSeconds(5)).reconnect(FAST).build());
     alice.open();
     alice.send(Envelope.join(ROOM)).get(10, TimeUnit.SECONDS);
     proxy.dropNextFrames(1);

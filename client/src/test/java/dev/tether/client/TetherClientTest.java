@@ -74,7 +74,7 @@ class TetherClientTest {
     c.open();
     d.take(Open.class);
     c.open();
-    await().untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
     assertThat(server.handshakeCount()).isEqualTo(1);
     d.assertNoEvent(Duration.ofMillis(200));
   }
@@ -126,7 +126,7 @@ class TetherClientTest {
     assertThat(d.take(Text.class).text()).isEqualTo("first");
     assertThat(d.take(Text.class).text()).isEqualTo("second");
     assertThat(join.get(10, TimeUnit.SECONDS).seq()).isZero();
-    await().untilAsserted(() -> assertThat(c.outboxSize()).isZero());
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(c.outboxSize()).isZero());
   }
 
   @Test
@@ -199,7 +199,7 @@ class TetherClientTest {
     Close close = d.take(Close.class);
     assertThat(close.wasClean()).isTrue();
     assertThat(c.readyState()).isEqualTo(ReadyState.CLOSED);
-    await().untilAsserted(() -> assertThat(server.connectionCount()).isZero());
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(server.connectionCount()).isZero());
   }
 
   @Test
@@ -242,7 +242,7 @@ class TetherClientTest {
   void malformedEnvelopeFromTheServerIsReportedAndTheConnectionStaysOpen() {
     RecordingDelegate d = new RecordingDelegate();
     TetherClient c = openClient("alice", d);
-    await().untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
     server.sendToAll("{\"type\":\"chat\",\"id\":\"x\"}");
     Failure failure = d.take(Failure.class);
     assertThat(failure.error()).isInstanceOf(MalformedEnvelopeException.class)

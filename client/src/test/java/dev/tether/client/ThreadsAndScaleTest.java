@@ -79,7 +79,7 @@ class ThreadsAndScaleTest {
     }
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
         assertThat(clientThreads()).isLessThanOrEqualTo(baseline + 2));
-    await().untilAsserted(() -> assertThat(server.connectionCount()).isZero());
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(server.connectionCount()).isZero());
   }
 
   private void cycle(Opens d) throws InterruptedException {
@@ -110,14 +110,15 @@ class ThreadsAndScaleTest {
       assertThat(c.readyState()).isEqualTo(ReadyState.OPEN);
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
           assertThat(clientThreads()).isLessThanOrEqualTo(baseline + 2));
-      await().untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
     } finally {
       c.close();
     }
   }
 
   private void dropAndAwaitReconnect(Opens d) throws InterruptedException {
-    await().pollInterval(Duration.ofMillis(2)).untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2))
+        .untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
     server.dropAllConnections();
     d.awaitOpen();
   }
@@ -160,7 +161,7 @@ class ThreadsAndScaleTest {
         c.open();
       }
       assertThat(opened.await(30, TimeUnit.SECONDS)).isTrue();
-      await().untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(n));
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(n));
       server.dropAllConnections();
       assertThat(retried.await(30, TimeUnit.SECONDS)).isTrue();
       long min = all.stream().mapToLong(Long::longValue).min().orElseThrow();

@@ -167,7 +167,8 @@ class UserCodeOutsideTheLockTest {
     store.commitGate = gate;
     Envelope slow = Envelope.chat("lobby", "slow commit");
     CompletableFuture<CompletableFuture<Ack>> sending = CompletableFuture.supplyAsync(() -> c.send(slow));
-    await().until(() -> findings.stream().filter(f -> f.startsWith("OutboxStore.add")).count() == 2);
+    await().atMost(Duration.ofSeconds(30))
+        .until(() -> findings.stream().filter(f -> f.startsWith("OutboxStore.add")).count() == 2);
     assertThat(c.send("echo while committing")).isTrue();
     assertThat(d.next(Text.class).text()).isEqualTo("echo while committing");
     assertThat(sending).as("send returns only after its commit").isNotDone();
@@ -222,7 +223,7 @@ class UserCodeOutsideTheLockTest {
         .reconnect(ReconnectPolicy.exponential(Duration.ofMillis(20), Duration.ofMillis(50))).build());
     c.open();
     d.take(Open.class);
-    await().untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
     server.dropAllConnections();
     d.next(Open.class);
     c.close();
@@ -242,7 +243,7 @@ class UserCodeOutsideTheLockTest {
         }).build());
     c.open();
     d.take(Open.class);
-    await().untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(server.connectionCount()).isEqualTo(1));
     server.closeAll(1012, "restart");
     assertThat(d.next(Close.class).code()).isEqualTo(1012);
     d.next(Open.class);

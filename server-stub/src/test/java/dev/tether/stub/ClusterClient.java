@@ -256,7 +256,12 @@ final class ClusterClient implements AutoCloseable {
     }
     ErrorReply error = (ErrorReply) wire;
     switch (error.code()) {
-      case ErrorReply.HISTORY_GAP -> gaps.add(error.room() + ":" + error.first() + ".." + error.last());
+      case ErrorReply.HISTORY_GAP -> {
+        // Reported, and the position moves past it: the replay that follows starts at last + 1.
+        gaps.add(error.room() + ":" + error.first() + ".." + error.last());
+        Position p = positions.get(error.room());
+        p.seq = Math.max(p.seq, error.last());
+      }
       case ErrorReply.EPOCH_CHANGED -> {
         Position p = positions.get(error.room());
         resets.add(new Reset(error.room(), p.epoch, p.seq));

@@ -10,10 +10,8 @@ import dev.tether.api.EnvelopeCodec;
 import dev.tether.api.ErrorReply;
 import dev.tether.api.Wire;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Room epochs on a {@link StubServer}: kept while the state is ({@link StubServer#restart()},
@@ -23,55 +21,15 @@ import org.junit.jupiter.api.Test;
 class EpochsTest {
   private static final Duration TIMEOUT = WsRecorder.TIMEOUT;
 
-  private final List<StubServer> servers = new ArrayList<>();
-  private final List<WsRecorder> clients = new ArrayList<>();
-
-  @AfterEach
-  void tearDown() {
-    clients.forEach(WsRecorder::close);
-    servers.forEach(StubServer::close);
-  }
-
-  private StubServer start(StubServer.Builder builder) {
-    StubServer server = builder.start();
-    servers.add(server);
-    return server;
-  }
-
-  private WsRecorder connect(StubServer server, String user) throws Exception {
-    WsRecorder client = WsRecorder.connect(server.uri(), user);
-    clients.add(client);
-    return client;
-  }
-
-  private static Ack joined(WsRecorder client, String room) throws Exception {
-    Envelope join = Envelope.join(room);
-    client.send(join);
-    Wire w = client.nextWire();
-    assertThat(w).isInstanceOf(Ack.class);
-    Ack ack = (Ack) w;
-    assertThat(ack.id()).isEqualTo(join.id());
-    assertThat(ack.epoch()).isNotEmpty();
-    return ack;
-  }
+  @RegisterExtension final Stubs stubs = new Stubs();
 
   /** Sends a chat from a member; takes its ack and own copy; returns the copy. */
   private static Envelope said(WsRecorder member, String room, String text) throws Exception {
     Envelope chat = Envelope.chat(room, text);
     member.send(chat);
-    Envelope copy = null;
-    Ack ack = null;
-    while (copy == null || ack == null) {
-      Wire w = member.nextWire();
-      if (w instanceof Ack a) {
-        ack = a;
-      } else {
-        copy = (Envelope) w;
-      }
-    }
-    assertThat(ack).isEqualTo(new Ack(chat.id(), copy.seq()));
-    assertThat(copy.id()).isEqualTo(chat.id());
-    return copy;
+    WsRecorder.Replies replies = member.ownChat(chat);
+    assertThat(replies.ack()).isEqualTo(new Ack(chat.id(), replies.copy().seq()));
+    return replies.copy();
   }
 
   private static Envelope chat(WsRecorder client) throws Exception {
@@ -82,46 +40,45 @@ class EpochsTest {
 
   @Test
   void restartAndDroppedConnectionsKeepTheEpoch() throws Exception {
-    StubServer server = start(StubServer.builder());
-    WsRecorder alice = connect(server, "alice");
-    String epoch = joined(alice, "lobby").epoch();
+    StubServer server = stubs.start(StubServer.builder());
+    WsRecorder alice = stubs.connect(server, "alice");
+    String epoch = alice.joined("lobby").epoch();
     assertThat(said(alice, "lobby", "one").epoch()).isEqualTo(epoch);
 
     server.restart();
     assertThat(alice.nextClose().code()).isEqualTo(1006);
-    WsRecorder again = connect(server, "alice");
-    assertThat(joined(again, "lobby")).extracting(Ack::seq, Ack::epoch).containsExactly(1L, epoch);
+    WsRecorder again = stubs.connect(server, "alice");
+    assertThat(again.joined("lobby")).extracting(Ack::seq, Ack::epoch).containsExactly(1L, epoch);
     assertThat(said(again, "lobby", "two")).extracting(Envelope::seq, Envelope::epoch).containsExactly(2L, epoch);
 
     await().atMost(TIMEOUT).until(() -> server.connectionCount() == 1);
     server.dropAllConnections();
     assertThat(again.nextClose().code()).isEqualTo(1006);
-    WsRecorder third = connect(server, "alice");
-    assertThat(joined(third, "lobby")).extracting(Ack::seq, Ack::epoch).containsExactly(2L, epoch);
+    WsRecorder third = stubs.connect(server, "alice");
+    assertThat(third.joined("lobby")).extracting(Ack::seq, Ack::epoch).containsExactly(2L, epoch);
   }
 
   @Test
   void resetStateStartsEveryRoomAnewOnANewEpochAndForgetsAcceptedIds() throws Exception {
-    StubServer server = start(StubServer.builder());
-    WsRecorder alice = connect(server, "alice");
-    String lobby = joined(alice, "lobby").epoch();
-    String kitchen = joined(alice, "kitchen").epoch();
+    StubServer server = stubs.start(StubServer.builder());
+    WsRecorder alice = stubs.connect(server, "alice");
+    String lobby = alice.joined("lobby").epoch();
+    String kitchen = alice.joined("kitchen").epoch();
     Envelope first = Envelope.chat("lobby", "before");
     alice.send(first);
-    assertThat(alice.nextWire()).isEqualTo(new Ack(first.id(), 1));
-    chat(alice);
+    assertThat(alice.ownChat(first).ack()).isEqualTo(new Ack(first.id(), 1));
     alice.close();
 
     server.resetState();
 
-    WsRecorder bob = connect(server, "bob");
-    Ack lobbyAfter = joined(bob, "lobby");
+    WsRecorder bob = stubs.connect(server, "bob");
+    Ack lobbyAfter = bob.joined("lobby");
     assertThat(lobbyAfter.seq()).isZero();
     assertThat(lobbyAfter.epoch()).isNotEqualTo(lobby);
-    assertThat(joined(bob, "kitchen").epoch()).isNotEqualTo(kitchen);
+    assertThat(bob.joined("kitchen").epoch()).isNotEqualTo(kitchen);
     // The dedup memory is gone too: the same chat is a new one, with a new seq in the new stream.
-    WsRecorder aliceAgain = connect(server, "alice");
-    joined(aliceAgain, "lobby");
+    WsRecorder aliceAgain = stubs.connect(server, "alice");
+    aliceAgain.joined("lobby");
     aliceAgain.send(first);
     assertThat(aliceAgain.nextWire()).isEqualTo(new Ack(first.id(), 1));
     assertThat(chat(bob)).extracting(Envelope::id, Envelope::seq, Envelope::epoch)
@@ -134,11 +91,11 @@ class EpochsTest {
    */
   @Test
   void aMemberThatStaysConnectedGetsTheNewStreamFromSeqOneWithItsEpoch() throws Exception {
-    StubServer server = start(StubServer.builder());
-    WsRecorder alice = connect(server, "alice");
-    WsRecorder bob = connect(server, "bob");
-    String before = joined(alice, "lobby").epoch();
-    joined(bob, "lobby");
+    StubServer server = stubs.start(StubServer.builder());
+    WsRecorder alice = stubs.connect(server, "alice");
+    WsRecorder bob = stubs.connect(server, "bob");
+    String before = alice.joined("lobby").epoch();
+    bob.joined("lobby");
     for (int i = 1; i <= 3; i++) {
       said(alice, "lobby", "old " + i);
       assertThat(chat(bob).seq()).isEqualTo(i);
@@ -157,9 +114,9 @@ class EpochsTest {
 
   @Test
   void aResumeNamingTheLostEpochGetsEpochChangedThenTheNewStreamThenTheAck() throws Exception {
-    StubServer server = start(StubServer.builder());
-    WsRecorder alice = connect(server, "alice");
-    String old = joined(alice, "lobby").epoch();
+    StubServer server = stubs.start(StubServer.builder());
+    WsRecorder alice = stubs.connect(server, "alice");
+    String old = alice.joined("lobby").epoch();
     for (int i = 1; i <= 5; i++) {
       said(alice, "lobby", "old " + i);
     }
@@ -167,13 +124,13 @@ class EpochsTest {
     server.dropAllConnections();
     assertThat(alice.nextClose().code()).isEqualTo(1006);
 
-    WsRecorder carol = connect(server, "carol");
-    String current = joined(carol, "lobby").epoch();
+    WsRecorder carol = stubs.connect(server, "carol");
+    String current = carol.joined("lobby").epoch();
     said(carol, "lobby", "new 1");
     said(carol, "lobby", "new 2");
 
     // alice's position 5 is of the lost stream: she is told, and gets the new one from its start.
-    WsRecorder back = connect(server, "alice");
+    WsRecorder back = stubs.connect(server, "alice");
     Envelope resume = Envelope.resume("lobby", 5, old);
     back.send(resume);
     assertThat(back.nextWire()).isEqualTo(ErrorReply.epochChanged(resume.id(), "lobby", old, current));
@@ -188,9 +145,9 @@ class EpochsTest {
 
   @Test
   void aMemberThatResumesWithTheLostEpochOnTheSameConnectionIsToldToo() throws Exception {
-    StubServer server = start(StubServer.builder());
-    WsRecorder alice = connect(server, "alice");
-    String old = joined(alice, "lobby").epoch();
+    StubServer server = stubs.start(StubServer.builder());
+    WsRecorder alice = stubs.connect(server, "alice");
+    String old = alice.joined("lobby").epoch();
     said(alice, "lobby", "old");
     server.resetState();
     Envelope resume = Envelope.resume("lobby", 1, old);
@@ -211,16 +168,16 @@ class EpochsTest {
   /** What a client without epochs sees: a resume's ack below its position is its only sign. */
   @Test
   void aResumeWithoutAnEpochAfterAResetIsAckedBelowTheClientsPosition() throws Exception {
-    StubServer server = start(StubServer.builder());
-    WsRecorder alice = connect(server, "alice");
-    joined(alice, "lobby");
+    StubServer server = stubs.start(StubServer.builder());
+    WsRecorder alice = stubs.connect(server, "alice");
+    alice.joined("lobby");
     for (int i = 1; i <= 5; i++) {
       said(alice, "lobby", "old " + i);
     }
     server.resetState();
     said(alice, "lobby", "new 1");
 
-    WsRecorder bob = connect(server, "bob");
+    WsRecorder bob = stubs.connect(server, "bob");
     Envelope resume = Envelope.resume("lobby", 5);
     bob.send(resume);
     Wire answer = bob.nextWire();
@@ -231,38 +188,38 @@ class EpochsTest {
 
   @Test
   void aNewServerOnTheSamePortHasNewEpochs() throws Exception {
-    StubServer first = start(StubServer.builder());
-    WsRecorder alice = connect(first, "alice");
-    String before = joined(alice, "lobby").epoch();
+    StubServer first = stubs.start(StubServer.builder());
+    WsRecorder alice = stubs.connect(first, "alice");
+    String before = alice.joined("lobby").epoch();
     int port = first.port();
     first.close();
     assertThat(alice.nextClose().code()).isEqualTo(1006);
 
-    StubServer second = start(StubServer.builder().port(port));
-    WsRecorder again = connect(second, "alice");
-    Ack after = joined(again, "lobby");
+    StubServer second = stubs.start(StubServer.builder().port(port));
+    WsRecorder again = stubs.connect(second, "alice");
+    Ack after = again.joined("lobby");
     assertThat(after.seq()).isZero();
     assertThat(after.epoch()).isNotEqualTo(before);
   }
 
   @Test
   void resetStateWorksWhileStoppedAndNotAfterClose() throws Exception {
-    StubServer server = start(StubServer.builder());
-    WsRecorder alice = connect(server, "alice");
-    String before = joined(alice, "lobby").epoch();
+    StubServer server = stubs.start(StubServer.builder());
+    WsRecorder alice = stubs.connect(server, "alice");
+    String before = alice.joined("lobby").epoch();
     server.stop();
     server.resetState();
     server.restart();
-    WsRecorder again = connect(server, "alice");
-    assertThat(joined(again, "lobby").epoch()).isNotEqualTo(before);
+    WsRecorder again = stubs.connect(server, "alice");
+    assertThat(again.joined("lobby").epoch()).isNotEqualTo(before);
     server.close();
     assertThatThrownBy(server::resetState).isInstanceOf(IllegalStateException.class).hasMessage("closed");
   }
 
   @Test
   void receivedFramesCarryTheirSenderCounterApartFromTheEnvelope() throws Exception {
-    StubServer server = start(StubServer.builder());
-    WsRecorder alice = connect(server, "alice");
+    StubServer server = stubs.start(StubServer.builder());
+    WsRecorder alice = stubs.connect(server, "alice");
     EnvelopeCodec codec = EnvelopeCodec.shared();
     Envelope join = Envelope.join("lobby");
     alice.send(codec.withCounter(codec.encode(join), 1));

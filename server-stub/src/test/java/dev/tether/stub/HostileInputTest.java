@@ -117,7 +117,7 @@ class HostileInputTest {
     assertThat(join(carol, "lobby").seq()).isEqualTo(sent.size());
     Envelope hello = Envelope.chat("lobby", "anyone still here?");
     carol.send(hello);
-    assertThat(carol.nextWire()).isEqualTo(new Ack(hello.id(), sent.size() + 1L));
+    assertThat(carol.ownChat(hello).ack()).isEqualTo(new Ack(hello.id(), sent.size() + 1L));
     report.add("afterwards: a new client connected, joined at seq " + sent.size()
         + " and chatted (seq " + (sent.size() + 1) + "); open sessions "
         + server.connectionCount() + ", handshakes seen by the endpoint " + server.handshakeCount());

@@ -7,51 +7,19 @@ import dev.tether.api.Envelope;
 import dev.tether.api.ErrorReply;
 import dev.tether.api.Wire;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code resume}: join plus replay of the room's history after a seq, then an ack. */
 class ResumeTest {
-  private final List<StubServer> servers = new ArrayList<>();
-  private final List<WsRecorder> clients = new ArrayList<>();
-
-  @AfterEach
-  void tearDown() {
-    clients.forEach(WsRecorder::close);
-    servers.forEach(StubServer::close);
-  }
-
-  private StubServer start(StubServer.Builder builder) {
-    StubServer server = builder.start();
-    servers.add(server);
-    return server;
-  }
-
-  private WsRecorder connect(StubServer server, String user) throws Exception {
-    WsRecorder client = WsRecorder.connect(server.uri(), user);
-    clients.add(client);
-    return client;
-  }
-
-  /** Joins; returns the room's epoch, named by the join's ack. */
-  private static String join(WsRecorder client, String room) throws Exception {
-    Envelope join = Envelope.join(room);
-    client.send(join);
-    Wire w = client.nextWire();
-    assertThat(w).isInstanceOf(Ack.class).extracting(a -> ((Ack) a).id()).isEqualTo(join.id());
-    assertThat(((Ack) w).epoch()).isNotEmpty();
-    return ((Ack) w).epoch();
-  }
+  @RegisterExtension final Stubs stubs = new Stubs();
 
   /** Sends chats {@code texts} from a member and consumes its acks and own copies. */
   private static void say(WsRecorder member, String room, String... texts) throws Exception {
     for (String text : texts) {
       Envelope chat = Envelope.chat(room, text);
       member.send(chat);
-      assertThat(member.nextWire()).isInstanceOf(Ack.class);
-      assertThat(((Envelope) member.nextWire()).id()).isEqualTo(chat.id());
+      member.ownChat(chat).ack();
     }
   }
 
@@ -63,17 +31,17 @@ class ResumeTest {
 
   @Test
   void resumeReplaysMissedChatsInOrderThenAcksWithLatest() throws Exception {
-    StubServer server = start(StubServer.builder());
-    WsRecorder alice = connect(server, "alice");
-    WsRecorder bob = connect(server, "bob");
-    String epoch = join(alice, "lobby");
-    join(bob, "lobby");
+    StubServer server = stubs.start(StubServer.builder());
+    WsRecorder alice = stubs.connect(server, "alice");
+    WsRecorder bob = stubs.connect(server, "bob");
+    String epoch = alice.joined("lobby").epoch();
+    bob.joined("lobby");
     say(alice, "lobby", "one");
     assertThat(nextChat(bob).seq()).isEqualTo(1);
     bob.close();
     say(alice, "lobby", "two", "three");
 
-    WsRecorder bobAgain = connect(server, "bob");
+    WsRecorder bobAgain = stubs.connect(server, "bob");
     Envelope resume = Envelope.resume("lobby", 1);
     bobAgain.send(resume);
 
@@ -90,15 +58,15 @@ class ResumeTest {
 
   @Test
   void resumeWithoutJoinMakesTheConnectionAMember() throws Exception {
-    StubServer server = start(StubServer.builder());
-    WsRecorder bob = connect(server, "bob");
+    StubServer server = stubs.start(StubServer.builder());
+    WsRecorder bob = stubs.connect(server, "bob");
     Envelope resume = Envelope.resume("lobby", 0);
     bob.send(resume);
     Wire resumed = bob.nextWire();
     assertThat(resumed).isInstanceOf(Ack.class).extracting(a -> ((Ack) a).seq()).isEqualTo(0L);
 
-    WsRecorder alice = connect(server, "alice");
-    assertThat(join(alice, "lobby")).isEqualTo(((Ack) resumed).epoch());
+    WsRecorder alice = stubs.connect(server, "alice");
+    assertThat(alice.joined("lobby").epoch()).isEqualTo(((Ack) resumed).epoch());
     say(alice, "lobby", "live");
     Envelope live = nextChat(bob);
     assertThat(live.seq()).isEqualTo(1);
@@ -107,17 +75,17 @@ class ResumeTest {
     // and bob may chat in it: no not_member
     Envelope reply = Envelope.chat("lobby", "heard you");
     bob.send(reply);
-    assertThat(bob.nextWire()).isEqualTo(new Ack(reply.id(), 2));
+    assertThat(bob.ownChat(reply).ack()).isEqualTo(new Ack(reply.id(), 2));
   }
 
   @Test
   void resumeFromLatestOrBeyondReplaysNothing() throws Exception {
-    StubServer server = start(StubServer.builder());
-    WsRecorder alice = connect(server, "alice");
-    String epoch = join(alice, "lobby");
+    StubServer server = stubs.start(StubServer.builder());
+    WsRecorder alice = stubs.connect(server, "alice");
+    String epoch = alice.joined("lobby").epoch();
     say(alice, "lobby", "one", "two");
 
-    WsRecorder bob = connect(server, "bob");
+    WsRecorder bob = stubs.connect(server, "bob");
     for (long after : new long[] {2, 5, Long.MAX_VALUE}) {
       Envelope resume = Envelope.resume("lobby", after);
       bob.send(resume);
@@ -134,14 +102,14 @@ class ResumeTest {
 
   @Test
   void resumeBeyondTheHistoryReportsTheGapThenReplaysWhatIsHeld() throws Exception {
-    StubServer server = start(StubServer.builder().historyPerRoom(5));
-    WsRecorder alice = connect(server, "alice");
-    String epoch = join(alice, "lobby");
+    StubServer server = stubs.start(StubServer.builder().historyPerRoom(5));
+    WsRecorder alice = stubs.connect(server, "alice");
+    String epoch = alice.joined("lobby").epoch();
     for (int i = 1; i <= 12; i++) {
       say(alice, "lobby", "m" + i);
     }
 
-    WsRecorder bob = connect(server, "bob");
+    WsRecorder bob = stubs.connect(server, "bob");
     Envelope resume = Envelope.resume("lobby", 1);
     bob.send(resume);
 
@@ -158,14 +126,14 @@ class ResumeTest {
 
   @Test
   void resumeRightAfterTheHistoryHasNoGap() throws Exception {
-    StubServer server = start(StubServer.builder().historyPerRoom(5));
-    WsRecorder alice = connect(server, "alice");
-    join(alice, "lobby");
+    StubServer server = stubs.start(StubServer.builder().historyPerRoom(5));
+    WsRecorder alice = stubs.connect(server, "alice");
+    alice.joined("lobby");
     for (int i = 1; i <= 12; i++) {
       say(alice, "lobby", "m" + i);
     }
 
-    WsRecorder bob = connect(server, "bob");
+    WsRecorder bob = stubs.connect(server, "bob");
     Envelope resume = Envelope.resume("lobby", 7);
     bob.send(resume);
     assertThat(nextChat(bob).seq()).isEqualTo(8);
@@ -173,12 +141,12 @@ class ResumeTest {
 
   @Test
   void resumeIsNotDeduplicated() throws Exception {
-    StubServer server = start(StubServer.builder());
-    WsRecorder alice = connect(server, "alice");
-    String epoch = join(alice, "lobby");
+    StubServer server = stubs.start(StubServer.builder());
+    WsRecorder alice = stubs.connect(server, "alice");
+    String epoch = alice.joined("lobby").epoch();
     say(alice, "lobby", "one");
 
-    WsRecorder bob = connect(server, "bob");
+    WsRecorder bob = stubs.connect(server, "bob");
     Envelope resume = Envelope.resume("lobby", 0);
     for (int i = 0; i < 2; i++) {
       bob.send(resume);
@@ -189,15 +157,15 @@ class ResumeTest {
 
   @Test
   void resumeAfterRestartReplaysTheKeptHistory() throws Exception {
-    StubServer server = start(StubServer.builder());
-    WsRecorder alice = connect(server, "alice");
-    String epoch = join(alice, "lobby");
+    StubServer server = stubs.start(StubServer.builder());
+    WsRecorder alice = stubs.connect(server, "alice");
+    String epoch = alice.joined("lobby").epoch();
     say(alice, "lobby", "one", "two", "three");
 
     server.restart();
     assertThat(alice.nextClose().code()).isEqualTo(1006);
 
-    WsRecorder again = connect(server, "alice");
+    WsRecorder again = stubs.connect(server, "alice");
     // The stream goes on across the restart: same epoch, so no epoch_changed.
     Envelope resume = Envelope.resume("lobby", 1, epoch);
     again.send(resume);

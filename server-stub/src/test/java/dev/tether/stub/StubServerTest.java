@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import dev.tether.api.Ack;
 import dev.tether.api.Envelope;
 import dev.tether.api.ErrorReply;
-import dev.tether.api.Wire;
 import jakarta.websocket.DeploymentException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,15 +40,6 @@ class StubServerTest {
     WsRecorder client = WsRecorder.connect(server.uri(), user);
     clients.add(client);
     return client;
-  }
-
-  private Ack joined(WsRecorder client, String room) throws Exception {
-    Envelope join = Envelope.join(room);
-    client.send(join);
-    Wire reply = client.nextWire();
-    assertThat(reply).isInstanceOf(Ack.class);
-    assertThat(((Ack) reply).id()).isEqualTo(join.id());
-    return (Ack) reply;
   }
 
   @Test
@@ -152,15 +142,15 @@ class StubServerTest {
   @Test
   void joinOfNewRoomIsAckedWithSeqZero() throws Exception {
     WsRecorder alice = connect("alice");
-    assertThat(joined(alice, "lobby").seq()).isZero();
+    assertThat(alice.joined("lobby").seq()).isZero();
   }
 
   @Test
   void chatsAreAckedAndFannedOutToEveryMemberInSeqOrder() throws Exception {
     WsRecorder alice = connect("alice");
     WsRecorder bob = connect("bob");
-    joined(alice, "lobby");
-    joined(bob, "lobby");
+    alice.joined("lobby");
+    bob.joined("lobby");
 
     List<Envelope> sent = List.of(
         Envelope.chat("lobby", "one"), Envelope.chat("lobby", "two"), Envelope.chat("lobby", "three"));
@@ -168,10 +158,11 @@ class StubServerTest {
       alice.send(chat);
     }
 
+    // alice gets her acks, and the chats fanned out to her as a member (each before or after its ack)
+    WsRecorder.Replies toAlice = alice.replies(3, 3);
     for (int i = 0; i < 3; i++) {
-      // alice gets her ack, then the chat fanned out to her as a member
-      assertThat(alice.nextWire()).isEqualTo(new Ack(sent.get(i).id(), i + 1));
-      Envelope atAlice = (Envelope) alice.nextWire();
+      assertThat(toAlice.answers().get(i)).isEqualTo(new Ack(sent.get(i).id(), i + 1));
+      Envelope atAlice = toAlice.chats().get(i);
       Envelope atBob = (Envelope) bob.nextWire();
       assertThat(atBob).isEqualTo(atAlice);
       assertThat(atBob.id()).isEqualTo(sent.get(i).id());
@@ -186,7 +177,7 @@ class StubServerTest {
   void chatWithoutJoinIsRefusedAsNotMember() throws Exception {
     WsRecorder alice = connect("alice");
     WsRecorder bob = connect("bob");
-    joined(bob, "lobby");
+    bob.joined("lobby");
     Envelope chat = Envelope.chat("lobby", "hi");
     alice.send(chat);
     ErrorReply error = (ErrorReply) alice.nextWire();
@@ -200,9 +191,9 @@ class StubServerTest {
   void dropMembershipEndsOneUsersMembershipInPlaceUntilItResumes() throws Exception {
     WsRecorder alice = connect("alice");
     WsRecorder bob = connect("bob");
-    joined(alice, "lobby");
-    joined(alice, "kitchen");
-    joined(bob, "lobby");
+    alice.joined("lobby");
+    alice.joined("kitchen");
+    bob.joined("lobby");
     assertThat(server.dropMembership("alice", "lobby")).isEqualTo(1);
     assertThat(server.dropMembership("alice", "attic")).as("not a member there").isZero();
 
@@ -211,19 +202,17 @@ class StubServerTest {
     assertThat(((ErrorReply) alice.nextWire()).code()).isEqualTo("not_member");
     Envelope fromBob = Envelope.chat("lobby", "unseen by alice");
     bob.send(fromBob);
-    assertThat(bob.nextWire()).isEqualTo(new Ack(fromBob.id(), 1));
-    assertThat(((Envelope) bob.nextWire()).id()).isEqualTo(fromBob.id());
+    assertThat(bob.ownChat(fromBob).ack()).isEqualTo(new Ack(fromBob.id(), 1));
     Envelope kitchen = Envelope.chat("kitchen", "still a member here");
     alice.send(kitchen);
-    assertThat(alice.nextWire()).as("her other rooms stay").isEqualTo(new Ack(kitchen.id(), 1));
-    assertThat(((Envelope) alice.nextWire()).id()).isEqualTo(kitchen.id());
+    assertThat(alice.ownChat(kitchen).ack()).as("her other rooms stay").isEqualTo(new Ack(kitchen.id(), 1));
 
     Envelope resume = Envelope.resume("lobby", 0, null);
     alice.send(resume);
     assertThat(((Envelope) alice.nextWire()).id()).as("replayed").isEqualTo(fromBob.id());
     assertThat(((Ack) alice.nextWire()).id()).isEqualTo(resume.id());
     alice.send(refused);
-    assertThat(alice.nextWire()).as("a member again").isEqualTo(new Ack(refused.id(), 2));
+    assertThat(alice.ownChat(refused).ack()).as("a member again").isEqualTo(new Ack(refused.id(), 2));
   }
 
   @Test
@@ -270,18 +259,17 @@ class StubServerTest {
   void duplicateChatIsAckedAgainWithTheSameSeqAndFannedOutOnce() throws Exception {
     WsRecorder alice = connect("alice");
     WsRecorder bob = connect("bob");
-    joined(alice, "lobby");
-    joined(bob, "lobby");
+    alice.joined("lobby");
+    bob.joined("lobby");
     Envelope chat = Envelope.chat("lobby", "once");
     alice.send(chat);
     alice.send(chat);
     Envelope marker = Envelope.chat("lobby", "marker");
     alice.send(marker);
 
-    assertThat(alice.nextWire()).isEqualTo(new Ack(chat.id(), 1));
-    assertThat(((Envelope) alice.nextWire()).id()).isEqualTo(chat.id());
-    assertThat(alice.nextWire()).isEqualTo(new Ack(chat.id(), 1));
-    assertThat(alice.nextWire()).isEqualTo(new Ack(marker.id(), 2));
+    WsRecorder.Replies toAlice = alice.replies(3, 2);
+    assertThat(toAlice.answers()).containsExactly(new Ack(chat.id(), 1), new Ack(chat.id(), 1), new Ack(marker.id(), 2));
+    assertThat(toAlice.chats()).extracting(Envelope::id).containsExactly(chat.id(), marker.id());
 
     assertThat(((Envelope) bob.nextWire()).id()).isEqualTo(chat.id());
     Envelope second = (Envelope) bob.nextWire();
@@ -297,11 +285,10 @@ class StubServerTest {
   @Test
   void anAcceptedChatResentForARoomThatDoesNotExistIsAckedWithItsSeq() throws Exception {
     WsRecorder alice = connect("alice");
-    joined(alice, "lobby");
+    alice.joined("lobby");
     Envelope chat = Envelope.chat("lobby", "once");
     alice.send(chat);
-    assertThat(alice.nextWire()).isEqualTo(new Ack(chat.id(), 1));
-    alice.nextWire();
+    assertThat(alice.ownChat(chat).ack()).isEqualTo(new Ack(chat.id(), 1));
     WsRecorder again = connect("alice");
     again.send(new Envelope(Envelope.Type.CHAT, chat.id(), "gone", null, 0, 0, chat.body()));
     assertThat(again.nextWire()).isEqualTo(new Ack(chat.id(), 1));
@@ -311,8 +298,8 @@ class StubServerTest {
   void leaveStopsFanOutAndIsAckedEvenWhenNotAMember() throws Exception {
     WsRecorder alice = connect("alice");
     WsRecorder bob = connect("bob");
-    String epoch = joined(alice, "lobby").epoch();
-    joined(bob, "lobby");
+    String epoch = alice.joined("lobby").epoch();
+    bob.joined("lobby");
     Envelope leave = Envelope.leave("lobby");
     bob.send(leave);
     assertThat(bob.nextWire()).isEqualTo(new Ack(leave.id(), 0, epoch));
@@ -322,7 +309,7 @@ class StubServerTest {
 
     Envelope chat = Envelope.chat("lobby", "anyone?");
     alice.send(chat);
-    assertThat(alice.nextWire()).isEqualTo(new Ack(chat.id(), 1));
+    assertThat(alice.ownChat(chat).ack()).isEqualTo(new Ack(chat.id(), 1));
     bob.assertNothingWithin(Duration.ofMillis(200));
   }
 
@@ -330,28 +317,29 @@ class StubServerTest {
   void userDefaultsToAnonymousWhenTheQueryHasNone() throws Exception {
     WsRecorder anon = WsRecorder.connect(server.uri());
     clients.add(anon);
-    joined(anon, "lobby");
-    anon.send(Envelope.chat("lobby", "who am I"));
-    anon.nextWire();
-    assertThat(((Envelope) anon.nextWire()).from()).startsWith("anon-");
+    anon.joined("lobby");
+    Envelope chat = Envelope.chat("lobby", "who am I");
+    anon.send(chat);
+    assertThat(anon.ownChat(chat).copy().from()).startsWith("anon-");
   }
 
   @Test
   void restartKeepsPortRoomsAndSeq() throws Exception {
     int port = server.port();
     WsRecorder alice = connect("alice");
-    joined(alice, "lobby");
+    alice.joined("lobby");
     Envelope first = Envelope.chat("lobby", "before");
     alice.send(first);
-    assertThat(alice.nextWire()).isEqualTo(new Ack(first.id(), 1));
-    assertThat(((Envelope) alice.nextWire()).seq()).isEqualTo(1);
+    WsRecorder.Replies toAlice = alice.ownChat(first);
+    assertThat(toAlice.ack()).isEqualTo(new Ack(first.id(), 1));
+    assertThat(toAlice.copy().seq()).isEqualTo(1);
 
     server.restart();
 
     assertThat(server.port()).isEqualTo(port);
     assertThat(alice.nextClose().code()).isEqualTo(1006);
     WsRecorder again = connect("alice");
-    assertThat(joined(again, "lobby").seq()).isEqualTo(1);
+    assertThat(again.joined("lobby").seq()).isEqualTo(1);
     // dedup memory survives too
     again.send(first);
     assertThat(again.nextWire()).isEqualTo(new Ack(first.id(), 1));
@@ -498,8 +486,8 @@ class StubServerTest {
       WsRecorder alice = connect("alice");
       WsRecorder bob = WsRecorder.connect(other.uri(), "bob");
       clients.add(bob);
-      joined(alice, "lobby");
-      assertThat(joined(bob, "lobby").seq()).isZero();
+      alice.joined("lobby");
+      assertThat(bob.joined("lobby").seq()).isZero();
       alice.send(Envelope.chat("lobby", "only here"));
       alice.nextWire();
       bob.send("ping".getBytes(StandardCharsets.UTF_8));

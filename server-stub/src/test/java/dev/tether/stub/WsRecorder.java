@@ -3,6 +3,8 @@ package dev.tether.stub;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.tether.api.Ack;
+import dev.tether.api.Envelope;
 import dev.tether.api.EnvelopeCodec;
 import dev.tether.api.Wire;
 import jakarta.websocket.ClientEndpointConfig;
@@ -17,6 +19,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -192,6 +195,72 @@ final class WsRecorder extends Endpoint {
 
   Wire nextWire() throws InterruptedException {
     return EnvelopeCodec.shared().decode(nextText());
+  }
+
+  /**
+   * What came back for the envelopes a test sent: the answers (acks and errors), in the order they
+   * came, and the chats, in the order they came.
+   */
+  record Replies(List<Wire> answers, List<Envelope> chats) {
+    /** The one answer, which must be an ack. */
+    Ack ack() {
+      assertThat(answers).hasSize(1);
+      assertThat(answers.get(0)).isInstanceOf(Ack.class);
+      return (Ack) answers.get(0);
+    }
+
+    /** The one chat. */
+    Envelope copy() {
+      assertThat(chats).hasSize(1);
+      return chats.get(0);
+    }
+  }
+
+  /**
+   * Takes frames until {@code answers} acks and errors and {@code chats} chats have come, keeping
+   * each kind in its order. A test must not depend on how the two kinds interleave: on a v1
+   * connection a sender's own copy of a chat may come before or after its ack (PROTOCOL.md,
+   * "Answers come in receipt order").
+   */
+  Replies replies(int answers, int chats) throws InterruptedException {
+    Replies r = new Replies(new ArrayList<>(), new ArrayList<>());
+    while (r.answers().size() < answers || r.chats().size() < chats) {
+      Wire w = nextWire();
+      if (w instanceof Envelope e) {
+        assertThat(r.chats()).as("more chats than %d; answers so far %s", chats, r.answers()).hasSizeLessThan(chats);
+        r.chats().add(e);
+      } else {
+        assertThat(r.answers()).as("more answers than %d; chats so far %s", answers, r.chats())
+            .hasSizeLessThan(answers);
+        r.answers().add(w);
+      }
+    }
+    return r;
+  }
+
+  /**
+   * The answer to {@code chat}, sent by this member, and the member's own copy of it, in whichever
+   * order they come (see {@link #replies}); nothing else may come first.
+   */
+  Replies ownChat(Envelope chat) throws InterruptedException {
+    Replies r = replies(1, 1);
+    assertThat(r.copy().id()).as("the copy of the chat sent").isEqualTo(chat.id());
+    return r;
+  }
+
+  /**
+   * Joins {@code room}: sends a join and returns the answer, which must be the join's ack and name
+   * the room's epoch.
+   */
+  Ack joined(String room) throws Exception {
+    Envelope join = Envelope.join(room);
+    send(join);
+    Wire reply = nextWire();
+    assertThat(reply).isInstanceOf(Ack.class);
+    Ack ack = (Ack) reply;
+    assertThat(ack.id()).isEqualTo(join.id());
+    assertThat(ack.epoch()).isNotEmpty();
+    return ack;
   }
 
   byte[] nextBinary() throws InterruptedException {

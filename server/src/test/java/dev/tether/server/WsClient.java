@@ -3,6 +3,8 @@ package dev.tether.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.tether.api.Ack;
+import dev.tether.api.Envelope;
 import dev.tether.api.EnvelopeCodec;
 import dev.tether.api.Wire;
 import jakarta.websocket.ClientEndpointConfig;
@@ -163,6 +165,32 @@ public final class WsClient extends Endpoint {
 
   public Wire nextWire() throws InterruptedException {
     return EnvelopeCodec.shared().decode(nextText());
+  }
+
+  /** The ack of a chat this member sent, and its own copy of the chat. */
+  public record OwnChat(Ack ack, Envelope copy) {}
+
+  /**
+   * Takes the ack of {@code chat}, which this member sent, and its own copy of it, in whichever order
+   * they come: on a v1 connection a sender's copy may come before or after its ack (PROTOCOL.md,
+   * "Answers come in receipt order"). Fails if anything else comes first.
+   */
+  public OwnChat ownChat(Envelope chat) throws InterruptedException {
+    Ack ack = null;
+    Envelope copy = null;
+    while (ack == null || copy == null) {
+      Wire w = nextWire();
+      if (w instanceof Envelope e && copy == null) {
+        assertThat(e.id()).as("the copy of the chat sent").isEqualTo(chat.id());
+        copy = e;
+      } else {
+        assertThat(w).as("the ack of the chat sent (its copy came: %s)", copy).isInstanceOf(Ack.class);
+        assertThat(ack).as("a second ack: %s", w).isNull();
+        ack = (Ack) w;
+        assertThat(ack.id()).as("the ack of the chat sent").isEqualTo(chat.id());
+      }
+    }
+    return new OwnChat(ack, copy);
   }
 
   public byte[] nextBinary() throws InterruptedException {
