@@ -77,6 +77,23 @@ final class RawWebSocket implements AutoCloseable {
   }
 
   void sendText(String text) throws IOException {
+    sendTexts(text);
+  }
+
+  /**
+   * Writes one masked text frame per text, all in one write: the server reads them together, so the
+   * later ones are on its side before it can answer the first (a close included).
+   */
+  void sendTexts(String... texts) throws IOException {
+    ByteArrayOutputStream frames = new ByteArrayOutputStream();
+    for (String text : texts) {
+      frames.write(frame(text));
+    }
+    out.write(frames.toByteArray());
+    out.flush();
+  }
+
+  private byte[] frame(String text) {
     byte[] payload = text.getBytes(StandardCharsets.UTF_8);
     ByteArrayOutputStream frame = new ByteArrayOutputStream();
     frame.write(0x81);
@@ -91,12 +108,11 @@ final class RawWebSocket implements AutoCloseable {
     }
     byte[] mask = new byte[4];
     random.nextBytes(mask);
-    frame.write(mask);
+    frame.write(mask, 0, 4);
     for (int i = 0; i < payload.length; i++) {
       frame.write(payload[i] ^ mask[i % 4]);
     }
-    out.write(frame.toByteArray());
-    out.flush();
+    return frame.toByteArray();
   }
 
   /** How long a {@link #read} waits before it throws {@link java.net.SocketTimeoutException}. */

@@ -110,19 +110,23 @@ class StoreFailureTest {
   @Test
   void aStoreFailureReportedLaterClosesTheSenderWith1011AndWhatFollowsIsNotActedOn() throws Exception {
     Flaky store = new Flaky(RoomStore.inMemory());
-    WsClient alice = connect(store, "alice");
-    alice.send(Envelope.join("lobby"));
-    assertThat(alice.nextWire()).isInstanceOf(Ack.class);
+    server = TetherServer.builder().store(store).build();
+    URI uri = server.listen("127.0.0.1", 0).uri();
+    try (RawWebSocket alice = RawWebSocket.connect(URI.create(uri + "?user=alice"))) {
+      alice.sendText(CODEC.encode(Envelope.join("lobby")));
+      assertThat(CODEC.decode(alice.read().text())).isInstanceOf(Ack.class);
 
-    // The store reports c1's failure once c1's append has long returned, while it takes c2: frames
-    // after c1 may already be in a store by then, so the server cannot refuse c1 alone.
-    store.failLater = true;
-    alice.send(Envelope.chat("lobby", "c1"));
-    alice.send(Envelope.chat("lobby", "c2"));
-    alice.send(Envelope.chat("lobby", "c3"));
-    WsClient.Closed closed = alice.nextClose();
-    assertThat(closed.code()).isEqualTo(1011);
-    assertThat(closed.reason()).isEqualTo("room store unavailable");
+      // The store reports c1's failure once c1's append has long returned, while it takes c2: frames
+      // after c1 may already be in a store by then, so the server cannot refuse c1 alone. The three
+      // go in one write, so c3 is at the server before its close can reach us.
+      store.failLater = true;
+      alice.sendTexts(CODEC.encode(Envelope.chat("lobby", "c1")), CODEC.encode(Envelope.chat("lobby", "c2")),
+          CODEC.encode(Envelope.chat("lobby", "c3")));
+      RawWebSocket.Frame frame = alice.read();
+      assertThat(frame.opcode()).as("the first frame after the chats: %s", frame.text()).isEqualTo(8);
+      assertThat(frame.closeCode()).isEqualTo(1011);
+      assertThat(frame.closeReason()).isEqualTo("room store unavailable");
+    }
     assertThat(server.stats().chatsAccepted()).isZero();
     // c3 came after the server decided to close: it never reached the store.
     assertThat(store.appends).hasValue(2);
