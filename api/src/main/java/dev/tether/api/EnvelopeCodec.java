@@ -197,7 +197,13 @@ public final class EnvelopeCodec {
    * @throws MalformedEnvelopeException if {@code json} is not a protocol frame; the message says why
    */
   public Wire decode(String json) {
-    return decodeCounted(json).wire();
+    Objects.requireNonNull(json, "json == null");
+    Wire fast = FastDecoder.decodeWire(json);
+    if (fast != null) {
+      return fast;
+    }
+    carefulDecodes.increment();
+    return decodeTree(json).wire();
   }
 
   /**

@@ -20,11 +20,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class FrameWriter {
   private static final EnvelopeCodec CODEC = EnvelopeCodec.shared();
 
-  /** A frame to write: text with counter n (0: none), or bytes. */
-  private record Out(String text, long n, ByteBuffer bytes) {}
-
   private final Connection connection;
-  private final ConcurrentLinkedQueue<Out> queue = new ConcurrentLinkedQueue<>();
+  /**
+   * Frames to write: a {@code String} (text as it is), a {@link SenderOrder.Frame} (its encoded
+   * envelope with its counter; only its final fields are read here) or a {@code ByteBuffer}
+   * (binary). The items themselves, without a wrapper per frame.
+   */
+  private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean draining = new AtomicBoolean();
 
   FrameWriter(Connection connection) {
@@ -33,17 +35,17 @@ final class FrameWriter {
 
   /** Queues a text frame. */
   void text(String text) {
-    queue.add(new Out(text, 0, null));
+    queue.add(text);
   }
 
-  /** Queues an encoded envelope, to be written with the sender-order counter {@code n}. */
-  void counted(String encoded, long n) {
-    queue.add(new Out(encoded, n, null));
+  /** Queues a numbered envelope, to be written with its sender-order counter. */
+  void counted(SenderOrder.Frame frame) {
+    queue.add(frame);
   }
 
   /** Queues a binary frame; {@code bytes} is ours. */
   void binary(ByteBuffer bytes) {
-    queue.add(new Out(null, 0, bytes));
+    queue.add(bytes);
   }
 
   /**
@@ -53,11 +55,13 @@ final class FrameWriter {
   void drain() {
     while (!queue.isEmpty() && draining.compareAndSet(false, true)) {
       try {
-        for (Out out; (out = queue.poll()) != null; ) {
-          if (out.bytes != null) {
-            Outbound.binary(connection, out.bytes.duplicate());
+        for (Object out; (out = queue.poll()) != null; ) {
+          if (out instanceof SenderOrder.Frame f) {
+            Outbound.text(connection, CODEC.withCounter(f.encoded, f.n));
+          } else if (out instanceof String text) {
+            Outbound.text(connection, text);
           } else {
-            Outbound.text(connection, out.n > 0 ? CODEC.withCounter(out.text, out.n) : out.text);
+            Outbound.binary(connection, ((ByteBuffer) out).duplicate());
           }
         }
       } finally {

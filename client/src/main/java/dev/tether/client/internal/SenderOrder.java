@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The sender-order counter of one connection, as PROTOCOL.md's rules for a client that counts
@@ -53,6 +52,8 @@ final class SenderOrder {
     final Outbox.Entry entry;
     /** True while its latest write is out and not refused; false while it waits to be written again. */
     boolean inFlight;
+    /** True once answered: no longer unanswered (see {@link Unanswered}). */
+    boolean answered;
     /** When it was last written, in the caller's nanos. */
     long writtenAt;
 
@@ -89,9 +90,103 @@ final class SenderOrder {
     static final Refusal STALE = new Refusal(Verdict.STALE, 0, List.of());
   }
 
+  /**
+   * The frames numbered and not answered, in n order. Numbers are handed out one after the other
+   * and most answers come in that order, so they are kept in a ring from the oldest unanswered
+   * frame on: a frame answered out of order stays, marked, until the frames before it are answered.
+   * Lookups by n are an index; no boxed key and no tree node per frame.
+   */
+  static final class Unanswered {
+    private Frame[] ring = new Frame[16];
+    /** Index of the oldest kept frame, and how many are kept (answered ones among them). */
+    private int head;
+    private int kept;
+    /** How many kept frames are not answered. */
+    private int size;
+
+    void add(Frame f) {
+      assert kept == 0 || f.n == ring[(head + kept - 1) & (ring.length - 1)].n + 1;
+      if (kept == ring.length) {
+        Frame[] bigger = new Frame[ring.length * 2];
+        for (int k = 0; k < kept; k++) {
+          bigger[k] = ring[(head + k) & (ring.length - 1)];
+        }
+        ring = bigger;
+        head = 0;
+      }
+      ring[(head + kept) & (ring.length - 1)] = f;
+      kept++;
+      size++;
+    }
+
+    /** The unanswered frame numbered {@code n}, or null. */
+    Frame get(long n) {
+      if (kept == 0) {
+        return null;
+      }
+      long k = n - ring[head].n;
+      if (k < 0 || k >= kept) {
+        return null;
+      }
+      Frame f = ring[(int) ((head + k) & (ring.length - 1))];
+      return f.answered ? null : f;
+    }
+
+    /** Marks {@code f}, which is kept here, answered. */
+    void remove(Frame f) {
+      f.answered = true;
+      size--;
+      while (kept > 0 && ring[head].answered) {
+        ring[head] = null;
+        head = (head + 1) & (ring.length - 1);
+        kept--;
+      }
+    }
+
+    boolean isEmpty() {
+      return size == 0;
+    }
+
+    int size() {
+      return size;
+    }
+
+    /** The n of the oldest unanswered frame; only if not empty. */
+    long firstN() {
+      return ring[head].n;
+    }
+
+    /** The unanswered frames from n {@code from} on (all of them for 0), in n order. */
+    List<Frame> from(long from) {
+      List<Frame> out = new ArrayList<>();
+      if (kept == 0) {
+        return out;
+      }
+      long k0 = Math.max(0, from - ring[head].n);
+      for (long k = k0; k < kept; k++) {
+        Frame f = ring[(int) ((head + k) & (ring.length - 1))];
+        if (!f.answered) {
+          out.add(f);
+        }
+      }
+      return out;
+    }
+
+    /** The oldest unanswered frame in flight, or null. */
+    Frame firstInFlight() {
+      for (int k = 0; k < kept; k++) {
+        Frame f = ring[(head + k) & (ring.length - 1)];
+        if (!f.answered && f.inFlight) {
+          return f;
+        }
+      }
+      return null;
+    }
+  }
+
   private long nextN = 1;
   /** Written and not answered, by n. */
-  private final TreeMap<Long, Frame> unanswered = new TreeMap<>();
+  private final Unanswered unanswered = new Unanswered();
   private final Map<String, Frame> byId = new HashMap<>();
   /** The rewind point R; 0 if none. */
   private long rewind;
@@ -112,7 +207,7 @@ final class SenderOrder {
   Frame number(String id, String encoded, Outbox.Entry entry, long now) {
     boolean writeNow = mayWriteNew();
     Frame f = new Frame(nextN++, id, encoded, entry);
-    unanswered.put(f.n, f);
+    unanswered.add(f);
     byId.put(id, f);
     if (writeNow) {
       write(f, now);
@@ -139,7 +234,7 @@ final class SenderOrder {
       return List.of();
     }
     List<Frame> out = new ArrayList<>();
-    for (Frame f : unanswered.tailMap(writtenUpTo, false).values()) {
+    for (Frame f : unanswered.from(writtenUpTo + 1)) {
       if (inFlight >= window || barrier != 0 && f.n > barrier) {
         break;
       }
@@ -165,7 +260,7 @@ final class SenderOrder {
     if (f == null) {
       return false;
     }
-    unanswered.remove(f.n);
+    unanswered.remove(f);
     if (f.inFlight) {
       inFlight--;
     }
@@ -198,7 +293,7 @@ final class SenderOrder {
     }
     rewind = k;
     List<Frame> stopped = new ArrayList<>();
-    for (Frame g : unanswered.tailMap(k, true).values()) {
+    for (Frame g : unanswered.from(k)) {
       if (g.inFlight) {
         g.inFlight = false;
         inFlight--;
@@ -235,7 +330,7 @@ final class SenderOrder {
    * caller then writes what waited: {@link #pump}).
    */
   boolean liftBarrier() {
-    if (barrier == 0 || !unanswered.isEmpty() && unanswered.firstKey() <= barrier) {
+    if (barrier == 0 || !unanswered.isEmpty() && unanswered.firstN() <= barrier) {
       return false;
     }
     barrier = 0;
@@ -259,12 +354,7 @@ final class SenderOrder {
     if (inFlight == 0) {
       return null;
     }
-    for (Frame f : unanswered.values()) {
-      if (f.inFlight) {
-        return f;
-      }
-    }
-    return null;
+    return unanswered.firstInFlight();
   }
 
   boolean hasInFlight() {

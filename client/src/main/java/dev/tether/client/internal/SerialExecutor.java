@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +18,12 @@ import org.slf4j.LoggerFactory;
  * a callback under the lock). A thread may instead {@link #claim} the drain and run it itself
  * ({@link #runClaimed}); either way one drain runs at a time. A task that throws is logged and the
  * next one runs.
+ *
+ * <p>Batches: one drain runs everything enqueued before it finds the queue empty (up to
+ * {@value #BATCH} tasks), so a burst enqueued while a drain is submitted or running costs one
+ * hand-off to the executor, not one per task ({@link #drains()}, {@link #tasksRun()}). A task may
+ * also be a plain item for the executor's {@code items} consumer (a callback's argument, queued as
+ * it is instead of wrapped in a lambda per item).
  */
 final class SerialExecutor {
   private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
@@ -26,22 +33,56 @@ final class SerialExecutor {
   private final Executor executor;
   /** What the tasks are, for logs. */
   private final String what;
-  private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
+  /** Runnables, and items for {@link #items}. */
+  private final Queue<Object> queue = new ConcurrentLinkedQueue<>();
+  /** Runs the queue's items that are not Runnables; null if there are none. */
+  private final Consumer<Object> items;
   /** True while a drain is submitted or running; at most one at a time. */
   private final AtomicBoolean draining = new AtomicBoolean();
   private final Runnable drain = this::drain;
   /** The thread draining the queue now, or null. */
   private volatile Thread runner;
+  /** Drains run, and tasks they ran; only written by the drain (one at a time), read by tests. */
+  private volatile long drains;
+  private volatile long tasksRun;
 
   /** @param what what the tasks are, for logs ("delegate callback") */
   SerialExecutor(Executor executor, String what) {
+    this(executor, what, null);
+  }
+
+  /**
+   * @param what what the tasks are, for logs ("delegate callback")
+   * @param items runs each item enqueued with {@link #enqueueItem}, on the draining thread
+   */
+  SerialExecutor(Executor executor, String what, Consumer<Object> items) {
     this.executor = executor;
     this.what = what;
+    this.items = items;
   }
 
   /** Adds a task; it runs after every task enqueued before it, once {@link #start()} is called. */
   void enqueue(Runnable task) {
     queue.add(task);
+  }
+
+  /**
+   * Adds an item for the {@code items} consumer, as {@link #enqueue} adds a task; {@code item}
+   * must not be a {@code Runnable}.
+   */
+  void enqueueItem(Object item) {
+    assert items != null && !(item instanceof Runnable);
+    queue.add(item);
+  }
+
+  /** How many drains have run (each a hand-off to the executor, or a claimed run). */
+  long drains() {
+    return drains;
+  }
+
+  /** How many tasks and items the drains have run. */
+  long tasksRun() {
+    return tasksRun;
   }
 
   /** Makes sure enqueued tasks will run. Call it without holding locks. */
@@ -93,19 +134,26 @@ final class SerialExecutor {
 
   private void drain() {
     runner = Thread.currentThread();
+    int ran = 0;
     try {
-      for (int i = 0; i < BATCH; i++) {
-        Runnable task = queue.poll();
+      for (; ran < BATCH; ran++) {
+        Object task = queue.poll();
         if (task == null) {
           break;
         }
         try {
-          task.run();
+          if (task instanceof Runnable r) {
+            r.run();
+          } else {
+            items.accept(task);
+          }
         } catch (Throwable t) {
           log.warn("{} threw; continuing", what, t);
         }
       }
     } finally {
+      drains++; // one drain at a time: no lost update
+      tasksRun += ran;
       runner = null;
       draining.set(false);
     }
