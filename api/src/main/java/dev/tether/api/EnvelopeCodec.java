@@ -188,7 +188,9 @@ public final class EnvelopeCodec {
     if (end < 2 || frame.charAt(0) != '{' || frame.charAt(end) != '}') {
       throw new IllegalArgumentException("not an encoded envelope: " + truncate(frame));
     }
-    return FastEncoder.done(FastEncoder.buffer().append(frame, 0, end).append(",\"n\":").append(n).append('}'));
+    StringBuilder b = FastEncoder.buffer().append(frame); // one copy, then the closing brace goes
+    b.setLength(end);
+    return FastEncoder.done(b.append(",\"n\":").append(n).append('}'));
   }
 
   /**

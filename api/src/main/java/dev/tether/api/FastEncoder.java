@@ -239,6 +239,7 @@ final class FastEncoder {
         default -> out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
       }
     }
-    out.append(s, start, s.length()).append('"');
+    // A whole string appends as one copy; a range of one char by char.
+    (start == 0 ? out.append(s) : out.append(s, start, s.length())).append('"');
   }
 }

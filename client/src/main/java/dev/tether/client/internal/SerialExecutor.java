@@ -42,9 +42,12 @@ final class SerialExecutor {
   private final Runnable drain = this::drain;
   /** The thread draining the queue now, or null. */
   private volatile Thread runner;
-  /** Drains run, and tasks they ran; only written by the drain (one at a time), read by tests. */
-  private volatile long drains;
-  private volatile long tasksRun;
+  /**
+   * Drains run, and tasks they ran: written by the drain (one at a time) before it releases
+   * {@link #draining}, so a reader that sees the drain ended sees them; read by tests.
+   */
+  private long drains;
+  private long tasksRun;
 
   /** @param what what the tasks are, for logs ("delegate callback") */
   SerialExecutor(Executor executor, String what) {
