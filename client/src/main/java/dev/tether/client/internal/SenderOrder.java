@@ -97,7 +97,8 @@ final class SenderOrder {
    * Lookups by n are an index; no boxed key and no tree node per frame.
    */
   static final class Unanswered {
-    private Frame[] ring = new Frame[16];
+    /** Empty until the first frame: an idle connection holds no ring. Its length is a power of two. */
+    private Frame[] ring = new Frame[0];
     /** Index of the oldest kept frame, and how many are kept (answered ones among them). */
     private int head;
     private int kept;
@@ -107,7 +108,7 @@ final class SenderOrder {
     void add(Frame f) {
       assert kept == 0 || f.n == ring[(head + kept - 1) & (ring.length - 1)].n + 1;
       if (kept == ring.length) {
-        Frame[] bigger = new Frame[ring.length * 2];
+        Frame[] bigger = new Frame[Math.max(16, ring.length * 2)];
         for (int k = 0; k < kept; k++) {
           bigger[k] = ring[(head + k) & (ring.length - 1)];
         }
