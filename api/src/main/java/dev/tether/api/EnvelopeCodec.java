@@ -188,7 +188,9 @@ public final class EnvelopeCodec {
     if (end < 2 || frame.charAt(0) != '{' || frame.charAt(end) != '}') {
       throw new IllegalArgumentException("not an encoded envelope: " + truncate(frame));
     }
-    return FastEncoder.done(FastEncoder.buffer().append(frame, 0, end).append(",\"n\":").append(n).append('}'));
+    StringBuilder b = FastEncoder.buffer().append(frame); // one copy, then the closing brace goes
+    b.setLength(end);
+    return FastEncoder.done(b.append(",\"n\":").append(n).append('}'));
   }
 
   /**
@@ -197,7 +199,13 @@ public final class EnvelopeCodec {
    * @throws MalformedEnvelopeException if {@code json} is not a protocol frame; the message says why
    */
   public Wire decode(String json) {
-    return decodeCounted(json).wire();
+    Objects.requireNonNull(json, "json == null");
+    Wire fast = FastDecoder.decodeWire(json);
+    if (fast != null) {
+      return fast;
+    }
+    carefulDecodes.increment();
+    return decodeTree(json).wire();
   }
 
   /**

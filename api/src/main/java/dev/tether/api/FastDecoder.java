@@ -26,7 +26,12 @@ import java.util.Map;
  * {@code STRICT_DUPLICATE_DETECTION} does) at no cost for the rest: a bit per envelope field, the
  * size of a body's map as it grows, and a list only for fields the protocol does not know.
  *
- * <p>Stateless; one instance per call holds the position.
+ * <p>Values that repeat from frame to frame ({@code room}, {@code from}, {@code epoch}) are read as
+ * the string last read for the same field when the frame holds the same chars, without escapes:
+ * an ack of our own chat or a room's next chat then costs no new string for them.
+ *
+ * <p>Stateless but for those last values (shared by all threads: each slot holds an immutable
+ * string, so a race costs a miss, never a wrong value); one instance per call holds the position.
  */
 final class FastDecoder {
   /** Objects and arrays nested deeper than this go to the careful decoder. */
@@ -66,26 +71,46 @@ final class FastDecoder {
 
   private static final Doubt DOUBT = new Doubt();
 
+  /** Slots of {@link #RECENT}. */
+  private static final int RECENT_ROOM = 0;
+  private static final int RECENT_FROM = 1;
+  private static final int RECENT_EPOCH = 2;
+  /** The last plain (escape-free, non-empty) value read per slot; see the class comment. */
+  private static final String[] RECENT = new String[3];
+
   private final String s;
   private int i;
+  /** The frame's {@code n}, or -1 if it had none; set by {@link #frame()}. */
+  private long n = -1;
 
   private FastDecoder(String json) {
     this.s = json;
   }
 
-  /** The decoded frame, or null to let the careful decoder decide. */
+  /** The decoded frame and its counter, or null to let the careful decoder decide. */
   static EnvelopeCodec.Counted decode(String json) {
-    if (json.length() > MAX_FRAME) {
+    FastDecoder d = new FastDecoder(json);
+    Wire wire = d.wire();
+    return wire == null ? null : new EnvelopeCodec.Counted(wire, Math.max(0, d.n));
+  }
+
+  /** The decoded frame without its counter, or null to let the careful decoder decide. */
+  static Wire decodeWire(String json) {
+    return new FastDecoder(json).wire();
+  }
+
+  private Wire wire() {
+    if (s.length() > MAX_FRAME) {
       return null; // a frame this large is not the common case: Jackson's limits apply to it at once
     }
     try {
-      return new FastDecoder(json).frame();
+      return frame();
     } catch (Doubt | IndexOutOfBoundsException | NumberFormatException e) {
       return null; // malformed or unusual: the careful decoder names it, or reads it
     }
   }
 
-  private EnvelopeCodec.Counted frame() {
+  private Wire frame() {
     String type = null;
     String id = null;
     String room = null;
@@ -100,7 +125,6 @@ final class FastDecoder {
     long after = -1;
     long first = -1;
     long last = -1;
-    long n = -1;
     long expected = -1;
     long retryAfter = 0;
     Map<String, Object> body = null;
@@ -125,11 +149,11 @@ final class FastDecoder {
           }
           case "room" -> {
             seen = once(seen, ROOM);
-            room = string();
+            room = recent(RECENT_ROOM);
           }
           case "from" -> {
             seen = once(seen, FROM);
-            from = string();
+            from = recent(RECENT_FROM);
           }
           case "code" -> {
             seen = once(seen, CODE);
@@ -141,7 +165,10 @@ final class FastDecoder {
           }
           case "epoch" -> {
             seen = once(seen, EPOCH);
-            epoch = nonEmpty();
+            epoch = recent(RECENT_EPOCH);
+            if (epoch.isEmpty()) {
+              throw DOUBT;
+            }
           }
           case "old_epoch" -> {
             seen = once(seen, OLD_EPOCH);
@@ -227,7 +254,7 @@ final class FastDecoder {
     if (wire == null && "error".equals(type) && (id == null || !id.isEmpty())) {
       wire = error(id, code, message, room, first, last, oldEpoch, newEpoch, n, expected, retryAfter);
     }
-    return wire == null ? null : new EnvelopeCodec.Counted(wire, Math.max(0, n));
+    return wire;
   }
 
   /** {@code seen} with {@code field}; throws if it was there already (a duplicate key). */
@@ -352,6 +379,30 @@ final class FastDecoder {
       throw DOUBT; // null or another type: the careful decoder decides
     }
     return quoted();
+  }
+
+  /**
+   * A string value, as the string last read into {@code slot} if the frame holds its chars (which
+   * then need no unescaping: only plain values are kept), else as read, and then kept if plain.
+   */
+  private String recent(int slot) {
+    if (peek() != '"') {
+      throw DOUBT;
+    }
+    String last = RECENT[slot];
+    if (last != null) {
+      int end = i + 1 + last.length();
+      if (end < s.length() && s.charAt(end) == '"' && s.startsWith(last, i + 1)) {
+        i = end + 1;
+        return last;
+      }
+    }
+    int open = i;
+    String v = quoted();
+    if (!v.isEmpty() && v.length() == i - open - 2) { // as many chars as between the quotes: no escapes
+      RECENT[slot] = v;
+    }
+    return v;
   }
 
   private String nonEmpty() {

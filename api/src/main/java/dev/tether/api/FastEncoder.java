@@ -35,6 +35,9 @@ final class FastEncoder {
     if (depth >= MAX_DEPTH) {
       return false;
     }
+    if (value instanceof FrozenMap f && f.isSingle()) {
+      return writable(f.singleValue(), depth + 1);
+    }
     if (value instanceof Map<?, ?> map) {
       for (Map.Entry<?, ?> entry : entries(map).entrySet()) {
         if (!(entry.getKey() instanceof String) || !writable(entry.getValue(), depth + 1)) {
@@ -179,6 +182,13 @@ final class FastEncoder {
       out.append("null");
     } else if (value instanceof String s) {
       string(out, s);
+    } else if (value instanceof FrozenMap f && f.isSingle()) {
+      // A chat's body: its one entry, without an iterator.
+      out.append('{');
+      string(out, f.singleKey());
+      out.append(':');
+      value(out, f.singleValue());
+      out.append('}');
     } else if (value instanceof Map<?, ?> map) {
       out.append('{');
       boolean first = true;
@@ -229,6 +239,7 @@ final class FastEncoder {
         default -> out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
       }
     }
-    out.append(s, start, s.length()).append('"');
+    // A whole string appends as one copy; a range of one char by char.
+    (start == 0 ? out.append(s) : out.append(s, start, s.length())).append('"');
   }
 }

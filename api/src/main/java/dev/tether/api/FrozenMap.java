@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.BiConsumer;
 
@@ -17,12 +18,24 @@ import java.util.function.BiConsumer;
  * {@link UnsupportedOperationException}. Values are not copied (a nested map stays what it was).
  */
 final class FrozenMap extends AbstractMap<String, Object> {
-  /** Never handed out: only read. */
+  /** Never handed out: only read. Null for a map of one entry, which {@link #key} holds. */
   private final LinkedHashMap<String, Object> map;
+  /** The one entry's key when {@link #map} is null. */
+  private final String key;
+  /** The one entry's value when {@link #map} is null. */
+  private final Object value;
 
   /** Takes {@code owned}, which the caller must not keep or change. */
   private FrozenMap(LinkedHashMap<String, Object> owned) {
     this.map = owned;
+    this.key = null;
+    this.value = null;
+  }
+
+  private FrozenMap(String key, Object value) {
+    this.map = null;
+    this.key = key;
+    this.value = value;
   }
 
   /** Freezes a map the caller built and gives up; the codec's decoded bodies. */
@@ -30,11 +43,9 @@ final class FrozenMap extends AbstractMap<String, Object> {
     return new FrozenMap(owned);
   }
 
-  /** A frozen map of one entry. */
+  /** A frozen map of one entry (a chat's text), held in two fields: no hash map behind it. */
   static FrozenMap single(String key, Object value) {
-    LinkedHashMap<String, Object> map = new LinkedHashMap<>(2);
-    map.put(key, value);
-    return new FrozenMap(map);
+    return new FrozenMap(Objects.requireNonNull(key, "key == null"), value);
   }
 
   /** A frozen copy of {@code body}, or {@code body} itself if it is frozen already. */
@@ -55,73 +66,93 @@ final class FrozenMap extends AbstractMap<String, Object> {
     return (int) Math.ceil(n / 0.75) + 1;
   }
 
+  /** True if this map is one entry, {@link #singleKey()} and {@link #singleValue()}. */
+  boolean isSingle() {
+    return map == null;
+  }
+
+  /** The key of a {@linkplain #isSingle() single} entry. */
+  String singleKey() {
+    return key;
+  }
+
+  /** The value of a {@linkplain #isSingle() single} entry. */
+  Object singleValue() {
+    return value;
+  }
+
   /** The entries, for the codec's writer: read only. */
   Map<String, Object> entries() {
-    return map;
+    return map != null ? map : Collections.singletonMap(key, value);
   }
 
   @Override
-  public Object get(Object key) {
-    return map.get(key);
+  public Object get(Object k) {
+    return map != null ? map.get(k) : key.equals(k) ? value : null;
   }
 
   @Override
-  public Object getOrDefault(Object key, Object defaultValue) {
-    return map.getOrDefault(key, defaultValue);
+  public Object getOrDefault(Object k, Object defaultValue) {
+    return map != null ? map.getOrDefault(k, defaultValue) : key.equals(k) ? value : defaultValue;
   }
 
   @Override
-  public boolean containsKey(Object key) {
-    return map.containsKey(key);
+  public boolean containsKey(Object k) {
+    return map != null ? map.containsKey(k) : key.equals(k);
   }
 
   @Override
-  public boolean containsValue(Object value) {
-    return map.containsValue(value);
+  public boolean containsValue(Object v) {
+    return map != null ? map.containsValue(v) : Objects.equals(value, v);
   }
 
   @Override
   public int size() {
-    return map.size();
+    return map != null ? map.size() : 1;
   }
 
   @Override
   public boolean isEmpty() {
-    return map.isEmpty();
+    return map != null && map.isEmpty();
   }
 
   @Override
   public Set<Entry<String, Object>> entrySet() {
-    return Collections.unmodifiableMap(map).entrySet();
+    return map != null ? Collections.unmodifiableMap(map).entrySet()
+        : Collections.singleton(new SimpleImmutableEntry<>(key, value));
   }
 
   @Override
   public Set<String> keySet() {
-    return Collections.unmodifiableSet(map.keySet());
+    return map != null ? Collections.unmodifiableSet(map.keySet()) : Collections.singleton(key);
   }
 
   @Override
   public Collection<Object> values() {
-    return Collections.unmodifiableCollection(map.values());
+    return map != null ? Collections.unmodifiableCollection(map.values()) : Collections.singletonList(value);
   }
 
   @Override
   public void forEach(BiConsumer<? super String, ? super Object> action) {
-    map.forEach(action);
+    if (map != null) {
+      map.forEach(action);
+    } else {
+      action.accept(key, value);
+    }
   }
 
   @Override
   public boolean equals(Object o) {
-    return o == this || map.equals(o instanceof FrozenMap f ? f.map : o);
+    return o == this || entries().equals(o instanceof FrozenMap f ? f.entries() : o);
   }
 
   @Override
   public int hashCode() {
-    return map.hashCode();
+    return map != null ? map.hashCode() : Objects.hashCode(key) ^ Objects.hashCode(value);
   }
 
   @Override
   public String toString() {
-    return map.toString();
+    return entries().toString();
   }
 }

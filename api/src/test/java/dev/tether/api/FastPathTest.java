@@ -187,6 +187,58 @@ class FastPathTest {
     assertThat(copied.text()).isEqualTo("hi");
   }
 
+  @Test
+  void repeatedRoomFromAndEpochAreReadAsTheStringsReadBefore() {
+    Ack first = (Ack) codec.decode("{\"type\":\"ack\",\"id\":\"c1\",\"seq\":1,\"from\":\"alice\",\"ts\":1,"
+        + "\"epoch\":\"q3Jx0cVb9LmT2wAe\"}");
+    Ack second = (Ack) codec.decode("{\"type\":\"ack\",\"id\":\"c2\",\"seq\":2,\"from\":\"alice\",\"ts\":2,"
+        + "\"epoch\":\"q3Jx0cVb9LmT2wAe\"}");
+    assertThat(second.from()).isEqualTo("alice").isSameAs(first.from());
+    assertThat(second.epoch()).isEqualTo("q3Jx0cVb9LmT2wAe").isSameAs(first.epoch());
+    Envelope a = (Envelope) codec.decode("{\"type\":\"chat\",\"id\":\"m1\",\"room\":\"lobby\",\"body\":{\"text\":\"a\"}}");
+    Envelope b = (Envelope) codec.decode("{\"type\":\"chat\",\"id\":\"m2\",\"room\":\"lobby\",\"body\":{\"text\":\"b\"}}");
+    assertThat(b.room()).isEqualTo("lobby").isSameAs(a.room());
+    assertThat(codec.carefulDecodes()).isZero();
+  }
+
+  @Test
+  void aValueWithEscapesIsReadAsWrittenNotAsTheOneReadBefore() {
+    // The last plain room is "lo", then "lo" followed by an escaped quote: a longer string that
+    // starts with the same chars; then the escaped "lo" itself, then a prefix of it.
+    String[] rooms = {"lo", "lo\\\"b", "l\\u006f", "l", "lo"};
+    String[] expected = {"lo", "lo\"b", "lo", "l", "lo"};
+    for (int k = 0; k < rooms.length; k++) {
+      String frame = "{\"type\":\"chat\",\"id\":\"m" + k + "\",\"room\":\"" + rooms[k]
+          + "\",\"from\":\"" + rooms[k] + "\",\"seq\":1,\"ts\":1,\"epoch\":\"" + rooms[k] + "\",\"body\":{\"text\":\"t\"}}";
+      Envelope e = (Envelope) codec.decode(frame);
+      assertThat(e.room()).as(frame).isEqualTo(expected[k]);
+      assertThat(e.from()).as(frame).isEqualTo(expected[k]);
+      assertThat(e.epoch()).as(frame).isEqualTo(expected[k]);
+      assertThat(codec.decodeCounted(frame)).isEqualTo(codec.decodeTree(frame));
+    }
+  }
+
+  @Test
+  void aChatsBodyIsOneEntryThatBehavesAsAnyMapOfIt() {
+    Map<String, Object> body = Envelope.chat("lobby", "hi").body();
+    Map<String, Object> same = new java.util.LinkedHashMap<>(Map.of("text", "hi"));
+    assertThat(body).isEqualTo(same).hasSameHashCodeAs(same).hasToString("{text=hi}").hasSize(1)
+        .containsEntry("text", "hi").doesNotContainKey("x");
+    assertThat(same).isEqualTo(body);
+    assertThat(body.get("x")).isNull();
+    assertThat(body.getOrDefault("x", "d")).isEqualTo("d");
+    assertThat(body.keySet()).containsExactly("text");
+    assertThat(body.values()).containsExactly("hi");
+    assertThatThrownBy(() -> body.put("k", "v")).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> body.remove("text")).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(body::clear).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> body.entrySet().iterator().next().setValue("v"))
+        .isInstanceOf(UnsupportedOperationException.class);
+    Envelope chat = Envelope.chat("lobby", "hi \"there\"");
+    assertThat(codec.encode(chat)).isEqualTo(codec.encodeWithGenerator(chat));
+    assertThat(codec.generatorEncodes()).isZero();
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {
       "{\"type\":\"chat\",\"id\":\"m1\",\"room\":\"lobby\",\"body\":{\"text\":\"hi\"}} {}",

@@ -52,7 +52,7 @@ final class Callbacks {
 
   /** @param listener null for none */
   Callbacks(Executor executor, SocketDelegate delegate, TetherSocket socket, ClientEventListener listener) {
-    this.queue = new SerialExecutor(executor, "delegate callback");
+    this.queue = new SerialExecutor(executor, "delegate callback", this::deliver);
     this.completions = new SerialExecutor(executor, "future completion");
     this.delegate = delegate;
     this.socket = socket;
@@ -136,8 +136,19 @@ final class Callbacks {
     queue.enqueue(() -> delegate.onMessage(socket, bytes));
   }
 
+  /** Queued as it is (no lambda per envelope): {@link #deliver} hands it to onEnvelope. */
   void envelope(Envelope envelope) {
-    queue.enqueue(() -> delegate.onEnvelope(socket, envelope));
+    queue.enqueueItem(envelope);
+  }
+
+  /** The callback queue's items: the envelopes queued by {@link #envelope}. */
+  private void deliver(Object item) {
+    delegate.onEnvelope(socket, (Envelope) item);
+  }
+
+  /** The callback queue, for tests: its drains and the callbacks they ran. */
+  SerialExecutor callbackQueue() {
+    return queue;
   }
 
   /** @param payload the delegate's own: a copy nobody else holds */

@@ -36,12 +36,14 @@ final class FrameWriter {
     }
   }
 
-  /** A frame to write: text with counter n (0: none), or bytes. */
-  private record Out(String text, long n, ByteBuffer bytes) {}
-
   private final Connection connection;
-  /** Null until the first frame is queued, then never replaced (set once, by CAS). */
-  private volatile ConcurrentLinkedQueue<Out> queue;
+  /**
+   * Frames to write: a {@code String} (text as it is), a {@link SenderOrder.Frame} (its encoded
+   * envelope with its counter; only its final fields are read here) or a {@code ByteBuffer}
+   * (binary). The items themselves, without a wrapper per frame. Null until the first frame is
+   * queued, then never replaced (set once, by CAS).
+   */
+  private volatile ConcurrentLinkedQueue<Object> queue;
   /** True while a thread drains; changed by CAS. */
   @SuppressWarnings("unused") // through DRAINING
   private volatile boolean draining;
@@ -52,17 +54,17 @@ final class FrameWriter {
 
   /** Queues a text frame. */
   void text(String text) {
-    queue().add(new Out(text, 0, null));
+    queue().add(text);
   }
 
-  /** Queues an encoded envelope, to be written with the sender-order counter {@code n}. */
-  void counted(String encoded, long n) {
-    queue().add(new Out(encoded, n, null));
+  /** Queues a numbered envelope, to be written with its sender-order counter. */
+  void counted(SenderOrder.Frame frame) {
+    queue().add(frame);
   }
 
   /** Queues a binary frame; {@code bytes} is ours. */
   void binary(ByteBuffer bytes) {
-    queue().add(new Out(null, 0, bytes));
+    queue().add(bytes);
   }
 
   /**
@@ -70,14 +72,16 @@ final class FrameWriter {
    * queued too). A write that fails means the connection is ending; its close callback follows.
    */
   void drain() {
-    ConcurrentLinkedQueue<Out> queue = this.queue;
+    ConcurrentLinkedQueue<Object> queue = this.queue;
     while (queue != null && !queue.isEmpty() && DRAINING.compareAndSet(this, false, true)) {
       try {
-        for (Out out; (out = queue.poll()) != null; ) {
-          if (out.bytes != null) {
-            Outbound.binary(connection, out.bytes.duplicate());
+        for (Object out; (out = queue.poll()) != null; ) {
+          if (out instanceof SenderOrder.Frame f) {
+            Outbound.text(connection, CODEC.withCounter(f.encoded, f.n));
+          } else if (out instanceof String text) {
+            Outbound.text(connection, text);
           } else {
-            Outbound.text(connection, out.n > 0 ? CODEC.withCounter(out.text, out.n) : out.text);
+            Outbound.binary(connection, ((ByteBuffer) out).duplicate());
           }
         }
       } finally {
@@ -91,10 +95,10 @@ final class FrameWriter {
     return queue == null;
   }
 
-  private ConcurrentLinkedQueue<Out> queue() {
-    ConcurrentLinkedQueue<Out> q = queue;
+  private ConcurrentLinkedQueue<Object> queue() {
+    ConcurrentLinkedQueue<Object> q = queue;
     if (q == null) {
-      ConcurrentLinkedQueue<Out> fresh = new ConcurrentLinkedQueue<>();
+      ConcurrentLinkedQueue<Object> fresh = new ConcurrentLinkedQueue<>();
       q = QUEUE.compareAndExchange(this, null, fresh) == null ? fresh : queue;
     }
     return q;

@@ -11,6 +11,7 @@ import dev.tether.api.Wire;
 import dev.tether.api.WireRules;
 import jakarta.websocket.CloseReason;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
  * The inbound path of one socket: frame, size check, codec, room ordering, delegate callbacks.
@@ -217,7 +218,9 @@ final class Inbound {
    */
   private void apply(Connection c, RoomTracker.Step step) {
     counters.duplicatesDropped += step.duplicates();
-    for (RoomTracker.Event event : step.events()) {
+    List<RoomTracker.Event> told = step.events();
+    for (int k = 0, n = told.size(); k < n; k++) { // indexed: no iterator per frame
+      RoomTracker.Event event = told.get(k);
       if (event instanceof RoomTracker.Delivered d) {
         events.envelope(d.chat());
       } else if (event instanceof RoomTracker.Missed m) {

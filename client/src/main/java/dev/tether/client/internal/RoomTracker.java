@@ -4,6 +4,7 @@ import dev.tether.api.Envelope;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,10 @@ import java.util.TreeMap;
  * {@code idWindow} delivered before the room's latest reset (a resent chat the server forgot
  * when it lost its state comes back with a new seq); it still advances the position. Memory: at
  * most {@code 2 * idWindow} ids per room. Not thread-safe: guarded by the socket's lock.
+ *
+ * <p>Cost: the next chat of a room's stream (the common case) takes a fast path that allocates its
+ * step, one event and the id window's entry, nothing else (no list to grow, no boxed seq, no key
+ * string).
  */
 final class RoomTracker {
 
@@ -67,6 +72,9 @@ final class RoomTracker {
     }
   }
 
+  /** A chat's sender and id: what the id window remembers. */
+  private record SenderId(String from, String id) {}
+
   private static final class Room {
     long lastSeq;
     /** The epoch lastSeq belongs to; null while unknown (a server without epochs). */
@@ -78,22 +86,24 @@ final class RoomTracker {
     /** True if the room was reset after resumeId was sent and no epoch_changed came for it. */
     boolean resumeAsksOldStream;
     /** Sender and id of the chats delivered most recently, oldest first. */
-    final Map<String, Boolean> recent;
+    final Map<SenderId, Boolean> recent;
     /** Sender and id of the chats delivered last before the latest reset. */
-    Set<String> beforeReset = Set.of();
+    Set<SenderId> beforeReset = Set.of();
+    /** True while the room is in {@link #dirty}. */
+    boolean dirty;
 
     Room(long lastSeq, String epoch, int idWindow) {
       this.lastSeq = lastSeq;
       this.epoch = epoch;
       this.recent = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<SenderId, Boolean> eldest) {
           return size() > idWindow;
         }
       };
     }
 
-    boolean delivered(String key) {
+    boolean delivered(SenderId key) {
       return recent.containsKey(key) || beforeReset.contains(key);
     }
   }
@@ -104,10 +114,11 @@ final class RoomTracker {
   /** The joined rooms, in join order; the shared empty map until the first join (write through {@link #writableRooms()}). */
   private Map<String, Room> rooms = Map.of();
   /**
-   * Positions changed since {@link #takeDirty()}; -1: the room was left. The shared empty map
-   * while there are none (write through {@link #writableDirty()}).
+   * Rooms whose position changed, or that were left, since {@link #takeDirty()}, in the order of
+   * their first change; their positions are read when taken. The shared empty set until the first
+   * change (write through {@link #writableDirty()}).
    */
-  private Map<String, Long> dirty = Map.of();
+  private Set<String> dirty = Set.of();
 
   RoomTracker(int idWindow) {
     this(idWindow, null);
@@ -126,9 +137,9 @@ final class RoomTracker {
     return rooms;
   }
 
-  private Map<String, Long> writableDirty() {
-    if (!(dirty instanceof LinkedHashMap)) {
-      dirty = new LinkedHashMap<>();
+  private Set<String> writableDirty() {
+    if (!(dirty instanceof LinkedHashSet)) {
+      dirty = new LinkedHashSet<>();
     }
     return dirty;
   }
@@ -174,8 +185,9 @@ final class RoomTracker {
     assert locked();
     Room r = rooms.get(room);
     if (r == null) {
-      writableRooms().put(room, new Room(latestSeq, epoch, idWindow));
-      writableDirty().put(room, latestSeq);
+      Room joined = new Room(latestSeq, epoch, idWindow);
+      writableRooms().put(room, joined);
+      markDirty(room, joined);
       return Step.NONE;
     }
     if (otherEpoch(r, epoch)) {
@@ -196,7 +208,7 @@ final class RoomTracker {
     if (!rooms.isEmpty()) {
       rooms.remove(room);
     }
-    writableDirty().put(room, -1L);
+    writableDirty().add(room);
   }
 
   /** Each joined room and the seq to resume after, for a new connection. */
@@ -232,6 +244,12 @@ final class RoomTracker {
     if (r == null || e.seq() == 0) {
       return new Step(e.room(), List.of(new Delivered(e)), false, 0, 0);
     }
+    if (e.seq() == r.lastSeq + 1 && r.ahead.isEmpty() && !otherEpoch(r, e.epoch())) {
+      // The next chat of the stream, nothing held: the common case, without the general path's list.
+      adopt(e.room(), r, e.epoch());
+      Delivered d = advance(e.room(), r, e);
+      return d == null ? new Step(e.room(), List.of(), false, 0, 1) : new Step(e.room(), List.of(d), false, 0, 0);
+    }
     List<Event> events = new ArrayList<>();
     if (otherEpoch(r, e.epoch())) {
       reset(e.room(), r, e.epoch(), events);
@@ -259,7 +277,7 @@ final class RoomTracker {
     List<Event> events = new ArrayList<>();
     events.add(new Missed(Math.max(first, r.lastSeq + 1), last));
     r.lastSeq = last;
-    writableDirty().put(room, last);
+    markDirty(room, r);
     int duplicates = drain(room, r, events);
     return new Step(room, events, false, 0, duplicates);
   }
@@ -337,7 +355,7 @@ final class RoomTracker {
   private void adopt(String room, Room r, String epoch) {
     if (r.epoch == null && epoch != null) {
       r.epoch = epoch;
-      writableDirty().put(room, r.lastSeq);
+      markDirty(room, r);
     }
   }
 
@@ -360,7 +378,7 @@ final class RoomTracker {
       deliver(room, r, next, events);
     }
     events.add(new Reset(r.lastSeq));
-    Set<String> before = new HashSet<>(r.recent.keySet());
+    Set<SenderId> before = new HashSet<>(r.recent.keySet());
     r.beforeReset = before;
     r.recent.clear();
     r.lastSeq = 0;
@@ -368,20 +386,36 @@ final class RoomTracker {
     if (r.resumeId != null) {
       r.resumeAsksOldStream = true;
     }
-    writableDirty().put(room, 0L);
+    markDirty(room, r);
   }
 
   /** Moves the position to {@code e}; returns 1 if it was a duplicate by id (not delivered), else 0. */
   private int deliver(String room, Room r, Envelope e, List<Event> events) {
-    r.lastSeq = e.seq();
-    writableDirty().put(room, e.seq());
-    String key = e.from() + '\u0000' + e.id();
-    if (r.delivered(key)) {
+    Delivered d = advance(room, r, e);
+    if (d == null) {
       return 1;
     }
-    r.recent.put(key, Boolean.TRUE);
-    events.add(new Delivered(e));
+    events.add(d);
     return 0;
+  }
+
+  /** Moves the position to {@code e}; returns what to deliver, or null if it was a duplicate by id. */
+  private Delivered advance(String room, Room r, Envelope e) {
+    r.lastSeq = e.seq();
+    markDirty(room, r);
+    SenderId key = new SenderId(e.from(), e.id());
+    if (r.delivered(key)) {
+      return null;
+    }
+    r.recent.put(key, Boolean.TRUE);
+    return new Delivered(e);
+  }
+
+  private void markDirty(String room, Room r) {
+    if (!r.dirty) {
+      r.dirty = true;
+      writableDirty().add(room);
+    }
   }
 
   /** Delivers held chats that follow the position; returns how many were duplicates by id. */
@@ -407,8 +441,17 @@ final class RoomTracker {
     if (dirty.isEmpty()) {
       return Collections.emptyMap();
     }
-    Map<String, Long> out = dirty;
-    dirty = Map.of();
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (String room : dirty) {
+      Room r = rooms.get(room);
+      if (r == null) {
+        out.put(room, -1L);
+      } else {
+        r.dirty = false;
+        out.put(room, r.lastSeq);
+      }
+    }
+    dirty.clear();
     return out;
   }
 

@@ -2,12 +2,9 @@ package dev.tether.client.internal;
 
 import dev.tether.api.ErrorReply;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.TreeMap;
 
 /**
  * The sender-order counter of one connection, as PROTOCOL.md's rules for a client that counts
@@ -55,6 +52,8 @@ final class SenderOrder {
     final Outbox.Entry entry;
     /** True while its latest write is out and not refused; false while it waits to be written again. */
     boolean inFlight;
+    /** True once answered: no longer unanswered (see {@link Unanswered}). */
+    boolean answered;
     /** When it was last written, in the caller's nanos. */
     long writtenAt;
 
@@ -91,10 +90,110 @@ final class SenderOrder {
     static final Refusal STALE = new Refusal(Verdict.STALE, 0, List.of());
   }
 
+  /**
+   * The frames numbered and not answered, in n order. Numbers are handed out one after the other
+   * and most answers come in that order, so they are kept in a ring from the oldest unanswered
+   * frame on: a frame answered out of order stays, marked, until the frames before it are answered.
+   * Lookups by n are an index; no boxed key and no tree node per frame.
+   */
+  static final class Unanswered {
+    /** Empty until the first frame: an idle connection holds no ring. Its length is a power of two. */
+    private Frame[] ring = new Frame[0];
+    /** Index of the oldest kept frame, and how many are kept (answered ones among them). */
+    private int head;
+    private int kept;
+    /** How many kept frames are not answered. */
+    private int size;
+
+    void add(Frame f) {
+      assert kept == 0 || f.n == ring[(head + kept - 1) & (ring.length - 1)].n + 1;
+      if (kept == ring.length) {
+        Frame[] bigger = new Frame[Math.max(16, ring.length * 2)];
+        for (int k = 0; k < kept; k++) {
+          bigger[k] = ring[(head + k) & (ring.length - 1)];
+        }
+        ring = bigger;
+        head = 0;
+      }
+      ring[(head + kept) & (ring.length - 1)] = f;
+      kept++;
+      size++;
+    }
+
+    /** The unanswered frame numbered {@code n}, or null. */
+    Frame get(long n) {
+      if (kept == 0) {
+        return null;
+      }
+      long k = n - ring[head].n;
+      if (k < 0 || k >= kept) {
+        return null;
+      }
+      Frame f = ring[(int) ((head + k) & (ring.length - 1))];
+      return f.answered ? null : f;
+    }
+
+    /** Marks {@code f}, which is kept here, answered. */
+    void remove(Frame f) {
+      f.answered = true;
+      size--;
+      while (kept > 0 && ring[head].answered) {
+        ring[head] = null;
+        head = (head + 1) & (ring.length - 1);
+        kept--;
+      }
+    }
+
+    boolean isEmpty() {
+      return size == 0;
+    }
+
+    /** True if no frame was ever added, so no ring was made. */
+    boolean neverUsed() {
+      return ring.length == 0;
+    }
+
+    int size() {
+      return size;
+    }
+
+    /** The n of the oldest unanswered frame; only if not empty. */
+    long firstN() {
+      return ring[head].n;
+    }
+
+    /** The unanswered frames from n {@code from} on (all of them for 0), in n order. */
+    List<Frame> from(long from) {
+      List<Frame> out = new ArrayList<>();
+      if (kept == 0) {
+        return out;
+      }
+      long k0 = Math.max(0, from - ring[head].n);
+      for (long k = k0; k < kept; k++) {
+        Frame f = ring[(int) ((head + k) & (ring.length - 1))];
+        if (!f.answered) {
+          out.add(f);
+        }
+      }
+      return out;
+    }
+
+    /** The oldest unanswered frame in flight, or null. */
+    Frame firstInFlight() {
+      for (int k = 0; k < kept; k++) {
+        Frame f = ring[(head + k) & (ring.length - 1)];
+        if (!f.answered && f.inFlight) {
+          return f;
+        }
+      }
+      return null;
+    }
+  }
+
   private long nextN = 1;
-  /** Written and not answered, by n; null until the first envelope is numbered (read through {@link #unanswered()}). */
-  private TreeMap<Long, Frame> unanswered;
-  /** The same frames by envelope id; null while {@link #unanswered} is. */
+  /** Written and not answered, by n. */
+  private final Unanswered unanswered = new Unanswered();
+  /** The same frames by envelope id; null until the first envelope is numbered. */
   private Map<String, Frame> byId;
   /** The rewind point R; 0 if none. */
   private long rewind;
@@ -115,11 +214,10 @@ final class SenderOrder {
   Frame number(String id, String encoded, Outbox.Entry entry, long now) {
     boolean writeNow = mayWriteNew();
     Frame f = new Frame(nextN++, id, encoded, entry);
-    if (unanswered == null) {
-      unanswered = new TreeMap<>();
+    unanswered.add(f);
+    if (byId == null) {
       byId = new HashMap<>();
     }
-    unanswered.put(f.n, f);
     byId.put(id, f);
     if (writeNow) {
       write(f, now);
@@ -146,7 +244,7 @@ final class SenderOrder {
       return List.of();
     }
     List<Frame> out = new ArrayList<>();
-    for (Frame f : unanswered().tailMap(writtenUpTo, false).values()) {
+    for (Frame f : unanswered.from(writtenUpTo + 1)) {
       if (inFlight >= window || barrier != 0 && f.n > barrier) {
         break;
       }
@@ -172,7 +270,7 @@ final class SenderOrder {
     if (f == null) {
       return false;
     }
-    unanswered.remove(f.n);
+    unanswered.remove(f);
     if (f.inFlight) {
       inFlight--;
     }
@@ -190,7 +288,8 @@ final class SenderOrder {
    * {@code unavailable}, for the frame with counter {@code n} (0: none given; found by {@code id}).
    */
   Refusal refused(ErrorReply error) {
-    Frame f = error.n() > 0 ? unanswered().get(error.n()) : error.id() == null || byId == null ? null : byId.get(error.id());
+    Frame f = error.n() > 0 ? unanswered.get(error.n())
+        : error.id() == null || byId == null ? null : byId.get(error.id());
     if (f == null && error.n() == 0) {
       return Refusal.NOT_OURS;
     }
@@ -205,7 +304,7 @@ final class SenderOrder {
     }
     rewind = k;
     List<Frame> stopped = new ArrayList<>();
-    for (Frame g : unanswered().tailMap(k, true).values()) {
+    for (Frame g : unanswered.from(k)) {
       if (g.inFlight) {
         g.inFlight = false;
         inFlight--;
@@ -242,7 +341,7 @@ final class SenderOrder {
    * caller then writes what waited: {@link #pump}).
    */
   boolean liftBarrier() {
-    if (barrier == 0 || !unanswered().isEmpty() && unanswered.firstKey() <= barrier) {
+    if (barrier == 0 || !unanswered.isEmpty() && unanswered.firstN() <= barrier) {
       return false;
     }
     barrier = 0;
@@ -266,12 +365,7 @@ final class SenderOrder {
     if (inFlight == 0) {
       return null;
     }
-    for (Frame f : unanswered().values()) {
-      if (f.inFlight) {
-        return f;
-      }
-    }
-    return null;
+    return unanswered.firstInFlight();
   }
 
   boolean hasInFlight() {
@@ -295,16 +389,11 @@ final class SenderOrder {
   public String toString() {
     return "SenderOrder{next " + nextN + ", R " + rewind + ", written to " + writtenUpTo
         + (holding ? ", holding" : "") + (barrier != 0 ? ", barrier " + barrier : "") + ", in flight " + inFlight
-        + (window == UNLIMITED ? "" : "/" + window) + ", unanswered " + unanswered().size() + "}";
+        + (window == UNLIMITED ? "" : "/" + window) + ", unanswered " + unanswered.size() + "}";
   }
 
   /** True if no envelope was numbered yet, so no collections were made. For tests. */
   boolean holdsNoFrames() {
-    return unanswered == null;
-  }
-
-  /** The frames written and not answered, by n; empty (and immutable) before the first is numbered. */
-  private NavigableMap<Long, Frame> unanswered() {
-    return unanswered != null ? unanswered : Collections.emptyNavigableMap();
+    return byId == null && unanswered.neverUsed();
   }
 }

@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +18,12 @@ import org.slf4j.LoggerFactory;
  * a callback under the lock). A thread may instead {@link #claim} the drain and run it itself
  * ({@link #runClaimed}); either way one drain runs at a time. A task that throws is logged and the
  * next one runs.
+ *
+ * <p>Batches: one drain runs everything enqueued before it finds the queue empty (up to
+ * {@value #BATCH} tasks), so a burst enqueued while a drain is submitted or running costs one
+ * hand-off to the executor, not one per task ({@link #drains()}, {@link #tasksRun()}). A task may
+ * also be a plain item for the executor's {@code items} consumer (a callback's argument, queued as
+ * it is instead of wrapped in a lambda per item).
  *
  * <p>Cost: an idle socket has several of these (callbacks, completions, pings), so one that never
  * got a task is a single small object: its queue is created by the first {@link #enqueue}, and it
@@ -42,34 +49,77 @@ final class SerialExecutor implements Runnable {
   private final Executor executor;
   /** What the tasks are, for logs. */
   private final String what;
-  /** Null until the first task is enqueued, then never replaced (set once, by CAS). */
-  private volatile ConcurrentLinkedQueue<Runnable> queue;
+  /** Runs the queue's items that are not Runnables; null if there are none. */
+  private final Consumer<Object> items;
+  /**
+   * Runnables, and items for {@link #items}. Null until the first task is enqueued, then never
+   * replaced (set once, by CAS).
+   */
+  private volatile ConcurrentLinkedQueue<Object> queue;
   /** True while a drain is submitted or running; at most one at a time. Changed by CAS. */
   @SuppressWarnings("unused") // through DRAINING
   private volatile boolean draining;
   /** The thread draining the queue now, or null. */
   private volatile Thread runner;
+  /**
+   * Drains run, and tasks they ran: written by the drain (one at a time) before it releases
+   * {@link #draining}, so a reader that sees the drain ended sees them; read by tests.
+   */
+  private long drains;
+  private long tasksRun;
 
   /** @param what what the tasks are, for logs ("delegate callback") */
   SerialExecutor(Executor executor, String what) {
+    this(executor, what, null);
+  }
+
+  /**
+   * @param what what the tasks are, for logs ("delegate callback")
+   * @param items runs each item enqueued with {@link #enqueueItem}, on the draining thread
+   */
+  SerialExecutor(Executor executor, String what, Consumer<Object> items) {
     this.executor = executor;
     this.what = what;
+    this.items = items;
   }
 
   /** Adds a task; it runs after every task enqueued before it, once {@link #start()} is called. */
   void enqueue(Runnable task) {
-    ConcurrentLinkedQueue<Runnable> q = queue;
+    queue().add(task);
+  }
+
+  /**
+   * Adds an item for the {@code items} consumer, as {@link #enqueue} adds a task; {@code item}
+   * must not be a {@code Runnable}.
+   */
+  void enqueueItem(Object item) {
+    assert items != null && !(item instanceof Runnable);
+    queue().add(item);
+  }
+
+  private ConcurrentLinkedQueue<Object> queue() {
+    ConcurrentLinkedQueue<Object> q = queue;
     if (q == null) {
-      ConcurrentLinkedQueue<Runnable> fresh = new ConcurrentLinkedQueue<>();
-      ConcurrentLinkedQueue<?> won = (ConcurrentLinkedQueue<?>) QUEUE.compareAndExchange(this, null, fresh);
+      ConcurrentLinkedQueue<Object> fresh = new ConcurrentLinkedQueue<>();
+      Object won = QUEUE.compareAndExchange(this, null, fresh);
       q = won == null ? fresh : queue;
     }
-    q.add(task);
+    return q;
+  }
+
+  /** How many drains have run (each a hand-off to the executor, or a claimed run). */
+  long drains() {
+    return drains;
+  }
+
+  /** How many tasks and items the drains have run. */
+  long tasksRun() {
+    return tasksRun;
   }
 
   /** Makes sure enqueued tasks will run. Call it without holding locks. */
   void start() {
-    ConcurrentLinkedQueue<Runnable> q = queue;
+    ConcurrentLinkedQueue<Object> q = queue;
     if (q != null && !q.isEmpty() && DRAINING.compareAndSet(this, false, true)) {
       try {
         executor.execute(this);
@@ -128,20 +178,27 @@ final class SerialExecutor implements Runnable {
 
   private void drain() {
     runner = Thread.currentThread();
-    ConcurrentLinkedQueue<Runnable> q = queue;
+    ConcurrentLinkedQueue<Object> q = queue;
+    int ran = 0;
     try {
-      for (int i = 0; q != null && i < BATCH; i++) {
-        Runnable task = q.poll();
+      for (; q != null && ran < BATCH; ran++) {
+        Object task = q.poll();
         if (task == null) {
           break;
         }
         try {
-          task.run();
+          if (task instanceof Runnable r) {
+            r.run();
+          } else {
+            items.accept(task);
+          }
         } catch (Throwable t) {
           log.warn("{} threw; continuing", what, t);
         }
       }
     } finally {
+      drains++; // one drain at a time: no lost update
+      tasksRun += ran;
       runner = null;
       draining = false;
     }

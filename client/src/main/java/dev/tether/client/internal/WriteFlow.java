@@ -228,7 +228,7 @@ final class WriteFlow {
   private void pump(Connection c) {
     long now = scheduler.nanoTime();
     for (SenderOrder.Frame f : c.order.pump(now)) {
-      c.writer.counted(f.encoded, f.n);
+      c.writer.counted(f);
       if (f.entry != null) {
         delivery.rewritten(f.entry);
       }
@@ -261,7 +261,7 @@ final class WriteFlow {
       delivery.ensureTick(); // a resume's ack is watched too
     }
     if (f.inFlight) {
-      c.writer.counted(encoded, f.n);
+      c.writer.counted(f);
     } else if (entry != null) {
       delivery.held(entry);
     }

@@ -17,6 +17,29 @@ class CallbacksTest {
   private final Executor recording = submitted::add;
 
   @Test
+  void aBurstOfEnvelopesIsOneHandOffAndOneDrainInOrder() {
+    List<String> delivered = new ArrayList<>();
+    Callbacks callbacks = new Callbacks(recording, new SocketDelegate() {
+      @Override
+      public void onEnvelope(dev.tether.api.TetherSocket socket, Envelope envelope) {
+        delivered.add(envelope.text());
+      }
+    }, null);
+    // As the reading thread does per frame: queue under the lock, start after releasing it.
+    for (int k = 0; k < 50; k++) {
+      callbacks.envelope(Envelope.chat("r", "m" + k));
+      callbacks.startCallbacks();
+    }
+    assertThat(submitted).as("one hand-off to the executor for the burst").hasSize(1);
+    submitted.remove(0).run();
+    assertThat(delivered).hasSize(50).startsWith("m0", "m1").endsWith("m49");
+    SerialExecutor queue = callbacks.callbackQueue();
+    assertThat(queue.drains()).isEqualTo(1);
+    assertThat(queue.tasksRun()).isEqualTo(50);
+    assertThat(submitted).as("nothing left to drain").isEmpty();
+  }
+
+  @Test
   void withoutAListenerItsEventsQueueNothing() {
     Callbacks callbacks = new Callbacks(recording, new SocketDelegate() {}, null);
     callbacks.rttMeasured(1_000);

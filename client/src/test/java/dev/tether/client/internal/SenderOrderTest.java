@@ -40,6 +40,41 @@ class SenderOrderTest {
   }
 
   @Test
+  void unansweredFramesAreFoundByCounterWhateverOrderTheAnswersCameIn() {
+    SenderOrder.Unanswered log = new SenderOrder.Unanswered();
+    List<SenderOrder.Frame> frames = new ArrayList<>();
+    for (int n = 1; n <= 40; n++) { // past the ring's first size
+      SenderOrder.Frame f = new SenderOrder.Frame(n, "c" + n, "{}", null);
+      frames.add(f);
+      log.add(f);
+    }
+    log.remove(frames.get(4)); // #5, out of order: kept, marked
+    log.remove(frames.get(0)); // #1: the oldest goes
+    assertThat(log.size()).isEqualTo(38);
+    assertThat(log.firstN()).isEqualTo(2);
+    assertThat(log.get(5)).isNull();
+    assertThat(log.get(1)).isNull();
+    assertThat(log.get(6)).isSameAs(frames.get(5));
+    assertThat(log.get(41)).isNull();
+    assertThat(ns(log.from(4))).startsWith(4L, 6L, 7L).endsWith(40L).hasSize(36);
+    for (int n = 2; n <= 4; n++) {
+      log.remove(frames.get(n - 1));
+    }
+    assertThat(log.firstN()).as("#5 was answered before: the oldest is #6").isEqualTo(6);
+    SenderOrder.Frame next = new SenderOrder.Frame(41, "c41", "{}", null);
+    log.add(next);
+    assertThat(log.get(41)).isSameAs(next);
+    frames.get(9).inFlight = true;
+    assertThat(log.firstInFlight()).isSameAs(frames.get(9));
+    for (int n = 6; n <= 40; n++) {
+      log.remove(frames.get(n - 1));
+    }
+    log.remove(next);
+    assertThat(log.isEmpty()).isTrue();
+    assertThat(log.from(0)).isEmpty();
+  }
+
+  @Test
   void everyEnvelopeWrittenGetsTheNextCounterFromOne() {
     assertThat(List.of(write("a").n, write("b").n, write("c").n)).containsExactly(1L, 2L, 3L);
     assertThat(order.mayWriteNew()).isTrue();
