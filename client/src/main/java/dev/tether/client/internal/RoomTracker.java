@@ -314,8 +314,11 @@ final class RoomTracker {
    * The resume with {@code id} was acked with the room's latest {@code seq} (-1: not known) and
    * {@code epoch}: everything up to then was replayed. An ack of another epoch, or with a seq below
    * the position, is a reset: resume again from 0. If the room was reset after the resume was sent
-   * and the server did not answer it with the new stream, resume again. Otherwise a hole still left
-   * before chats that arrived ahead cannot be filled any more; it is reported as a gap.
+   * and the server did not answer it with the new stream, resume again. Otherwise the part of a
+   * hole still left before chats that arrived ahead that is at or below {@code seq} cannot be filled
+   * any more; it is reported as a gap. The part above {@code seq} is not: the server has replayed up
+   * to {@code seq}, and the room's chats after it come live, in order (a cluster node whose feed is
+   * behind its store acks a resume at the seq it has reached, below chats already stored).
    */
   Step resumed(String id, long seq, String epoch) {
     assert locked();
@@ -338,10 +341,14 @@ final class RoomTracker {
       if (askedOldStream) {
         return new Step(room, List.of(), true, r.lastSeq, 0);
       }
-      if (r.ahead.isEmpty() || r.ahead.firstKey() - 1 < r.lastSeq + 1) {
+      if (r.ahead.isEmpty()) {
         return Step.NONE;
       }
-      return gap(room, r.lastSeq + 1, r.ahead.firstKey() - 1);
+      long lost = seq >= 0 ? Math.min(seq, r.ahead.firstKey() - 1) : r.ahead.firstKey() - 1;
+      if (lost < r.lastSeq + 1) {
+        return Step.NONE;
+      }
+      return gap(room, r.lastSeq + 1, lost);
     }
     return Step.NONE;
   }

@@ -69,6 +69,35 @@ class RoomTrackerTest {
   }
 
   @Test
+  void aHoleAboveTheResumesAckIsNotReportedItsChatsComeLiveAfterTheAck() {
+    rooms.joined("r", 2, "e");
+    rooms.chat(chat("r", 9).withEpoch("e")); // ahead of its place
+    rooms.resumeSent("r", "res-1");
+    assertThat(seqs(rooms.chat(chat("r", 3).withEpoch("e")))).containsExactly(3L);
+    assertThat(seqs(rooms.chat(chat("r", 4).withEpoch("e")))).containsExactly(4L);
+    // The server replayed up to 4 (its feed had not reached more): 5..8 are not lost.
+    assertThat(rooms.resumed("res-1", 4, "e")).isEqualTo(RoomTracker.Step.NONE);
+    for (long seq = 5; seq <= 7; seq++) {
+      assertThat(seqs(rooms.chat(chat("r", seq).withEpoch("e")))).containsExactly(seq);
+    }
+    assertThat(seqs(rooms.chat(chat("r", 8).withEpoch("e")))).containsExactly(8L, 9L);
+  }
+
+  @Test
+  void onlyTheHoleUpToTheResumesAckIsReportedWhatIsAboveItComesLive() {
+    rooms.joined("r", 2, "e");
+    rooms.chat(chat("r", 9).withEpoch("e"));
+    rooms.resumeSent("r", "res-1");
+    RoomTracker.Step done = rooms.resumed("res-1", 5, "e");
+    assertThat(done.gaps()).singleElement().satisfies(g -> assertThat(g).containsExactly(3, 5));
+    assertThat(done.deliver()).isEmpty();
+    for (long seq = 6; seq <= 7; seq++) {
+      assertThat(seqs(rooms.chat(chat("r", seq).withEpoch("e")))).containsExactly(seq);
+    }
+    assertThat(seqs(rooms.chat(chat("r", 8).withEpoch("e")))).containsExactly(8L, 9L);
+  }
+
+  @Test
   void roomPositionsAreRecordedForTheStore() {
     rooms.joined("r", 4);
     rooms.chat(chat("r", 5));

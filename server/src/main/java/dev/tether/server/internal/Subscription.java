@@ -96,7 +96,7 @@ final class Subscription {
     this.peer = peer;
     this.room = room;
     this.hub = hub;
-    this.own = new OwnChats(peer.outbound());
+    this.own = new OwnChats(peer.outbound(), position);
   }
 
   String room() {
@@ -355,7 +355,7 @@ final class Subscription {
         case LIVE -> {
           StreamPosition.Admit admit = position.admit(seq, chatEpoch);
           if (admit == StreamPosition.Admit.DELIVER) {
-            own.deliver(seq, chatEpoch, frame, bytes);
+            own.deliver(frame, bytes);
           }
           hole = admit == StreamPosition.Admit.HOLE;
         }
