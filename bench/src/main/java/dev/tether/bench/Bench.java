@@ -150,6 +150,17 @@ public final class Bench {
       System.err.printf("done in %.1f min: BENCHMARKS.md (server section), bench/results/results.csv%n", minutes);
       return;
     }
+    if (!workloads.containsAll(ALL) && Files.exists(root.resolve("bench/results/results.csv"))) {
+      // Some workloads again (e.g. one that failed in the full run): their rows replace theirs in
+      // the CSV, every other row and the full run's meta rows stay, and BENCHMARKS.md is rendered
+      // from the merged CSV.
+      mergeCsv(workloads);
+      rows.clear();
+      rerender();
+      System.err.printf("done in %.1f min: %s merged into bench/results/results.csv and BENCHMARKS.md%n", minutes,
+          String.join(", ", workloads));
+      return;
+    }
     writeCsv();
     String markdown = new Report(rows, workloads, minutes, root, Instant.now()).markdown();
     markdown = keptDeflate == null ? markdown : DeflateBench.splice(markdown, keptDeflate);

@@ -10,7 +10,10 @@ import java.net.URI;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A {@code StubServer} echo in its own JVM, on a free loopback port; {@link #kill} ends it. */
+/**
+ * A {@code StubServer} echo in its own JVM, on a free port of every interface (clients spread over
+ * 127.0.0.1-4); {@link #kill} ends it.
+ */
 final class ServerProcess implements AutoCloseable {
   private final int port;
   private Process process;
@@ -41,7 +44,7 @@ final class ServerProcess implements AutoCloseable {
   void launch() {
     List<String> command = List.of(javaBinary(), "-Xmx1g", "-XX:+UseParallelGC",
         "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-cp", classPath(), "dev.tether.stub.StubServer", "--port", Integer.toString(port));
+        "-cp", classPath(), "dev.tether.stub.StubServer", "--host", "0.0.0.0", "--port", Integer.toString(port));
     try {
       process = new ProcessBuilder(FdLimit.raised(Bench.FD_LIMIT, command))
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)

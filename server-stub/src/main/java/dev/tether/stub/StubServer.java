@@ -611,15 +611,18 @@ public final class StubServer implements AutoCloseable {
   }
 
   /**
-   * Runs a stub server until the process is killed. Arguments: {@code [--port N] [--history N]
-   * [--max-message-size BYTES] [--rate-limit PER_SECOND] [--origin ORIGIN]...}, defaults 8025,
-   * 10,000 chats per room, 1 MiB, no rate limit and any origin.
+   * Runs a stub server until the process is killed. Arguments: {@code [--host ADDRESS] [--port N]
+   * [--history N] [--max-message-size BYTES] [--rate-limit PER_SECOND] [--origin ORIGIN]...},
+   * defaults 127.0.0.1 ({@code 0.0.0.0} for every interface), 8025, 10,000 chats per room, 1 MiB,
+   * no rate limit and any origin.
    */
   public static void main(String[] args) throws InterruptedException {
     Builder builder = builder().port(8025);
     List<String> origins = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--port") && i + 1 < args.length) {
+      if (args[i].equals("--host") && i + 1 < args.length) {
+        builder = builder.host(args[++i]);
+      } else if (args[i].equals("--port") && i + 1 < args.length) {
         builder = builder.port(Integer.parseInt(args[++i]));
       } else if (args[i].equals("--history") && i + 1 < args.length) {
         builder = builder.historyPerRoom(Integer.parseInt(args[++i]));
@@ -630,7 +633,7 @@ public final class StubServer implements AutoCloseable {
       } else if (args[i].equals("--origin") && i + 1 < args.length) {
         origins.add(args[++i]);
       } else {
-        System.err.println("usage: StubServer [--port N] [--history N] [--max-message-size BYTES]"
+        System.err.println("usage: StubServer [--host ADDRESS] [--port N] [--history N] [--max-message-size BYTES]"
             + " [--rate-limit PER_SECOND] [--origin ORIGIN]...");
         System.exit(2);
       }
