@@ -54,6 +54,35 @@ public final class Bench {
   static final List<String> ALL = List.of("throughput", "compare", "latency", "connections", "storm", "outbox",
       "server", "deflate");
 
+  /**
+   * The latency workload's kinds per rate: every kind at 1,000 msgs/s, raw Tyrus and Tether raw at
+   * 10,000. {@code -Dbench.latencyKinds=tyrus,tether-raw} keeps only those kinds (at every rate),
+   * {@code -Dbench.latencyRates=1000} only those rates: for a quick look at a few kinds.
+   */
+  static Map<Integer, List<String>> latencyKinds() {
+    Map<Integer, List<String>> kinds = new LinkedHashMap<>();
+    kinds.put(1000, List.of(EchoClient.KINDS));
+    kinds.put(10000, List.of("tyrus", "tether-raw"));
+    String only = System.getProperty("bench.latencyKinds");
+    if (only != null) {
+      List<String> keep = Arrays.stream(only.split(",")).map(String::trim).toList();
+      for (String k : keep) {
+        if (!Arrays.asList(EchoClient.KINDS).contains(k)) {
+          throw new IllegalArgumentException("bench.latencyKinds: unknown kind '" + k + "', expected some of "
+              + String.join(",", EchoClient.KINDS));
+        }
+      }
+      kinds.replaceAll((rate, list) -> list.stream().filter(keep::contains).toList());
+    }
+    String rates = System.getProperty("bench.latencyRates");
+    if (rates != null) {
+      List<Integer> keep = Arrays.stream(rates.split(",")).map(String::trim).map(Integer::valueOf).toList();
+      kinds.keySet().retainAll(keep);
+    }
+    kinds.values().removeIf(List::isEmpty);
+    return kinds;
+  }
+
   private final List<String[]> rows = new ArrayList<>();
   private final Path root = Path.of(System.getProperty("bench.out", "."));
 
@@ -98,9 +127,7 @@ public final class Bench {
     }
     if (workloads.contains("latency")) {
       System.err.println("latency (interleaved rounds)");
-      Map<Integer, List<String>> kinds = new LinkedHashMap<>();
-      kinds.put(1000, List.of(EchoClient.KINDS));
-      kinds.put(10000, List.of("tyrus", "tether-raw"));
+      Map<Integer, List<String>> kinds = latencyKinds();
       rows.addAll(Rounds.latency(kinds, new Rounds.Settings(LATENCY_WARMUP_MS, LATENCY_RUNS, LATENCY_RUN_MS)));
     }
     if (workloads.contains("connections")) {
