@@ -60,12 +60,16 @@ public final class Bench {
    * {@code -Dbench.latencyRates=1000} only those rates: for a quick look at a few kinds.
    */
   static Map<Integer, List<String>> latencyKinds() {
+    return latencyKinds(System.getProperty("bench.latencyKinds"), System.getProperty("bench.latencyRates"));
+  }
+
+  /** {@link #latencyKinds()} for the given property values (null: all). */
+  static Map<Integer, List<String>> latencyKinds(String onlyKinds, String onlyRates) {
     Map<Integer, List<String>> kinds = new LinkedHashMap<>();
     kinds.put(1000, List.of(EchoClient.KINDS));
     kinds.put(10000, List.of("tyrus", "tether-raw"));
-    String only = System.getProperty("bench.latencyKinds");
-    if (only != null) {
-      List<String> keep = Arrays.stream(only.split(",")).map(String::trim).toList();
+    if (onlyKinds != null) {
+      List<String> keep = Arrays.stream(onlyKinds.split(",")).map(String::trim).toList();
       for (String k : keep) {
         if (!Arrays.asList(EchoClient.KINDS).contains(k)) {
           throw new IllegalArgumentException("bench.latencyKinds: unknown kind '" + k + "', expected some of "
@@ -74,12 +78,15 @@ public final class Bench {
       }
       kinds.replaceAll((rate, list) -> list.stream().filter(keep::contains).toList());
     }
-    String rates = System.getProperty("bench.latencyRates");
-    if (rates != null) {
-      List<Integer> keep = Arrays.stream(rates.split(",")).map(String::trim).map(Integer::valueOf).toList();
+    if (onlyRates != null) {
+      List<Integer> keep = Arrays.stream(onlyRates.split(",")).map(String::trim).map(Integer::valueOf).toList();
       kinds.keySet().retainAll(keep);
     }
     kinds.values().removeIf(List::isEmpty);
+    if (kinds.isEmpty()) {
+      throw new IllegalArgumentException("bench.latencyKinds=" + onlyKinds + " and bench.latencyRates=" + onlyRates
+          + " leave no kind at any rate (rates: 1000 for every kind, 10000 for tyrus and tether-raw)");
+    }
     return kinds;
   }
 
