@@ -54,6 +54,42 @@ public final class Bench {
   static final List<String> ALL = List.of("throughput", "compare", "latency", "connections", "storm", "outbox",
       "server", "deflate");
 
+  /**
+   * The latency workload's kinds per rate: every kind at 1,000 msgs/s, raw Tyrus and Tether raw at
+   * 10,000. {@code -Dbench.latencyKinds=tyrus,tether-raw} keeps only those kinds (at every rate),
+   * {@code -Dbench.latencyRates=1000} only those rates: for a quick look at a few kinds.
+   */
+  static Map<Integer, List<String>> latencyKinds() {
+    return latencyKinds(System.getProperty("bench.latencyKinds"), System.getProperty("bench.latencyRates"));
+  }
+
+  /** {@link #latencyKinds()} for the given property values (null: all). */
+  static Map<Integer, List<String>> latencyKinds(String onlyKinds, String onlyRates) {
+    Map<Integer, List<String>> kinds = new LinkedHashMap<>();
+    kinds.put(1000, List.of(EchoClient.KINDS));
+    kinds.put(10000, List.of("tyrus", "tether-raw"));
+    if (onlyKinds != null) {
+      List<String> keep = Arrays.stream(onlyKinds.split(",")).map(String::trim).toList();
+      for (String k : keep) {
+        if (!Arrays.asList(EchoClient.KINDS).contains(k)) {
+          throw new IllegalArgumentException("bench.latencyKinds: unknown kind '" + k + "', expected some of "
+              + String.join(",", EchoClient.KINDS));
+        }
+      }
+      kinds.replaceAll((rate, list) -> list.stream().filter(keep::contains).toList());
+    }
+    if (onlyRates != null) {
+      List<Integer> keep = Arrays.stream(onlyRates.split(",")).map(String::trim).map(Integer::valueOf).toList();
+      kinds.keySet().retainAll(keep);
+    }
+    kinds.values().removeIf(List::isEmpty);
+    if (kinds.isEmpty()) {
+      throw new IllegalArgumentException("bench.latencyKinds=" + onlyKinds + " and bench.latencyRates=" + onlyRates
+          + " leave no kind at any rate (rates: 1000 for every kind, 10000 for tyrus and tether-raw)");
+    }
+    return kinds;
+  }
+
   private final List<String[]> rows = new ArrayList<>();
   private final Path root = Path.of(System.getProperty("bench.out", "."));
 
@@ -98,9 +134,7 @@ public final class Bench {
     }
     if (workloads.contains("latency")) {
       System.err.println("latency (interleaved rounds)");
-      Map<Integer, List<String>> kinds = new LinkedHashMap<>();
-      kinds.put(1000, List.of(EchoClient.KINDS));
-      kinds.put(10000, List.of("tyrus", "tether-raw"));
+      Map<Integer, List<String>> kinds = latencyKinds();
       rows.addAll(Rounds.latency(kinds, new Rounds.Settings(LATENCY_WARMUP_MS, LATENCY_RUNS, LATENCY_RUN_MS)));
     }
     if (workloads.contains("connections")) {
