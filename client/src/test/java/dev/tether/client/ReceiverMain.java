@@ -53,7 +53,7 @@ public final class ReceiverMain {
           }).build();
       client.open();
       if (!first) {
-        Thread.sleep(Long.MAX_VALUE); // the test reads what it is given and kills it
+        untilKilled(); // the test reads what it is given and kills it
       }
       client.send(Envelope.join(ROOM)).get(30, TimeUnit.SECONDS);
       print("joined");
@@ -64,7 +64,7 @@ public final class ReceiverMain {
       await("probe acked and forgotten").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
           .until(() -> store.pending().isEmpty());
       print("probe settled");
-      Thread.sleep(Long.MAX_VALUE);
+      untilKilled();
     }
   }
 
@@ -73,5 +73,10 @@ public final class ReceiverMain {
       System.out.println(line);
       System.out.flush();
     }
+  }
+
+  /** Blocks this child JVM's main thread until the test kills the process. */
+  private static void untilKilled() throws InterruptedException {
+    new java.util.concurrent.CountDownLatch(1).await();
   }
 }

@@ -97,7 +97,12 @@ final class SenderOrder {
    * Lookups by n are an index; no boxed key and no tree node per frame.
    */
   static final class Unanswered {
-    /** Empty until the first frame: an idle connection holds no ring. Its length is a power of two. */
+    /**
+     * Empty until the first frame: an idle connection holds no ring. Its length is a power of two.
+     * A frame answered out of order stays (with its encoded text) until every older one is
+     * answered, so the ring spans the oldest unanswered frame to the newest, which the window
+     * bounds while writing.
+     */
     private Frame[] ring = new Frame[0];
     /** Index of the oldest kept frame, and how many are kept (answered ones among them). */
     private int head;
@@ -164,12 +169,17 @@ final class SenderOrder {
 
     /** The unanswered frames from n {@code from} on (all of them for 0), in n order. */
     List<Frame> from(long from) {
+      return from(from, Integer.MAX_VALUE);
+    }
+
+    /** The first {@code max} unanswered frames from n {@code from} on, in n order. */
+    List<Frame> from(long from, int max) {
       List<Frame> out = new ArrayList<>();
       if (kept == 0) {
         return out;
       }
       long k0 = Math.max(0, from - ring[head].n);
-      for (long k = k0; k < kept; k++) {
+      for (long k = k0; k < kept && out.size() < max; k++) {
         Frame f = ring[(int) ((head + k) & (ring.length - 1))];
         if (!f.answered) {
           out.add(f);
@@ -244,7 +254,9 @@ final class SenderOrder {
       return List.of();
     }
     List<Frame> out = new ArrayList<>();
-    for (Frame f : unanswered.from(writtenUpTo + 1)) {
+    // Only as many as the window still takes: the ack path pumps on every answer.
+    int takes = window == UNLIMITED ? UNLIMITED : Math.max(0, window - inFlight);
+    for (Frame f : unanswered.from(writtenUpTo + 1, takes)) {
       if (inFlight >= window || barrier != 0 && f.n > barrier) {
         break;
       }

@@ -101,13 +101,17 @@ final class SerialExecutor implements Runnable {
     ConcurrentLinkedQueue<Object> q = queue;
     if (q == null) {
       ConcurrentLinkedQueue<Object> fresh = new ConcurrentLinkedQueue<>();
-      Object won = QUEUE.compareAndExchange(this, null, fresh);
-      q = won == null ? fresh : queue;
+      @SuppressWarnings("unchecked") // the field's type
+      ConcurrentLinkedQueue<Object> won = (ConcurrentLinkedQueue<Object>) QUEUE.compareAndExchange(this, null, fresh);
+      q = won == null ? fresh : won;
     }
     return q;
   }
 
-  /** How many drains have run (each a hand-off to the executor, or a claimed run). */
+  /**
+   * How many drains have run (each a hand-off to the executor, or a claimed run). For tests: exact
+   * once the executor is idle (seen through {@link #awaitIdle}).
+   */
   long drains() {
     return drains;
   }

@@ -51,9 +51,15 @@ final class Closings {
 
   /**
    * A member was offered a chat beyond the one it expected: a store broke its ordering promise.
-   * Closing (1011) makes the client resume, which fills the hole from the history.
+   * Closing (1011) makes the client resume, which fills the hole from the history. Once the
+   * connection is closing (for this or any reason) later holes, which every chat offered until its
+   * memberships end is, change nothing and are not reported again.
    */
   void fanOutHole(Peer peer, String room) {
+    if (peer.isClosing()) {
+      log.debug("{} missed chats of room '{}' while closing already", peer, room);
+      return;
+    }
     peer.closing();
     peer.outbound().close();
     closeLater(peer, CloseReason.CloseCodes.UNEXPECTED_CONDITION.getCode(), "missed chats of " + room,
